@@ -1,0 +1,1 @@
+"""hrgate transport edge and core: settings, database, tables, pub/sub, media storage, CLI."""

@@ -1,0 +1,93 @@
+"""``hrgate``: serve, migrate, seed-demo, worker.
+
+Part of the composition root (like ``gateway.app``): it may import every layer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+
+import click
+
+from gateway.settings import get_settings
+
+
+@click.group(help="hrgate: the GraphQL HR-integration gateway.")
+@click.option("--log-level", default="INFO", show_default=True)
+def main(log_level: str) -> None:
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command(help="Bring the database to the newest schema.")
+def migrate() -> None:
+    from gateway.migrate import upgrade_to_head
+
+    upgrade_to_head()
+    click.echo(f"database at head: {_safe_url()}")
+
+
+@main.command("seed-demo", help="Load a realistic bank dataset (idempotent: skipped when already loaded).")
+def seed_demo() -> None:
+    from gateway.migrate import upgrade_to_head
+    from resolvers.demo_data import load_demo_data
+
+    upgrade_to_head()
+    loaded = asyncio.run(_run_and_dispose(load_demo_data()))
+    click.echo("demo data loaded" if loaded else "demo data already present: nothing to do")
+
+
+@main.command(help="Run the gateway (uvicorn). Embedded default: migrates SQLite and loads demo data first.")
+@click.option("--host", default=None, help="Defaults to HRGATE_HOST.")
+@click.option("--port", default=None, type=int, help="Defaults to HRGATE_PORT.")
+@click.option("--demo/--no-demo", default=None, help="Load demo data first (default: only on embedded SQLite).")
+def serve(host: str | None, port: int | None, demo: bool | None) -> None:
+    import uvicorn
+
+    from gateway.migrate import upgrade_to_head
+
+    settings = get_settings()
+    embedded_database = not settings.database_url
+    if embedded_database:
+        upgrade_to_head()
+    if demo if demo is not None else embedded_database:
+        from resolvers.demo_data import load_demo_data
+
+        asyncio.run(_run_and_dispose(load_demo_data()))
+    uvicorn.run(
+        "gateway.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        proxy_headers=True,
+        ws="websockets",
+    )
+
+
+@main.command(help="Run Dramatiq worker processes for the scoring actors (production).")
+@click.option("--processes", default=2, show_default=True)
+@click.option("--threads", default=1, show_default=True)
+def worker(processes: int, threads: int) -> None:
+    if not get_settings().broker_url:
+        raise click.UsageError("set HRGATE_BROKER_URL (redis:// or amqp://); the embedded gateway runs its own worker")
+    os.execvp(
+        sys.executable,
+        [sys.executable, "-m", "dramatiq", "workers.actors", "--processes", str(processes), "--threads", str(threads)],
+    )
+
+
+async def _run_and_dispose(coroutine):  # noqa: ANN001, ANN202
+    from gateway.db import dispose_engine
+
+    try:
+        return await coroutine
+    finally:
+        await dispose_engine()
+
+
+def _safe_url() -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(get_settings().resolved_database_url).render_as_string(hide_password=True)

@@ -1,0 +1,38 @@
+"""All SQLModel tables, in one place. Never exposed to GraphQL directly: schema types map from them."""
+
+from sqlmodel import SQLModel
+
+from gateway.models.audit import AuditEvent
+from gateway.models.candidate import Application, ApplicationStageChange, Candidate, ConsentRecord
+from gateway.models.competency import CompetencyModel, CompetencyModelVersion, Dimension, Question
+from gateway.models.employee import Employee, OnboardingArchive
+from gateway.models.interview import Answer, DimensionScore, Interview, InterviewQuestion, InterviewReport
+from gateway.models.kpi import DimensionKpiLink, KpiAssignment, KpiDefinition, KpiRecord
+from gateway.models.requisition import Requisition
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "Answer",
+    "Application",
+    "ApplicationStageChange",
+    "AuditEvent",
+    "Candidate",
+    "CompetencyModel",
+    "CompetencyModelVersion",
+    "ConsentRecord",
+    "Dimension",
+    "DimensionKpiLink",
+    "DimensionScore",
+    "Employee",
+    "Interview",
+    "InterviewQuestion",
+    "InterviewReport",
+    "KpiAssignment",
+    "KpiDefinition",
+    "KpiRecord",
+    "OnboardingArchive",
+    "Question",
+    "Requisition",
+    "metadata",
+]

@@ -1,0 +1,57 @@
+"""Column helpers shared by every table."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC timestamps on PostgreSQL and SQLite alike (SQLite drops the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def created_at_field() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+def timestamp_field(*, nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable)
+
+
+def json_field(*, default_factory: Any = list) -> Any:
+    return Field(default_factory=default_factory, sa_type=sa.JSON, nullable=False)
+
+
+def enum_field(enum_cls: type, *, default: Any = ..., nullable: bool = False, index: bool = False) -> Any:
+    """Enums stored as their string values (readable in SQL, no native enum to migrate)."""
+    column_type = sa.Enum(
+        enum_cls,
+        name=enum_cls.__name__.lower(),
+        values_callable=lambda members: [member.value for member in members],
+        native_enum=False,
+        length=32,
+    )
+    if nullable and default is ...:
+        default = None
+    return Field(default=default, sa_type=column_type, nullable=nullable, index=index)

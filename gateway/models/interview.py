@@ -1,0 +1,98 @@
+"""AI interviews: invitation, answers with their media and features, and the scored report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from gateway.models.base import UTCDateTime, created_at_field, enum_field, json_field, timestamp_field
+from gateway.models.enums import HumanDecision, InterviewStatus
+
+
+class Interview(SQLModel, table=True):
+    """One AI interview of an application. Only a hash of the invitation token is stored."""
+
+    __tablename__ = "interview"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    status: InterviewStatus = enum_field(InterviewStatus, default=InterviewStatus.INVITED, index=True)
+    status_reason: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = created_at_field()
+    submitted_at: datetime | None = timestamp_field()
+
+
+class InterviewQuestion(SQLModel, table=True):
+    """The questions an interview asks, in order (fixed at invitation)."""
+
+    __tablename__ = "interview_question"
+    __table_args__ = (sa.UniqueConstraint("interview_id", "question_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(foreign_key="interview.id", index=True)
+    question_id: int = Field(foreign_key="question.id", index=True)
+    position: int
+
+
+class Answer(SQLModel, table=True):
+    """A recorded answer to one question: where its media is, and what scoring extracted."""
+
+    __tablename__ = "answer"
+    __table_args__ = (sa.UniqueConstraint("interview_id", "question_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(foreign_key="interview.id", index=True)
+    question_id: int = Field(foreign_key="question.id", index=True)
+    media_uri: str | None = Field(default=None, max_length=1000)
+    media_content_type: str | None = Field(default=None, max_length=100)
+    media_bytes: int | None = None
+    duration_seconds: float | None = None
+    transcript: str | None = Field(default=None, sa_type=sa.Text)
+    language: str | None = Field(default=None, max_length=16)
+    features: dict[str, Any] = json_field(default_factory=dict)
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = created_at_field()
+
+
+class InterviewReport(SQLModel, table=True):
+    """The fused result of an interview, and the human decision taken on it."""
+
+    __tablename__ = "interview_report"
+
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(foreign_key="interview.id", unique=True)
+    requisition_id: int = Field(foreign_key="requisition.id", index=True)
+    total: float | None = Field(default=None, ge=0, le=100, index=True)
+    percentile: float | None = None
+    insufficient_evidence: bool = False
+    strengths: list[str] = json_field()
+    weaknesses: list[str] = json_field()
+    tags: list[dict[str, str]] = json_field()
+    pipeline_version: str = Field(max_length=32)
+    human_decision: HumanDecision | None = enum_field(HumanDecision, nullable=True)
+    override_reason: str | None = Field(default=None, sa_type=sa.Text)
+    decided_by: str | None = Field(default=None, max_length=200)
+    decided_at: datetime | None = timestamp_field()
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class DimensionScore(SQLModel, table=True):
+    """One dimension's score with its evidence; upserted by report × dimension × pipeline version."""
+
+    __tablename__ = "dimension_score"
+    __table_args__ = (sa.UniqueConstraint("report_id", "dimension_id", "pipeline_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="interview_report.id", index=True)
+    dimension_id: int = Field(foreign_key="dimension.id", index=True)
+    pipeline_version: str = Field(max_length=32)
+    score: float | None = None
+    confidence: float = 0.0
+    insufficient_evidence_reason: str | None = Field(default=None, sa_type=sa.Text)
+    evidence: list[dict[str, Any]] = json_field()

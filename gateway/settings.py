@@ -1,0 +1,57 @@
+"""Deployment settings, read from ``HRGATE_*`` environment variables.
+
+With nothing set, hrgate runs embedded: a SQLite file, an in-process Dramatiq
+worker and in-process pub/sub. Production sets the database, broker and pub/sub URLs.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HRGATE_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    """SQLAlchemy async URL; empty means ``sqlite+aiosqlite:///<data_dir>/hrgate.db``."""
+    broker_url: str = ""
+    """``redis://`` or ``amqp://``; empty means an in-process worker inside the gateway."""
+    pubsub_url: str = ""
+    """``redis://`` to share subscription events between gateway replicas; empty means in-process."""
+    media_dir: Path | None = None
+    public_base_url: str = "http://localhost:8000"
+    invitation_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
+    max_upload_bytes: int = 200 * 1024 * 1024
+    page_size_max: int = 100
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'hrgate.db').as_posix()}"
+
+    @property
+    def resolved_media_dir(self) -> Path:
+        return self.media_dir or self.data_dir / "media"
+
+    @property
+    def embedded_worker(self) -> bool:
+        return not self.broker_url
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Domain services and DataLoaders: the only code that reads and writes tables."""

@@ -1,0 +1,103 @@
+"""The list filters HR portals need, as hashable values turned into SQL conditions.
+
+Filters are frozen so DataLoaders can batch identical requests across parents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_
+from sqlmodel import col, select
+
+from gateway.models import Application, AuditEvent, Candidate, Employee, Interview, InterviewReport, Requisition
+from gateway.models.enums import ApplicationStage, BusinessLine, RequisitionStatus
+
+
+@dataclass(frozen=True)
+class NoFilter:
+    def clauses(self) -> list[ColumnElement[bool]]:
+        return []
+
+
+@dataclass(frozen=True)
+class RequisitionFilter:
+    status: RequisitionStatus | None = None
+    department: str | None = None
+    business_line: BusinessLine | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        clauses = []
+        if self.status is not None:
+            clauses.append(col(Requisition.status) == self.status)
+        if self.department is not None:
+            clauses.append(col(Requisition.department) == self.department)
+        if self.business_line is not None:
+            clauses.append(col(Requisition.business_line) == self.business_line)
+        return clauses
+
+
+@dataclass(frozen=True)
+class ApplicationFilter:
+    """Stage, requisition, and the range of the application's interview report total (0–100)."""
+
+    stage: ApplicationStage | None = None
+    requisition_id: int | None = None
+    min_score: float | None = None
+    max_score: float | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        clauses = []
+        if self.stage is not None:
+            clauses.append(col(Application.stage) == self.stage)
+        if self.requisition_id is not None:
+            clauses.append(col(Application.requisition_id) == self.requisition_id)
+        if self.min_score is not None or self.max_score is not None:
+            score_conditions = [col(Interview.application_id) == col(Application.id), col(InterviewReport.total).is_not(None)]
+            if self.min_score is not None:
+                score_conditions.append(col(InterviewReport.total) >= self.min_score)
+            if self.max_score is not None:
+                score_conditions.append(col(InterviewReport.total) <= self.max_score)
+            clauses.append(
+                exists(
+                    select(col(InterviewReport.id))
+                    .join(Interview, col(Interview.id) == col(InterviewReport.interview_id))
+                    .where(and_(*score_conditions))
+                )
+            )
+        return clauses
+
+
+@dataclass(frozen=True)
+class CandidateFilter:
+    """Case-insensitive match on name or email."""
+
+    search: str | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        if not self.search:
+            return []
+        pattern = f"%{self.search.lower()}%"
+        return [or_(func.lower(Candidate.full_name).like(pattern), func.lower(Candidate.email).like(pattern))]
+
+
+@dataclass(frozen=True)
+class EmployeeFilter:
+    department: str | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        return [] if self.department is None else [col(Employee.department) == self.department]
+
+
+@dataclass(frozen=True)
+class AuditEventFilter:
+    action: str | None = None
+    entity_type: str | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        clauses = []
+        if self.action is not None:
+            clauses.append(col(AuditEvent.action) == self.action)
+        if self.entity_type is not None:
+            clauses.append(col(AuditEvent.entity_type) == self.entity_type)
+        return clauses

@@ -1,0 +1,1 @@
+"""Domain services: async functions taking ``*, session``, raising ``DomainError``, no GraphQL."""

@@ -1,0 +1,1 @@
+"""Mutations, noun before verb (``requisitionCreate``), each with one input and one payload."""

@@ -1,0 +1,122 @@
+"""Root query: node lookup and the top-level lists HR portals and ERP connectors page through."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+
+from gateway import models
+from resolvers.filters import (
+    ApplicationFilter,
+    AuditEventFilter,
+    CandidateFilter,
+    EmployeeFilter,
+    RequisitionFilter,
+)
+from schema.context import Info
+from schema.enums import ApplicationStage, BusinessLine, RequisitionStatus
+from schema.ids import decode_id
+from schema.pagination import DEFAULT_PAGE_SIZE, Connection, root_connection
+from schema.types.audit import AuditEvent
+from schema.types.candidate import Application, Candidate
+from schema.types.competency import CompetencyModel
+from schema.types.employee import Employee
+from schema.types.kpi import KpiDefinition
+from schema.types.requisition import Requisition
+from resolvers.errors import DomainError
+from graphql import GraphQLError
+
+
+def _id_argument(value: strawberry.ID | None, type_name: str, argument: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return decode_id(value, type_name, argument)
+    except DomainError as error:
+        raise GraphQLError(error.errors[0].message, extensions={"code": "BAD_USER_INPUT", "field": argument}) from None
+
+
+@strawberry.type
+class Query:
+    node: relay.Node = relay.node(description="Any object by its global ID.")
+    nodes: list[relay.Node] = relay.node(description="Several objects by their global IDs.")
+
+    @strawberry.field(description="Job openings, filtered by status, department and business line.")
+    async def requisitions(
+        self,
+        info: Info,
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+        status: RequisitionStatus | None = None,
+        department: str | None = None,
+        business_line: BusinessLine | None = None,
+    ) -> Connection[Requisition]:
+        return await root_connection(
+            info, models.Requisition, Requisition.from_row, first=first, after=after,
+            row_filter=RequisitionFilter(status=status, department=department, business_line=business_line),
+        )
+
+    @strawberry.field(description="Applications, filtered by stage, requisition and interview score range.")
+    async def applications(
+        self,
+        info: Info,
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+        stage: ApplicationStage | None = None,
+        requisition_id: strawberry.ID | None = None,
+        min_score: float | None = None,
+        max_score: float | None = None,
+    ) -> Connection[Application]:
+        row_filter = ApplicationFilter(
+            stage=stage,
+            requisition_id=_id_argument(requisition_id, "Requisition", "requisitionId"),
+            min_score=min_score,
+            max_score=max_score,
+        )
+        return await root_connection(
+            info, models.Application, Application.from_row, first=first, after=after, row_filter=row_filter
+        )
+
+    @strawberry.field(description="Candidates, optionally matching a name or email fragment.")
+    async def candidates(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None, search: str | None = None
+    ) -> Connection[Candidate]:
+        return await root_connection(
+            info, models.Candidate, Candidate.from_row, first=first, after=after,
+            row_filter=CandidateFilter(search=search),
+        )
+
+    @strawberry.field
+    async def competency_models(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[CompetencyModel]:
+        return await root_connection(info, models.CompetencyModel, CompetencyModel.from_row, first=first, after=after)
+
+    @strawberry.field
+    async def kpi_definitions(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[KpiDefinition]:
+        return await root_connection(info, models.KpiDefinition, KpiDefinition.from_row, first=first, after=after)
+
+    @strawberry.field
+    async def employees(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None, department: str | None = None
+    ) -> Connection[Employee]:
+        return await root_connection(
+            info, models.Employee, Employee.from_row, first=first, after=after,
+            row_filter=EmployeeFilter(department=department),
+        )
+
+    @strawberry.field(description="The audit trail, oldest first.")
+    async def audit_events(
+        self,
+        info: Info,
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+        action: str | None = None,
+        entity_type: str | None = None,
+    ) -> Connection[AuditEvent]:
+        return await root_connection(
+            info, models.AuditEvent, AuditEvent.from_row, first=first, after=after,
+            row_filter=AuditEventFilter(action=action, entity_type=entity_type),
+        )

@@ -1,0 +1,41 @@
+"""The root schema: Query, Mutation and (later) Subscription, with every node type registered."""
+
+from __future__ import annotations
+
+import strawberry
+
+from schema.mutations.competency import CompetencyMutations
+from schema.mutations.recruiting import RecruitingMutations
+from schema.mutations.workforce import WorkforceMutations
+from schema.query import Query
+from schema.types.candidate import ApplicationStageChange, ConsentRecord
+from schema.types.competency import Question
+from schema.types.employee import OnboardingArchive
+from schema.types.interview import Answer, DimensionScore, InterviewQuestion, InterviewReport
+from schema.types.kpi import KpiAssignment, KpiRecord
+
+
+@strawberry.type
+class Mutation(CompetencyMutations, RecruitingMutations, WorkforceMutations):
+    pass
+
+
+NODE_TYPES = [
+    Answer,
+    ApplicationStageChange,
+    ConsentRecord,
+    DimensionScore,
+    InterviewQuestion,
+    InterviewReport,
+    KpiAssignment,
+    KpiRecord,
+    OnboardingArchive,
+    Question,
+]
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(query=Query, mutation=Mutation, types=NODE_TYPES)
+
+
+schema = build_schema()

@@ -1,0 +1,117 @@
+"""Candidates, consent records, applications and their stage history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from gateway import models
+from schema.context import Info
+from schema.enums import ApplicationStage, ConsentKind
+from schema.pagination import DEFAULT_PAGE_SIZE, Connection, child_connection
+from schema.types.base import RowNode
+from schema.types.requisition import Requisition
+
+if TYPE_CHECKING:
+    from schema.types.interview import Interview
+
+
+@strawberry.type(description="A person applying for openings.")
+class Candidate(RowNode):
+    table = models.Candidate
+    id: relay.NodeID[int]
+    full_name: str
+    email: str
+    phone: str | None
+    resume_text: str
+    created_at: datetime
+
+    @strawberry.field
+    async def applications(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[Application]:
+        return await child_connection(
+            info, models.Application, models.Application.candidate_id, self.id, Application.from_row,
+            first=first, after=after,
+        )
+
+    @strawberry.field(description="Consents given or refused, oldest first (append-only).")
+    async def consents(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[ConsentRecord]:
+        return await child_connection(
+            info, models.ConsentRecord, models.ConsentRecord.candidate_id, self.id, ConsentRecord.from_row,
+            first=first, after=after,
+        )
+
+
+@strawberry.type(description="What a candidate agreed to, under which notice version, and when.")
+class ConsentRecord(RowNode):
+    table = models.ConsentRecord
+    id: relay.NodeID[int]
+    kind: ConsentKind
+    notice_version: str
+    granted: bool
+    recorded_at: datetime
+
+
+@strawberry.type(description="A candidate's application to a requisition, moving through the hiring stages.")
+class Application(RowNode):
+    table = models.Application
+    id: relay.NodeID[int]
+    stage: ApplicationStage
+    created_at: datetime
+    updated_at: datetime
+    candidate_id: strawberry.Private[int]
+    requisition_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def candidate(self, info: Info) -> Candidate:
+        return Candidate.from_row(await info.context.loaders.by_id(models.Candidate).load(self.candidate_id))
+
+    @strawberry.field
+    async def requisition(self, info: Info) -> Requisition:
+        return Requisition.from_row(await info.context.loaders.by_id(models.Requisition).load(self.requisition_id))
+
+    @strawberry.field(description="Every stage move, oldest first.")
+    async def stage_history(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[ApplicationStageChange]:
+        return await child_connection(
+            info, models.ApplicationStageChange, models.ApplicationStageChange.application_id, self.id,
+            ApplicationStageChange.from_row, first=first, after=after,
+        )
+
+    @strawberry.field
+    async def interviews(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[Annotated[Interview, strawberry.lazy("schema.types.interview")]]:
+        from schema.types.interview import Interview
+
+        return await child_connection(
+            info, models.Interview, models.Interview.application_id, self.id, Interview.from_row,
+            first=first, after=after,
+        )
+
+    @strawberry.field(description="The most recent AI interview, if any.")
+    async def latest_interview(
+        self, info: Info
+    ) -> Annotated[Interview, strawberry.lazy("schema.types.interview")] | None:
+        from schema.types.interview import Interview
+
+        row = await info.context.loaders.latest_by(models.Interview, models.Interview.application_id).load(self.id)
+        return Interview.from_optional_row(row)
+
+
+@strawberry.type(description="One move of an application between stages.")
+class ApplicationStageChange(RowNode):
+    table = models.ApplicationStageChange
+    id: relay.NodeID[int]
+    from_stage: ApplicationStage | None
+    to_stage: ApplicationStage
+    reason: str
+    actor: str
+    changed_at: datetime

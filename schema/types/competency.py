@@ -1,0 +1,137 @@
+"""Competency models, versions, dimensions and questions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from gateway import models
+from schema.context import Info
+from schema.pagination import DEFAULT_PAGE_SIZE, Connection, child_connection
+from schema.types.base import RowNode
+
+if TYPE_CHECKING:
+    from schema.types.kpi import KpiDefinition
+
+
+@strawberry.type(description="A job profile such as teller; its content lives in immutable versions.")
+class CompetencyModel(RowNode):
+    table = models.CompetencyModel
+    id: relay.NodeID[int]
+    key: str
+    name_zh: str
+    name_en: str
+    description: str
+    created_at: datetime
+
+    @strawberry.field
+    async def versions(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[CompetencyModelVersion]:
+        return await child_connection(
+            info, models.CompetencyModelVersion, models.CompetencyModelVersion.model_id, self.id,
+            CompetencyModelVersion.from_row, first=first, after=after,
+        )
+
+
+@strawberry.type(description="One version of a competency model; frozen once a requisition pins it.")
+class CompetencyModelVersion(RowNode):
+    table = models.CompetencyModelVersion
+    id: relay.NodeID[int]
+    version: int
+    notes: str
+    frozen_at: datetime | None
+    created_at: datetime
+    model_id: strawberry.Private[int]
+
+    @strawberry.field(description="True once a requisition pinned this version: it can no longer change.")
+    def frozen(self) -> bool:
+        return self.frozen_at is not None
+
+    @strawberry.field
+    async def model(self, info: Info) -> CompetencyModel:
+        return CompetencyModel.from_row(await info.context.loaders.by_id(models.CompetencyModel).load(self.model_id))
+
+    @strawberry.field(description="Weighted dimensions, in display order; weights sum to 1.")
+    async def dimensions(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[Dimension]:
+        return await child_connection(
+            info, models.Dimension, models.Dimension.model_version_id, self.id, Dimension.from_row,
+            first=first, after=after,
+        )
+
+
+@strawberry.type(description="A weighted competency, e.g. numeracy 40 %, with its questions and linked KPIs.")
+class Dimension(RowNode):
+    table = models.Dimension
+    id: relay.NodeID[int]
+    key: str
+    name_zh: str
+    name_en: str
+    description_zh: str
+    description_en: str
+    weight: float
+    position: int
+    model_version_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def model_version(self, info: Info) -> CompetencyModelVersion:
+        row = await info.context.loaders.by_id(models.CompetencyModelVersion).load(self.model_version_id)
+        return CompetencyModelVersion.from_row(row)
+
+    @strawberry.field
+    async def questions(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[Question]:
+        return await child_connection(
+            info, models.Question, models.Question.dimension_id, self.id, Question.from_row, first=first, after=after
+        )
+
+    @strawberry.field(description="KPIs this dimension should predict.")
+    async def kpi_links(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[DimensionKpiLink]:
+        return await child_connection(
+            info, models.DimensionKpiLink, models.DimensionKpiLink.dimension_id, self.id,
+            DimensionKpiLink.from_row, first=first, after=after,
+        )
+
+
+@strawberry.type(description="A link stating that a dimension should predict a KPI.")
+class DimensionKpiLink(RowNode):
+    table = models.DimensionKpiLink
+    id: relay.NodeID[int]
+    created_at: datetime
+    dimension_id: strawberry.Private[int]
+    kpi_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def dimension(self, info: Info) -> Dimension:
+        return Dimension.from_row(await info.context.loaders.by_id(models.Dimension).load(self.dimension_id))
+
+    @strawberry.field
+    async def kpi(self, info: Info) -> Annotated[KpiDefinition, strawberry.lazy("schema.types.kpi")]:
+        from schema.types.kpi import KpiDefinition
+
+        return KpiDefinition.from_row(await info.context.loaders.by_id(models.KpiDefinition).load(self.kpi_id))
+
+
+@strawberry.type(description="An interview question measuring one dimension, with rubric keywords and model answers.")
+class Question(RowNode):
+    table = models.Question
+    id: relay.NodeID[int]
+    prompt_zh: str
+    prompt_en: str
+    time_limit_seconds: int
+    rubric_keywords: list[str]
+    excellent_answers: list[str]
+    position: int
+    dimension_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def dimension(self, info: Info) -> Dimension:
+        return Dimension.from_row(await info.context.loaders.by_id(models.Dimension).load(self.dimension_id))

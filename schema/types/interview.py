@@ -1,0 +1,178 @@
+"""AI interviews, recorded answers, and the interview report with its explained dimension scores."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from gateway import models
+from schema.context import Info
+from schema.enums import HumanDecision, InterviewStatus
+from schema.pagination import DEFAULT_PAGE_SIZE, Connection, child_connection
+from schema.types.base import RowNode
+from schema.types.competency import Dimension, Question
+
+if TYPE_CHECKING:
+    from schema.types.candidate import Application
+
+
+@strawberry.type(description="An AI video interview of one application.")
+class Interview(RowNode):
+    table = models.Interview
+    id: relay.NodeID[int]
+    status: InterviewStatus
+    status_reason: str | None
+    expires_at: datetime
+    created_at: datetime
+    submitted_at: datetime | None
+    application_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def application(self, info: Info) -> Annotated[Application, strawberry.lazy("schema.types.candidate")]:
+        from schema.types.candidate import Application
+
+        return Application.from_row(await info.context.loaders.by_id(models.Application).load(self.application_id))
+
+    @strawberry.field(description="The questions asked, in order.")
+    async def questions(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[InterviewQuestion]:
+        return await child_connection(
+            info, models.InterviewQuestion, models.InterviewQuestion.interview_id, self.id,
+            InterviewQuestion.from_row, first=first, after=after,
+        )
+
+    @strawberry.field
+    async def answers(self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None) -> Connection[Answer]:
+        return await child_connection(
+            info, models.Answer, models.Answer.interview_id, self.id, Answer.from_row, first=first, after=after
+        )
+
+    @strawberry.field(description="The scored report, once scoring finished.")
+    async def report(self, info: Info) -> InterviewReport | None:
+        row = await info.context.loaders.one_by(models.InterviewReport, models.InterviewReport.interview_id).load(self.id)
+        return InterviewReport.from_optional_row(row)
+
+
+@strawberry.type(description="A question as placed in an interview.")
+class InterviewQuestion(RowNode):
+    table = models.InterviewQuestion
+    id: relay.NodeID[int]
+    position: int
+    question_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def question(self, info: Info) -> Question:
+        return Question.from_row(await info.context.loaders.by_id(models.Question).load(self.question_id))
+
+
+@strawberry.type(description="A recorded answer: media facts, transcript and extracted features.")
+class Answer(RowNode):
+    table = models.Answer
+    id: relay.NodeID[int]
+    media_content_type: str | None
+    media_bytes: int | None
+    duration_seconds: float | None
+    transcript: str | None
+    language: str | None
+    features: JSON
+    error: str | None
+    created_at: datetime
+    question_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def question(self, info: Info) -> Question:
+        return Question.from_row(await info.context.loaders.by_id(models.Question).load(self.question_id))
+
+
+@strawberry.type(description="A label in Chinese and English, e.g. 逻辑清晰 / clear logic.")
+class Tag:
+    zh: str
+    en: str
+
+
+@strawberry.type(description="One axis of a radar chart.")
+class RadarAxis:
+    key: str
+    label_zh: str
+    label_en: str
+    value: float | None
+
+
+@strawberry.type(description="One piece of evidence behind a score: the feature, its value and its contribution.")
+class Evidence:
+    feature: str
+    value: float | None
+    contribution: float | None
+    detail: str | None
+
+
+@strawberry.type(description="The fused interview result, and the human decision taken on it.")
+class InterviewReport(RowNode):
+    table = models.InterviewReport
+    id: relay.NodeID[int]
+    total: float | None = strawberry.field(description="Weighted total, 0–100; null with insufficient evidence.")
+    percentile: float | None = strawberry.field(description="Percentile among scored interviews of the requisition.")
+    insufficient_evidence: bool
+    strengths: list[str]
+    weaknesses: list[str]
+    pipeline_version: str
+    human_decision: HumanDecision | None
+    override_reason: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    interview_id: strawberry.Private[int]
+    raw_tags: strawberry.Private[list[dict[str, str]]]
+    row_attributes = {"raw_tags": "tags"}
+
+    @strawberry.field
+    def tags(self) -> list[Tag]:
+        return [Tag(zh=tag.get("zh", ""), en=tag.get("en", "")) for tag in self.raw_tags]
+
+    @strawberry.field
+    async def interview(self, info: Info) -> Interview:
+        return Interview.from_row(await info.context.loaders.by_id(models.Interview).load(self.interview_id))
+
+    @strawberry.field(description="Per-dimension scores of the report's pipeline version.")
+    async def dimension_scores(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[DimensionScore]:
+        return await child_connection(
+            info, models.DimensionScore, models.DimensionScore.report_id, self.id, DimensionScore.from_row,
+            first=first, after=after,
+        )
+
+
+@strawberry.type(description="One dimension's score with the evidence it rests on and a confidence.")
+class DimensionScore(RowNode):
+    table = models.DimensionScore
+    id: relay.NodeID[int]
+    score: float | None
+    confidence: float
+    pipeline_version: str
+    insufficient_evidence_reason: str | None
+    dimension_id: strawberry.Private[int]
+    raw_evidence: strawberry.Private[list[dict]]
+    row_attributes = {"raw_evidence": "evidence"}
+
+    @strawberry.field
+    def evidence(self) -> list[Evidence]:
+        return [
+            Evidence(
+                feature=item["feature"],
+                value=item.get("value"),
+                contribution=item.get("contribution"),
+                detail=item.get("detail"),
+            )
+            for item in self.raw_evidence
+        ]
+
+    @strawberry.field
+    async def dimension(self, info: Info) -> Dimension:
+        return Dimension.from_row(await info.context.loaders.by_id(models.Dimension).load(self.dimension_id))

@@ -1,0 +1,59 @@
+"""Requisitions (job openings)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from gateway import models
+from resolvers.filters import ApplicationFilter
+from schema.context import Info
+from schema.enums import ApplicationStage, BusinessLine, RequisitionStatus
+from schema.pagination import DEFAULT_PAGE_SIZE, Connection, child_connection
+from schema.types.base import RowNode
+from schema.types.competency import CompetencyModelVersion
+
+if TYPE_CHECKING:
+    from schema.types.candidate import Application
+
+
+@strawberry.type(description="A job opening, pinned to one competency model version.")
+class Requisition(RowNode):
+    table = models.Requisition
+    id: relay.NodeID[int]
+    title: str
+    department: str
+    business_line: BusinessLine
+    headcount: int
+    status: RequisitionStatus
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    close_reason: str | None
+    competency_model_version_id: strawberry.Private[int]
+
+    @strawberry.field(description="The competency model version interviews for this opening are scored against.")
+    async def competency_model_version(self, info: Info) -> CompetencyModelVersion:
+        row = await info.context.loaders.by_id(models.CompetencyModelVersion).load(self.competency_model_version_id)
+        return CompetencyModelVersion.from_row(row)
+
+    @strawberry.field
+    async def applications(
+        self,
+        info: Info,
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+        stage: ApplicationStage | None = None,
+        min_score: float | None = None,
+        max_score: float | None = None,
+    ) -> Connection[Annotated[Application, strawberry.lazy("schema.types.candidate")]]:
+        from schema.types.candidate import Application
+
+        return await child_connection(
+            info, models.Application, models.Application.requisition_id, self.id, Application.from_row,
+            first=first, after=after,
+            row_filter=ApplicationFilter(stage=stage, min_score=min_score, max_score=max_score),
+        )

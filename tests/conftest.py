@@ -1,0 +1,108 @@
+"""One suite, two databases: SQLite by default, PostgreSQL with ``HRGATE_TEST_DATABASE=postgresql``.
+
+The schema is built by ``alembic upgrade head`` (never ``create_all``), so the
+migrations are what is tested. Tables are emptied after every test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+
+POSTGRES_URL = os.environ.get("HRGATE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+_TEST_DATA_DIR = Path(tempfile.mkdtemp(prefix="hrgate-test-"))
+
+
+def _test_database_url() -> str:
+    backend = os.environ.get("HRGATE_TEST_DATABASE", "sqlite")
+    if backend == "postgresql":
+        return POSTGRES_URL
+    if backend == "sqlite":
+        return f"sqlite+aiosqlite:///{_TEST_DATA_DIR / 'test.db'}"
+    raise RuntimeError(f"HRGATE_TEST_DATABASE must be sqlite or postgresql, not {backend!r}")
+
+
+# Settings are read from the environment once per process: set them before anything imports them.
+os.environ["HRGATE_DATABASE_URL"] = _test_database_url()
+os.environ["HRGATE_DATA_DIR"] = str(_TEST_DATA_DIR)
+os.environ.pop("HRGATE_BROKER_URL", None)
+os.environ.pop("HRGATE_PUBSUB_URL", None)
+os.environ.pop("HRGATE_ENVIRONMENT", None)
+
+from gateway import db  # noqa: E402
+from gateway.migrate import upgrade_to_head  # noqa: E402
+from gateway.models import metadata  # noqa: E402
+from gateway.settings import get_settings  # noqa: E402
+
+
+def _reset_postgres_schema(url: str) -> None:
+    async def reset() -> None:
+        engine = db.build_engine(url)
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+        await engine.dispose()
+
+    asyncio.run(reset())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_database() -> Iterator[str]:
+    """A database built by the migrations, once per test session."""
+    get_settings.cache_clear()
+    url = get_settings().resolved_database_url
+    if url.startswith("postgresql"):
+        _reset_postgres_schema(url)
+    upgrade_to_head(url)
+    yield url
+
+
+@pytest.fixture(autouse=True)
+async def clean_tables(migrated_database: str) -> AsyncIterator[None]:
+    yield
+    engine = db.get_engine()
+    async with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+            await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(metadata.sorted_tables):
+                await connection.execute(table.delete())
+
+
+class StatementCounter:
+    """Counts SQL statements sent by the engine (N+1 detector, after Saleor's count_queries)."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_statements() -> Iterator[StatementCounter]:
+    counter = StatementCounter()
+    sync_engine = db.get_engine().sync_engine
+    event.listen(sync_engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(sync_engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture
+def gql():
+    """Execute a GraphQL operation in-process, as HR staff; returns the ``data`` or fails with the errors."""
+    from tests.graphql_client import GraphQLClient
+
+    return GraphQLClient()

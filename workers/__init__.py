@@ -1,0 +1,1 @@
+"""Dramatiq broker, actors and the scoring pipeline. Workers use services and tables, never GraphQL."""
