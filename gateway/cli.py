@@ -78,6 +78,16 @@ def worker(processes: int, threads: int) -> None:
     )
 
 
+@main.command("export-schema", help="Write the GraphQL SDL (committed as schema.graphql; a test compares it).")
+@click.argument("path", default="schema.graphql")
+def export_schema(path: str) -> None:
+    from schema.root import schema
+
+    with open(path, "w", encoding="utf-8") as sdl:
+        sdl.write(schema.as_str() + "\n")
+    click.echo(f"wrote {path}")
+
+
 async def _run_and_dispose(coroutine):  # noqa: ANN001, ANN202
     from gateway.db import dispose_engine
 

@@ -38,8 +38,8 @@ def _id_argument(value: strawberry.ID | None, type_name: str, argument: str) -> 
 
 @strawberry.type
 class Query:
-    node: relay.Node = relay.node(description="Any object by its global ID.")
-    nodes: list[relay.Node] = relay.node(description="Several objects by their global IDs.")
+    node: relay.Node | None = relay.node(description="Any object by its global ID; null when there is none.")
+    nodes: list[relay.Node | None] = relay.node(description="Several objects by their global IDs, null where unknown.")
 
     @strawberry.field(description="Job openings, filtered by status, department and business line.")
     async def requisitions(

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
-from sqlmodel import col, func, select
+from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gateway.models import (
@@ -143,14 +141,12 @@ async def update_version(
     wanted = {dimension.key for dimension in draft.dimensions}
     removed_ids = [dimension.id for key, dimension in existing.items() if key not in wanted]
     kept_ids = [dimension.id for key, dimension in existing.items() if key in wanted]
-    await _delete_questions(kept_ids + removed_ids, session=session)
+    # Explicit statements, in foreign-key order: questions and links first, then the dimensions.
+    await session.exec(delete(Question).where(col(Question.dimension_id).in_(kept_ids + removed_ids)))
     if removed_ids:
-        for link in (await session.exec(select(DimensionKpiLink).where(col(DimensionKpiLink.dimension_id).in_(removed_ids)))).all():
-            await session.delete(link)
-        for key, dimension in existing.items():
-            if key not in wanted:
-                await session.delete(dimension)
-        await session.flush()
+        await session.exec(delete(DimensionKpiLink).where(col(DimensionKpiLink.dimension_id).in_(removed_ids)))
+        await session.exec(delete(Dimension).where(col(Dimension.id).in_(removed_ids)))
+        existing = {key: dimension for key, dimension in existing.items() if key in wanted}
     await _write_dimensions(version, draft.dimensions, session=session, existing=existing)
     record_audit(
         session=session, actor=actor, action="competency_model.version_update", entity_type="CompetencyModelVersion",
@@ -164,14 +160,6 @@ async def freeze_version(version: CompetencyModelVersion, *, session: AsyncSessi
     if version.frozen_at is None:
         version.frozen_at = utcnow()
         session.add(version)
-
-
-async def _delete_questions(dimension_ids: Sequence[int | None], *, session: AsyncSession) -> None:
-    if not dimension_ids:
-        return
-    for question in (await session.exec(select(Question).where(col(Question.dimension_id).in_(dimension_ids)))).all():
-        await session.delete(question)
-    await session.flush()
 
 
 async def _write_dimensions(

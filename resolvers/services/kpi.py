@@ -82,6 +82,13 @@ async def record_kpi_actual(
     kpi = await session.get(KpiDefinition, kpi_id)
     if kpi is None:
         raise not_found("kpiId", "KPI")
+    assignment = (
+        await session.exec(
+            select(KpiAssignment).where(KpiAssignment.employee_id == employee_id, KpiAssignment.kpi_id == kpi_id)
+        )
+    ).first()
+    if assignment is None:
+        raise DomainError.single("kpiId", "this KPI is not assigned to the employee", ErrorCode.KPI_NOT_ASSIGNED)
     start = period_start(draft.period, kpi.period_kind)
     if start is None:
         raise DomainError.single(
@@ -91,13 +98,6 @@ async def record_kpi_actual(
         )
     if start > (today or date.today()):
         raise DomainError.single("period", f"period {draft.period} has not started yet", ErrorCode.INVALID_PERIOD)
-    assignment = (
-        await session.exec(
-            select(KpiAssignment).where(KpiAssignment.employee_id == employee_id, KpiAssignment.kpi_id == kpi_id)
-        )
-    ).first()
-    if assignment is None:
-        raise DomainError.single("kpiId", "this KPI is not assigned to the employee", ErrorCode.KPI_NOT_ASSIGNED)
     duplicate = await session.exec(
         select(KpiRecord.id).where(KpiRecord.assignment_id == assignment.id, KpiRecord.period == draft.period)
     )
