@@ -106,3 +106,12 @@ def gql():
     from tests.graphql_client import GraphQLClient
 
     return GraphQLClient()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Nothing may skip: every model and server the suite needs is installed by the project."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped and exitstatus == 0:
+        reporter.write_line(f"FAILED: {skipped} test(s) skipped; in this project nothing may skip", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
