@@ -19,16 +19,23 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+import workers.actors  # noqa: F401 - declares the actors on the configured broker, so jobs can be sent
+from gateway.body_limit import BodySizeLimit
 from gateway.db import dispose_engine
 from gateway.health import healthz, readyz
 from gateway.settings import Settings, get_settings
+from gateway.upload_routes import put_answer
 from resolvers.services.audit import Actor
 from schema.context import Context
 from schema.root import schema
+from workers.broker import start_embedded_worker
 
 logger = logging.getLogger(__name__)
 
 ANONYMOUS = Actor("anonymous", None)
+GRAPHQL_BODY_MAX_BYTES = 1024 * 1024
+MULTIPART_OVERHEAD_BYTES = 1024 * 1024
+"""Room for the multipart envelope and the GraphQL operation around an answer recording."""
 
 
 class HrGraphQL(GraphQL):
@@ -40,6 +47,7 @@ class HrGraphQL(GraphQL):
             graphql_ide=None if settings.is_production else "graphiql",
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
             allow_queries_via_get=False,
+            multipart_uploads_enabled=True,
         )
         self.settings = settings
 
@@ -55,9 +63,6 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         worker = None
         if run_worker:
-            from workers.actors import broker  # noqa: F401 - declares the actors on the broker
-            from workers.broker import start_embedded_worker
-
             worker = start_embedded_worker()
             logger.info("embedded Dramatiq worker started")
         try:
@@ -68,10 +73,14 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
             await dispose_engine()
 
     graphql_app = HrGraphQL(settings)
+    limited_graphql = BodySizeLimit(
+        graphql_app, GRAPHQL_BODY_MAX_BYTES, multipart_max_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES
+    )
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        Route("/graphql", limited_graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),
+        Route("/interview/{token}/answers/{question_id}", put_answer, methods=["PUT"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

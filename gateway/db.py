@@ -8,6 +8,8 @@ commit succeeded.
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,8 +23,11 @@ from gateway.settings import get_settings
 
 AfterCommit = Callable[[], Awaitable[None] | None]
 
-_engine: AsyncEngine | None = None
-_sessionmaker: async_sessionmaker[AsyncSession] | None = None
+_engines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[AsyncEngine, async_sessionmaker[AsyncSession]]] = (
+    weakref.WeakKeyDictionary()
+)
+"""One engine per event loop: pooled async connections cannot cross loops, and the embedded
+worker runs jobs on its own loops, beside the web server's."""
 
 
 def build_engine(url: str) -> AsyncEngine:
@@ -44,26 +49,28 @@ def build_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+def _current() -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
+    loop = asyncio.get_running_loop()
+    if loop not in _engines:
+        engine = build_engine(get_settings().resolved_database_url)
+        _engines[loop] = (engine, async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False))
+    return _engines[loop]
+
+
 def get_engine() -> AsyncEngine:
-    global _engine, _sessionmaker
-    if _engine is None:
-        _engine = build_engine(get_settings().resolved_database_url)
-        _sessionmaker = async_sessionmaker(_engine, class_=AsyncSession, expire_on_commit=False)
-    return _engine
+    """The engine of the running event loop (created on first use)."""
+    return _current()[0]
 
 
 async def dispose_engine() -> None:
-    global _engine, _sessionmaker
-    if _engine is not None:
-        await _engine.dispose()
-    _engine = None
-    _sessionmaker = None
+    """Close the running loop's connections (e.g. before the loop ends, or after settings changed)."""
+    entry = _engines.pop(asyncio.get_running_loop(), None)
+    if entry is not None:
+        await entry[0].dispose()
 
 
 def session_factory() -> async_sessionmaker[AsyncSession]:
-    get_engine()
-    assert _sessionmaker is not None
-    return _sessionmaker
+    return _current()[1]
 
 
 @asynccontextmanager

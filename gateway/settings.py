@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     public_base_url: str = "http://localhost:8000"
     invitation_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
     max_upload_bytes: int = 200 * 1024 * 1024
+    vision_enabled: bool = True
+    """Face and posture analysis (still only for candidates who gave biometric consent)."""
+    broker_heartbeat_timeout_ms: int = 60_000
+    """Redis broker: a worker silent this long is presumed dead and its jobs are redelivered."""
+    broker_maintenance_chance: int = 1_000
+    """Redis broker: how many broker commands in a million also run the maintenance that redelivers
+    dead workers' jobs (Dramatiq's default, 1,000, means minutes before a killed worker's job resumes)."""
     page_size_max: int = 100
     host: str = "127.0.0.1"
     port: int = 8000

@@ -25,6 +25,17 @@ class ErrorCode(str, Enum):
     INTERVIEW_ALREADY_ACTIVE = "interview_already_active"
     KPI_NOT_ASSIGNED = "kpi_not_assigned"
     INVALID_PERIOD = "invalid_period"
+    INVITATION_INVALID = "invitation_invalid"
+    INVITATION_EXPIRED = "invitation_expired"
+    INVITATION_USED = "invitation_used"
+    INVITATION_REVOKED = "invitation_revoked"
+    QUESTION_NOT_IN_INTERVIEW = "question_not_in_interview"
+    CONSENT_REQUIRED = "consent_required"
+    ANSWERS_MISSING = "answers_missing"
+    UPLOAD_TOO_LARGE = "upload_too_large"
+    UNSUPPORTED_MEDIA = "unsupported_media"
+    EMPTY_UPLOAD = "empty_upload"
+    NOT_RESCORABLE = "not_rescorable"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,16 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, exists, func, or_
 from sqlmodel import col, select
 
-from gateway.models import Application, AuditEvent, Candidate, Employee, Interview, InterviewReport, Requisition
+from gateway.models import (
+    Application,
+    AuditEvent,
+    Candidate,
+    DimensionScore,
+    Employee,
+    Interview,
+    InterviewReport,
+    Requisition,
+)
 from gateway.models.enums import ApplicationStage, BusinessLine, RequisitionStatus
 
 
@@ -101,3 +110,13 @@ class AuditEventFilter:
         if self.entity_type is not None:
             clauses.append(col(AuditEvent.entity_type) == self.entity_type)
         return clauses
+
+
+@dataclass(frozen=True)
+class DimensionScoreFilter:
+    """A report shows the scores of its own pipeline version (earlier versions stay as history)."""
+
+    pipeline_version: str
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        return [col(DimensionScore.pipeline_version) == self.pipeline_version]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry import relay
 
 from gateway import models
@@ -13,18 +14,19 @@ from resolvers.filters import (
     EmployeeFilter,
     RequisitionFilter,
 )
+from resolvers.errors import DomainError
+from resolvers.services.candidate_interview import view_interview
 from schema.context import Info
 from schema.enums import ApplicationStage, BusinessLine, RequisitionStatus
 from schema.ids import decode_id
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, root_connection
 from schema.types.audit import AuditEvent
+from schema.types.invitation import InvitationView
 from schema.types.candidate import Application, Candidate
 from schema.types.competency import CompetencyModel
 from schema.types.employee import Employee
 from schema.types.kpi import KpiDefinition
 from schema.types.requisition import Requisition
-from resolvers.errors import DomainError
-from graphql import GraphQLError
 
 
 def _id_argument(value: strawberry.ID | None, type_name: str, argument: str) -> int | None:
@@ -38,6 +40,14 @@ def _id_argument(value: strawberry.ID | None, type_name: str, argument: str) -> 
 
 @strawberry.type
 class Query:
+    @strawberry.field(description="Candidate: the interview behind an invitation token (prompts and progress only).")
+    async def invitation(self, token: str) -> InvitationView:
+        try:
+            return InvitationView.from_view(await view_interview(token))
+        except DomainError as error:
+            first = error.errors[0]
+            raise GraphQLError(first.message, extensions={"code": first.code.name}) from None
+
     node: relay.Node | None = relay.node(description="Any object by its global ID; null when there is none.")
     nodes: list[relay.Node | None] = relay.node(description="Several objects by their global IDs, null where unknown.")
 

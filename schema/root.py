@@ -5,9 +5,11 @@ from __future__ import annotations
 import strawberry
 
 from schema.mutations.competency import CompetencyMutations
+from schema.mutations.interview import InterviewMutations
 from schema.mutations.recruiting import RecruitingMutations
 from schema.mutations.workforce import WorkforceMutations
 from schema.query import Query
+from schema.subscription import Subscription
 from schema.types.candidate import ApplicationStageChange, ConsentRecord
 from schema.types.competency import Question
 from schema.types.employee import OnboardingArchive
@@ -16,7 +18,7 @@ from schema.types.kpi import KpiAssignment, KpiRecord
 
 
 @strawberry.type
-class Mutation(CompetencyMutations, RecruitingMutations, WorkforceMutations):
+class Mutation(CompetencyMutations, RecruitingMutations, InterviewMutations, WorkforceMutations):
     pass
 
 
@@ -35,7 +37,7 @@ NODE_TYPES = [
 
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, types=NODE_TYPES)
+    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, types=NODE_TYPES)
 
 
 schema = build_schema()

@@ -32,10 +32,12 @@ def _test_database_url() -> str:
 # Settings are read from the environment once per process: set them before anything imports them.
 os.environ["HRGATE_DATABASE_URL"] = _test_database_url()
 os.environ["HRGATE_DATA_DIR"] = str(_TEST_DATA_DIR)
+os.environ["HRGATE_MEDIA_DIR"] = str(_TEST_DATA_DIR / "media")
 os.environ.pop("HRGATE_BROKER_URL", None)
 os.environ.pop("HRGATE_PUBSUB_URL", None)
 os.environ.pop("HRGATE_ENVIRONMENT", None)
 
+import workers.actors  # noqa: E402,F401 - declares the actors on the in-process broker
 from gateway import db  # noqa: E402
 from gateway.migrate import upgrade_to_head  # noqa: E402
 from gateway.models import metadata  # noqa: E402
@@ -67,6 +69,7 @@ def migrated_database() -> Iterator[str]:
 @pytest.fixture(autouse=True)
 async def clean_tables(migrated_database: str) -> AsyncIterator[None]:
     yield
+    workers.actors.broker.flush_all()
     engine = db.get_engine()
     async with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
@@ -92,12 +95,20 @@ class StatementCounter:
 
 
 @pytest.fixture
-def count_statements() -> Iterator[StatementCounter]:
+async def count_statements() -> AsyncIterator[StatementCounter]:
     counter = StatementCounter()
     sync_engine = db.get_engine().sync_engine
     event.listen(sync_engine, "before_cursor_execute", counter)
     yield counter
     event.remove(sync_engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture(scope="session")
+def test_media(tmp_path_factory: pytest.TempPathFactory):
+    """Real recordings made by the project (espeak-ng speech, a face video, silence, corrupt files)."""
+    from tests.pipeline.media_factory import build_test_media
+
+    return build_test_media(tmp_path_factory.mktemp("media"))
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import CurrentMessage
 
 from gateway.settings import Settings, get_settings
 
@@ -14,16 +15,23 @@ from gateway.settings import Settings, get_settings
 def build_broker(settings: Settings) -> dramatiq.Broker:
     url = settings.broker_url
     if not url:
-        return StubBroker()
-    if url.startswith(("redis://", "rediss://")):
+        broker: dramatiq.Broker = StubBroker()
+    elif url.startswith(("redis://", "rediss://")):
         from dramatiq.brokers.redis import RedisBroker
 
-        return RedisBroker(url=url)
-    if url.startswith(("amqp://", "amqps://")):
+        broker = RedisBroker(
+            url=url,
+            heartbeat_timeout=settings.broker_heartbeat_timeout_ms,
+            maintenance_chance=settings.broker_maintenance_chance,
+        )
+    elif url.startswith(("amqp://", "amqps://")):
         from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
-        return RabbitmqBroker(url=url)
-    raise ValueError(f"HRGATE_BROKER_URL must start with redis:// or amqp://, got {url!r}")
+        broker = RabbitmqBroker(url=url)
+    else:
+        raise ValueError(f"HRGATE_BROKER_URL must start with redis:// or amqp://, got {url!r}")
+    broker.add_middleware(CurrentMessage())
+    return broker
 
 
 broker = build_broker(get_settings())

@@ -25,6 +25,8 @@ class Interview(SQLModel, table=True):
     status_reason: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = created_at_field()
     submitted_at: datetime | None = timestamp_field()
+    scoring_attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """How many times a worker claimed this interview for scoring (redeliveries and rescoring count)."""
 
 
 class InterviewQuestion(SQLModel, table=True):
@@ -51,6 +53,8 @@ class Answer(SQLModel, table=True):
     media_uri: str | None = Field(default=None, max_length=1000)
     media_content_type: str | None = Field(default=None, max_length=100)
     media_bytes: int | None = None
+    media_sha256: str | None = Field(default=None, max_length=64)
+    uploaded_at: datetime | None = timestamp_field()
     duration_seconds: float | None = None
     transcript: str | None = Field(default=None, sa_type=sa.Text)
     language: str | None = Field(default=None, max_length=16)
@@ -73,9 +77,14 @@ class InterviewReport(SQLModel, table=True):
     strengths: list[str] = json_field()
     weaknesses: list[str] = json_field()
     tags: list[dict[str, str]] = json_field()
+    radar: list[dict[str, Any]] = json_field()
+    """Radar-chart axes: key, label_zh, label_en, value (0–100 or null)."""
+    models: dict[str, Any] = json_field(default_factory=dict)
+    """Which models produced the evidence (speech, text embedder per language, vision)."""
     pipeline_version: str = Field(max_length=32)
     human_decision: HumanDecision | None = enum_field(HumanDecision, nullable=True)
     override_reason: str | None = Field(default=None, sa_type=sa.Text)
+    scored_at: datetime | None = timestamp_field()
     decided_by: str | None = Field(default=None, max_length=200)
     decided_at: datetime | None = timestamp_field()
     created_at: datetime = created_at_field()

@@ -10,6 +10,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from gateway import models
+from resolvers.filters import DimensionScoreFilter
 from schema.context import Info
 from schema.enums import HumanDecision, InterviewStatus
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, child_connection
@@ -121,6 +122,7 @@ class InterviewReport(RowNode):
     strengths: list[str]
     weaknesses: list[str]
     pipeline_version: str
+    scored_at: datetime | None
     human_decision: HumanDecision | None
     override_reason: str | None
     decided_by: str | None
@@ -128,12 +130,21 @@ class InterviewReport(RowNode):
     created_at: datetime
     updated_at: datetime
     interview_id: strawberry.Private[int]
+    models: JSON = strawberry.field(description="Which models produced the evidence (speech, text per language, vision).")
     raw_tags: strawberry.Private[list[dict[str, str]]]
-    row_attributes = {"raw_tags": "tags"}
+    raw_radar: strawberry.Private[list[dict]]
+    row_attributes = {"raw_tags": "tags", "raw_radar": "radar"}
 
-    @strawberry.field
+    @strawberry.field(description="Labels in Chinese and English, e.g. 逻辑清晰 / clear logic.")
     def tags(self) -> list[Tag]:
         return [Tag(zh=tag.get("zh", ""), en=tag.get("en", "")) for tag in self.raw_tags]
+
+    @strawberry.field(description="Radar-chart data: one axis per dimension, 0–100 (null without enough evidence).")
+    def radar(self) -> list[RadarAxis]:
+        return [
+            RadarAxis(key=axis["key"], label_zh=axis["label_zh"], label_en=axis["label_en"], value=axis.get("value"))
+            for axis in self.raw_radar
+        ]
 
     @strawberry.field
     async def interview(self, info: Info) -> Interview:
@@ -145,7 +156,7 @@ class InterviewReport(RowNode):
     ) -> Connection[DimensionScore]:
         return await child_connection(
             info, models.DimensionScore, models.DimensionScore.report_id, self.id, DimensionScore.from_row,
-            first=first, after=after,
+            first=first, after=after, row_filter=DimensionScoreFilter(pipeline_version=self.pipeline_version),
         )
 
 

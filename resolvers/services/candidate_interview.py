@@ -1,0 +1,259 @@
+"""The candidate's side of an AI interview, reached only through the invitation token.
+
+Read the questions, record consent (AI processing and, separately, biometric
+analysis), upload one recording per question, submit. Submitting commits the
+interview as queued and, after the commit, sends one scoring job (ids only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from gateway import jobs
+from gateway.db import UnitOfWork, read_session, unit_of_work
+from gateway.models import Answer, Application, ConsentRecord, Interview, InterviewQuestion, Question, Requisition
+from gateway.models.base import utcnow
+from gateway.models.enums import ApplicationStage, ConsentKind, InterviewStatus
+from gateway.storage import MediaStore, StoredMedia, UploadRejected
+from resolvers.errors import DomainError, ErrorCode, FieldError
+from resolvers.services.audit import Actor, record_audit
+from resolvers.services.interview_status import move_interview
+from resolvers.services.invitations import hash_token
+
+SCORING_ACTOR = "score_interview"
+TOKEN_FIELD = "invitationToken"
+OPEN_FOR_ANSWERS = (InterviewStatus.INVITED, InterviewStatus.IN_PROGRESS, InterviewStatus.FAILED)
+"""A failed interview (e.g. a corrupt recording) reopens: the candidate re-uploads and re-submits."""
+
+_UPLOAD_CODES = {
+    "too_large": ErrorCode.UPLOAD_TOO_LARGE,
+    "unsupported_media": ErrorCode.UNSUPPORTED_MEDIA,
+    "empty": ErrorCode.EMPTY_UPLOAD,
+}
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    ai_processing: bool
+    biometric: bool
+
+
+@dataclass(frozen=True)
+class CandidateInterview:
+    """What a candidate may see: their interview, its questions (prompts only) and their answers."""
+
+    interview: Interview
+    requisition: Requisition
+    questions: list[Question]
+    answers: dict[int, Answer]
+    consent: ConsentState
+
+
+def candidate_actor(interview: Interview) -> Actor:
+    return Actor(f"candidate:interview:{interview.id}", "candidate")
+
+
+async def open_invitation(
+    token: str, *, session: AsyncSession, for_update: bool = False, allowed: tuple[InterviewStatus, ...] = OPEN_FOR_ANSWERS
+) -> tuple[Interview, Application]:
+    """The interview behind a token, if the token is genuine, unexpired, unused and not revoked."""
+    statement = select(Interview).where(Interview.token_hash == hash_token(token or ""))
+    if for_update:
+        statement = statement.with_for_update()
+    interview = (await session.exec(statement)).first()
+    if interview is None:
+        raise DomainError.single(TOKEN_FIELD, "this invitation link is not valid", ErrorCode.INVITATION_INVALID)
+    if interview.expires_at <= utcnow():
+        raise DomainError.single(TOKEN_FIELD, "this invitation has expired", ErrorCode.INVITATION_EXPIRED)
+    application = await session.get(Application, interview.application_id)
+    assert application is not None
+    if application.stage is not ApplicationStage.AI_INTERVIEW:
+        raise DomainError.single(
+            TOKEN_FIELD, "this invitation is no longer active for the application", ErrorCode.INVITATION_REVOKED
+        )
+    if interview.status not in allowed:
+        raise DomainError.single(
+            TOKEN_FIELD, f"this interview was already submitted ({interview.status.value})", ErrorCode.INVITATION_USED
+        )
+    return interview, application
+
+
+async def consent_state(candidate_id: int, *, session: AsyncSession) -> ConsentState:
+    """The latest record of each kind decides (consent can be withdrawn by a later record)."""
+    records = (
+        await session.exec(
+            select(ConsentRecord).where(ConsentRecord.candidate_id == candidate_id).order_by(col(ConsentRecord.id))
+        )
+    ).all()
+    latest = {record.kind: record.granted for record in records}
+    return ConsentState(
+        ai_processing=latest.get(ConsentKind.AI_PROCESSING, False), biometric=latest.get(ConsentKind.BIOMETRIC, False)
+    )
+
+
+async def interview_questions(interview_id: int, *, session: AsyncSession) -> list[Question]:
+    rows = await session.exec(
+        select(Question)
+        .join(InterviewQuestion, col(InterviewQuestion.question_id) == Question.id)
+        .where(InterviewQuestion.interview_id == interview_id)
+        .order_by(col(InterviewQuestion.position))
+    )
+    return list(rows.all())
+
+
+async def interview_answers(interview_id: int, *, session: AsyncSession) -> dict[int, Answer]:
+    rows = await session.exec(select(Answer).where(Answer.interview_id == interview_id))
+    return {answer.question_id: answer for answer in rows.all()}
+
+
+async def view_interview(token: str) -> CandidateInterview:
+    """Any non-expired interview of the token, whatever its status (the candidate follows its progress)."""
+    async with read_session() as session:
+        interview, application = await open_invitation(token, session=session, allowed=tuple(InterviewStatus))
+        requisition = await session.get(Requisition, application.requisition_id)
+        assert requisition is not None
+        return CandidateInterview(
+            interview=interview,
+            requisition=requisition,
+            questions=await interview_questions(interview.id, session=session),
+            answers=await interview_answers(interview.id, session=session),
+            consent=await consent_state(application.candidate_id, session=session),
+        )
+
+
+async def record_consent(
+    token: str, *, ai_processing: bool, biometric: bool, notice_version: str, uow: UnitOfWork
+) -> ConsentState:
+    """Append the candidate's two separate consents (PIPL art. 29: biometric data needs its own)."""
+    if not notice_version.strip() or len(notice_version) > 32:
+        raise DomainError.single("noticeVersion", "give the version of the notice shown (≤ 32 characters)", ErrorCode.INVALID)
+    interview, application = await open_invitation(token, session=uow.session)
+    for kind, granted in ((ConsentKind.AI_PROCESSING, ai_processing), (ConsentKind.BIOMETRIC, biometric)):
+        uow.session.add(
+            ConsentRecord(candidate_id=application.candidate_id, kind=kind, notice_version=notice_version, granted=granted)
+        )
+    record_audit(
+        session=uow.session, actor=candidate_actor(interview), action="consent.record", entity_type="Candidate",
+        entity_id=application.candidate_id,
+        details={"ai_processing": ai_processing, "biometric": biometric, "notice_version": notice_version},
+    )
+    return ConsentState(ai_processing=ai_processing, biometric=biometric)
+
+
+async def _check_upload_allowed(token: str, question_id: int) -> Interview:
+    async with read_session() as session:
+        interview, application = await open_invitation(token, session=session)
+        if question_id not in {question.id for question in await interview_questions(interview.id, session=session)}:
+            raise DomainError.single("questionId", "this question is not part of the interview", ErrorCode.QUESTION_NOT_IN_INTERVIEW)
+        if not (await consent_state(application.candidate_id, session=session)).ai_processing:
+            raise DomainError.single(
+                TOKEN_FIELD, "consent to AI processing is needed before recordings can be uploaded", ErrorCode.CONSENT_REQUIRED
+            )
+        return interview
+
+
+async def upload_answer(
+    token: str, question_id: int, chunks: AsyncIterator[bytes], *, store: MediaStore, max_bytes: int
+) -> Answer:
+    """Stream one recording to the media store, then point the answer at it.
+
+    The file is written before the transaction and removed again if the
+    transaction fails; the recording it replaces is removed only after commit.
+    """
+    interview = await _check_upload_allowed(token, question_id)
+    try:
+        stored = await store.save(f"interviews/{interview.id}/{question_id}", chunks, max_bytes=max_bytes)
+    except UploadRejected as rejected:
+        raise DomainError.single("file", rejected.message, _UPLOAD_CODES[rejected.reason]) from None
+    try:
+        async with unit_of_work() as uow:
+            answer, replaced_uri = await _attach_media(token, question_id, stored, uow=uow)
+            if replaced_uri and replaced_uri != stored.uri:
+                uow.after_commit(lambda: store.delete(replaced_uri))
+    except BaseException:
+        await store.delete(stored.uri)
+        raise
+    return answer
+
+
+async def _attach_media(
+    token: str, question_id: int, stored: StoredMedia, *, uow: UnitOfWork
+) -> tuple[Answer, str | None]:
+    interview, _ = await open_invitation(token, session=uow.session, for_update=True)
+    answer = (
+        await uow.session.exec(
+            select(Answer).where(Answer.interview_id == interview.id, Answer.question_id == question_id)
+        )
+    ).first()
+    replaced_uri = answer.media_uri if answer else None
+    answer = answer or Answer(interview_id=interview.id, question_id=question_id)
+    answer.media_uri = stored.uri
+    answer.media_content_type = stored.content_type
+    answer.media_bytes = stored.size_bytes
+    answer.media_sha256 = stored.sha256
+    answer.uploaded_at = utcnow()
+    answer.duration_seconds = answer.transcript = answer.language = answer.error = None
+    answer.features = {}
+    uow.session.add(answer)
+    if interview.status is not InterviewStatus.IN_PROGRESS:
+        move_interview(interview, InterviewStatus.IN_PROGRESS, uow=uow)
+    record_audit(
+        session=uow.session, actor=candidate_actor(interview), action="answer.upload", entity_type="Interview",
+        entity_id=interview.id, details={"question_id": question_id, "bytes": stored.size_bytes, "type": stored.content_type},
+    )
+    await uow.session.flush()
+    return answer, replaced_uri
+
+
+async def submit(token: str, *, uow: UnitOfWork) -> Interview:
+    """All questions answered and consent given: commit as queued, then enqueue scoring."""
+    interview, application = await open_invitation(token, session=uow.session, for_update=True)
+    if not (await consent_state(application.candidate_id, session=uow.session)).ai_processing:
+        raise DomainError.single(TOKEN_FIELD, "consent to AI processing is missing", ErrorCode.CONSENT_REQUIRED)
+    questions = await interview_questions(interview.id, session=uow.session)
+    answers = await interview_answers(interview.id, session=uow.session)
+    missing = [position for position, question in enumerate(questions) if question.id not in answers]
+    if missing:
+        raise DomainError(
+            *(
+                FieldError("answers", f"no recording yet for question {position + 1}", ErrorCode.ANSWERS_MISSING)
+                for position in missing
+            )
+        )
+    interview.submitted_at = utcnow()
+    if interview.status is not InterviewStatus.IN_PROGRESS:
+        move_interview(interview, InterviewStatus.IN_PROGRESS, uow=uow)
+    move_interview(interview, InterviewStatus.SUBMITTED, uow=uow)
+    move_interview(interview, InterviewStatus.QUEUED, uow=uow, answers_scored=0, answers_total=len(questions))
+    record_audit(
+        session=uow.session, actor=candidate_actor(interview), action="interview.submit", entity_type="Interview",
+        entity_id=interview.id,
+    )
+    interview_id = interview.id
+    uow.after_commit(lambda: jobs.send(SCORING_ACTOR, interview_id))
+    return interview
+
+
+async def rescore(interview_id: int, *, uow: UnitOfWork, actor: Actor) -> Interview:
+    """Queue a scored or failed interview again; the worker scores it with its current pipeline version."""
+    interview = await uow.session.get(Interview, interview_id, with_for_update=True)
+    if interview is None:
+        raise DomainError.single("interviewId", "interview not found", ErrorCode.NOT_FOUND)
+    if interview.status not in (InterviewStatus.SCORED, InterviewStatus.FAILED) or interview.submitted_at is None:
+        raise DomainError.single(
+            "interviewId", f"only submitted interviews that are scored or failed can be re-scored (it is {interview.status.value})",
+            ErrorCode.NOT_RESCORABLE,
+        )
+    answers = await interview_answers(interview.id, session=uow.session)
+    total = len(await interview_questions(interview.id, session=uow.session))
+    move_interview(interview, InterviewStatus.QUEUED, uow=uow, answers_scored=0, answers_total=total)
+    record_audit(
+        session=uow.session, actor=actor, action="interview.rescore", entity_type="Interview", entity_id=interview.id,
+        details={"answers": len(answers)},
+    )
+    uow.after_commit(lambda: jobs.send(SCORING_ACTOR, interview_id))
+    return interview

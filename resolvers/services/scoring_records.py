@@ -1,0 +1,259 @@
+"""What a scoring worker reads and writes: claim, per-answer evidence, the report, failure.
+
+Each function is its own short unit of work, so progress survives a worker that
+dies mid-interview, and each is idempotent: a redelivered job repeats no side
+effect (the claim is a compare-and-set, results are upserted by
+report × dimension × pipeline version, and there is one report per interview).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from scipy.stats import percentileofscore
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from gateway.db import read_session, unit_of_work
+from gateway.models import (
+    Answer,
+    Application,
+    Dimension,
+    DimensionScore,
+    Interview,
+    InterviewReport,
+    Question,
+    Requisition,
+)
+from gateway.models.base import utcnow
+from gateway.models.enums import InterviewStatus
+from resolvers.services.audit import SYSTEM, record_audit
+from resolvers.services.candidate_interview import consent_state, interview_answers, interview_questions
+from resolvers.services.interview_status import move_interview, publish_after_commit, status_event
+
+CLAIMABLE = (InterviewStatus.QUEUED, InterviewStatus.SCORING)
+"""SCORING is claimable too: it means a worker died mid-job and the broker redelivered the message."""
+
+
+@dataclass(frozen=True)
+class AnswerToScore:
+    answer_id: int
+    question_id: int
+    media_uri: str
+    prompt_zh: str
+    prompt_en: str
+    rubric_keywords: tuple[str, ...]
+    excellent_answers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DimensionToScore:
+    dimension_id: int
+    key: str
+    name_zh: str
+    name_en: str
+    weight: float
+    question_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ScoringJob:
+    interview_id: int
+    requisition_id: int
+    biometric_consent: bool
+    answers: tuple[AnswerToScore, ...]
+    dimensions: tuple[DimensionToScore, ...]
+
+
+@dataclass(frozen=True)
+class DimensionResult:
+    dimension_id: int
+    score: float | None
+    confidence: float
+    insufficient_evidence_reason: str | None
+    evidence: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    total: float | None
+    insufficient_evidence: bool
+    strengths: list[str]
+    weaknesses: list[str]
+    tags: list[dict[str, str]]
+    radar: list[dict[str, Any]]
+    models: dict[str, Any]
+    dimensions: list[DimensionResult]
+
+
+async def claim(interview_id: int) -> ScoringJob | None:
+    """Take the interview for scoring; None when there is nothing to do (already scored, or not queued)."""
+    async with unit_of_work() as uow:
+        claimed = await uow.session.execute(
+            update(Interview)
+            .where(col(Interview.id) == interview_id, col(Interview.status).in_(CLAIMABLE))
+            .values(status=InterviewStatus.SCORING, status_reason=None, scoring_attempts=Interview.scoring_attempts + 1)
+        )
+        if claimed.rowcount != 1:
+            return None
+        interview = await uow.session.get(Interview, interview_id, populate_existing=True)
+        assert interview is not None
+        application = await uow.session.get(Application, interview.application_id)
+        requisition = await uow.session.get(Requisition, application.requisition_id)
+        questions = await interview_questions(interview_id, session=uow.session)
+        answers = await interview_answers(interview_id, session=uow.session)
+        consent = await consent_state(application.candidate_id, session=uow.session)
+        dimensions = (
+            await uow.session.exec(
+                select(Dimension)
+                .where(Dimension.model_version_id == requisition.competency_model_version_id)
+                .order_by(col(Dimension.position))
+            )
+        ).all()
+        publish_after_commit(uow, status_event(interview, answers_scored=0, answers_total=len(questions)))
+    asked = {question.id for question in questions}
+    return ScoringJob(
+        interview_id=interview_id,
+        requisition_id=requisition.id,
+        biometric_consent=consent.biometric,
+        answers=tuple(_answer_to_score(answers[question.id], question) for question in questions),
+        dimensions=tuple(
+            DimensionToScore(
+                dimension_id=dimension.id,
+                key=dimension.key,
+                name_zh=dimension.name_zh,
+                name_en=dimension.name_en,
+                weight=dimension.weight,
+                question_ids=tuple(q.id for q in questions if q.dimension_id == dimension.id and q.id in asked),
+            )
+            for dimension in dimensions
+        ),
+    )
+
+
+def _answer_to_score(answer: Answer, question: Question) -> AnswerToScore:
+    return AnswerToScore(
+        answer_id=answer.id,
+        question_id=question.id,
+        media_uri=answer.media_uri or "",
+        prompt_zh=question.prompt_zh,
+        prompt_en=question.prompt_en,
+        rubric_keywords=tuple(question.rubric_keywords),
+        excellent_answers=tuple(question.excellent_answers),
+    )
+
+
+async def save_answer_evidence(
+    job: ScoringJob,
+    answer_id: int,
+    *,
+    transcript: str | None,
+    language: str | None,
+    duration_seconds: float | None,
+    features: dict[str, Any],
+    answers_scored: int,
+) -> None:
+    """Store one answer's transcript and features, and publish progress."""
+    async with unit_of_work() as uow:
+        answer = await uow.session.get(Answer, answer_id)
+        interview = await uow.session.get(Interview, job.interview_id)
+        answer.transcript = transcript
+        answer.language = language
+        answer.duration_seconds = duration_seconds
+        answer.features = features
+        answer.error = None
+        uow.session.add(answer)
+        publish_after_commit(
+            uow, status_event(interview, answers_scored=answers_scored, answers_total=len(job.answers))
+        )
+
+
+async def save_report(job: ScoringJob, result: ReportResult, *, pipeline_version: str) -> InterviewReport:
+    """Upsert the one report of the interview and its dimension scores; refresh the requisition's percentiles."""
+    async with unit_of_work() as uow:
+        session = uow.session
+        interview = await session.get(Interview, job.interview_id, with_for_update=True)
+        report = (
+            await session.exec(select(InterviewReport).where(InterviewReport.interview_id == job.interview_id))
+        ).first() or InterviewReport(
+            interview_id=job.interview_id, requisition_id=job.requisition_id, pipeline_version=pipeline_version
+        )
+        report.total = None if result.total is None else round(result.total, 2)
+        report.insufficient_evidence = result.insufficient_evidence
+        report.strengths, report.weaknesses, report.tags = result.strengths, result.weaknesses, result.tags
+        report.radar, report.models = result.radar, result.models
+        report.pipeline_version = pipeline_version
+        report.scored_at = report.updated_at = utcnow()
+        session.add(report)
+        await session.flush()
+        existing = {
+            score.dimension_id: score
+            for score in (
+                await session.exec(
+                    select(DimensionScore).where(
+                        DimensionScore.report_id == report.id, DimensionScore.pipeline_version == pipeline_version
+                    )
+                )
+            ).all()
+        }
+        for dimension in result.dimensions:
+            score = existing.get(dimension.dimension_id) or DimensionScore(
+                report_id=report.id, dimension_id=dimension.dimension_id, pipeline_version=pipeline_version
+            )
+            score.score = None if dimension.score is None else round(dimension.score, 2)
+            score.confidence = round(dimension.confidence, 3)
+            score.insufficient_evidence_reason = dimension.insufficient_evidence_reason
+            score.evidence = dimension.evidence
+            session.add(score)
+        await session.flush()
+        await _refresh_percentiles(job.requisition_id, session=session)
+        reason = "insufficient evidence: see the report" if result.insufficient_evidence else None
+        move_interview(interview, InterviewStatus.SCORED, uow=uow, reason=reason,
+                       answers_scored=len(job.answers), answers_total=len(job.answers))
+        record_audit(
+            session=session, actor=SYSTEM, action="interview.scored", entity_type="InterviewReport",
+            entity_id=report.id, details={"pipeline_version": pipeline_version, "total": report.total},
+        )
+    return report
+
+
+async def _refresh_percentiles(requisition_id: int, *, session: Any) -> None:
+    """Each scored report's standing among the requisition's scored interviews (0–100, ties share the middle)."""
+    reports = (
+        await session.exec(
+            select(InterviewReport).where(
+                InterviewReport.requisition_id == requisition_id, col(InterviewReport.total).is_not(None)
+            )
+        )
+    ).all()
+    totals = [report.total for report in reports]
+    for report in reports:
+        report.percentile = round(float(percentileofscore(totals, report.total, kind="mean")), 1)
+        session.add(report)
+
+
+async def mark_answer_failed(job: ScoringJob, answer_id: int, reason: str) -> None:
+    async with unit_of_work() as uow:
+        answer = await uow.session.get(Answer, answer_id)
+        answer.error = reason
+        uow.session.add(answer)
+
+
+async def mark_failed(interview_id: int, reason: str) -> None:
+    """A permanent failure: the interview says why, in words a recruiter and the candidate can act on."""
+    async with unit_of_work() as uow:
+        interview = await uow.session.get(Interview, interview_id, with_for_update=True)
+        if interview is None or interview.status not in CLAIMABLE:
+            return
+        move_interview(interview, InterviewStatus.FAILED, uow=uow, reason=reason)
+        record_audit(
+            session=uow.session, actor=SYSTEM, action="interview.failed", entity_type="Interview",
+            entity_id=interview_id, details={"reason": reason},
+        )
+
+
+async def load_interview(interview_id: int) -> Interview | None:
+    """A fresh read (subscriptions must not trust a per-connection cache)."""
+    async with read_session() as session:
+        return await session.get(Interview, interview_id)

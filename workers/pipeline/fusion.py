@@ -1,0 +1,288 @@
+"""Fusion of answer features into competency scores: pure functions, no models.
+
+Each answer's available features are mapped to 0-1, weighted
+(``PipelineConfig.feature_weights`` or the dimension's own weights) and
+renormalised over the features that exist for that answer, so a missing video
+or a question without sample answers neither rewards nor punishes. A dimension
+is the mean of its usable answers; the total is the dimension-weighted mean,
+renormalised over the dimensions that could be scored.
+
+Two rules keep numbers honest: an answer with too little evidence is left out
+and named, never scored as zero; and transcription confidence only lowers the
+confidence of a score, never the score itself.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from workers.pipeline.config import PIPELINE_VERSION, PipelineConfig
+from workers.pipeline.types import (
+    AnswerEvidence,
+    DimensionScore,
+    DimensionSpec,
+    EvidenceItem,
+    FusionResult,
+    RadarAxis,
+    Tag,
+)
+
+GESTURE_ACTIVITY_FULL_SCALE = 0.5
+"""Wrist speed (shoulder widths per second) mapped to 1: hands that move
+now and then while speaking."""
+
+
+def scale_between(value: float, low: float, high: float) -> float:
+    """``value`` mapped linearly from [low, high] to [0, 1], clipped."""
+    if high <= low:
+        raise ValueError("high must be above low")
+    return float(np.clip((value - low) / (high - low), 0.0, 1.0))
+
+
+def band_score(value: float, band: tuple[float, float]) -> float:
+    """1 inside the comfortable band, falling linearly to 0 at half the lower
+    bound and at 1.5 times the upper bound."""
+    low, high = band
+    if value < low:
+        return scale_between(value, low * 0.5, low)
+    if value > high:
+        return 1.0 - scale_between(value, high, high * 1.5)
+    return 1.0
+
+
+def answer_feature_values(evidence: AnswerEvidence, config: PipelineConfig) -> dict[str, float]:
+    """Every feature this answer has, mapped to 0-1 (higher is better)."""
+    values: dict[str, float] = {}
+    text = evidence.text
+    if text is not None:
+        low, high = config.similarity_ranges[text.embedder_model]
+        values["relevance"] = scale_between(text.relevance_to_question, low, high)
+        if text.best_sample_answer_similarity is not None:
+            values["sample_answer_similarity"] = scale_between(text.best_sample_answer_similarity, low, high)
+        if text.keyword_coverage is not None:
+            values["keyword_coverage"] = text.keyword_coverage
+        if text.concept_coverage is not None:
+            values["concept_coverage"] = text.concept_coverage
+        values["structure"] = text.structure_score
+    speech = evidence.speech
+    if speech is not None and speech.speaking_rate is not None and speech.speaking_span_seconds > 0:
+        band = (
+            config.english_words_per_minute
+            if speech.speaking_rate_unit == "words_per_minute"
+            else config.chinese_characters_per_minute
+        )
+        values["speaking_rate"] = band_score(speech.speaking_rate, band)
+        pause_share = speech.pause_seconds_total / speech.speaking_span_seconds
+        values["pause_control"] = 1.0 - scale_between(
+            pause_share, config.acceptable_pause_share, config.excessive_pause_share
+        )
+        values["filler_control"] = 1.0 - scale_between(
+            speech.filler_rate_per_minute or 0.0, 0.0, config.excessive_filler_rate_per_minute
+        )
+    vision = evidence.vision
+    if vision is not None and vision.face_frames and vision.face_presence_share >= config.min_face_presence:
+        if vision.gaze_toward_camera_share is not None:
+            values["eye_contact"] = vision.gaze_toward_camera_share
+        if vision.head_pose_stability is not None:
+            values["head_pose_stability"] = vision.head_pose_stability
+        if vision.smile_share is not None:
+            values["smile"] = vision.smile_share
+    if vision is not None and vision.posture_stability is not None:
+        values["posture_stability"] = vision.posture_stability
+    if vision is not None and vision.gesture_activity is not None:
+        values["gesture_activity"] = scale_between(vision.gesture_activity, 0.0, GESTURE_ACTIVITY_FULL_SCALE)
+    return values
+
+
+def answer_insufficiency(evidence: AnswerEvidence, config: PipelineConfig) -> str | None:
+    """Why this answer cannot be scored, or ``None`` when it can."""
+    if evidence.unusable_reason:
+        return evidence.unusable_reason
+    speech = evidence.speech
+    if speech is None:
+        return "no audio track"
+    if speech.speech_seconds < config.min_speech_seconds:
+        return f"only {speech.speech_seconds:.1f} s of speech (minimum {config.min_speech_seconds:g} s)"
+    if speech.transcript_unit_count < config.min_transcript_units:
+        return (
+            f"transcript too short ({speech.transcript_unit_count} words or characters, "
+            f"minimum {config.min_transcript_units})"
+        )
+    if evidence.text is None:
+        return "no transcript to assess"
+    vision = evidence.vision
+    if config.face_required and vision is not None and vision.face_presence_share < config.min_face_presence:
+        return (
+            f"face visible in {vision.face_presence_share:.0%} of frames "
+            f"(minimum {config.min_face_presence:.0%})"
+        )
+    return None
+
+
+def answer_confidence(evidence: AnswerEvidence, config: PipelineConfig) -> float:
+    """Transcription confidence, scaled down for answers with little speech."""
+    speech = evidence.speech
+    if speech is None:
+        return 0.0
+    amount_of_speech = min(1.0, speech.speech_seconds / config.full_confidence_speech_seconds)
+    return speech.transcription_confidence * amount_of_speech
+
+
+def fuse_interview(
+    answers: Sequence[AnswerEvidence], dimensions: Sequence[DimensionSpec], config: PipelineConfig
+) -> FusionResult:
+    """Competency scores, total, strengths, tags and radar data of one interview."""
+    answers_by_question = {answer.question_id: answer for answer in answers}
+    dimension_scores = tuple(score_dimension(dimension, answers_by_question, config) for dimension in dimensions)
+    total, total_confidence, total_reason = _total(dimension_scores, config)
+    strengths, weaknesses = _strengths_and_weaknesses(dimension_scores, config.strength_count)
+    usable_answers = [answer for answer in answers if answer_insufficiency(answer, config) is None]
+    return FusionResult(
+        dimensions=dimension_scores,
+        total=total,
+        total_confidence=total_confidence,
+        total_insufficient_evidence=total_reason,
+        strengths=strengths,
+        weaknesses=weaknesses,
+        tags=(*_feature_tags(usable_answers, config), *_dimension_tags(dimensions, dimension_scores, config)),
+        radar=tuple(
+            RadarAxis(score.key, score.name_zh, score.name_en, score.score) for score in dimension_scores
+        ),
+        pipeline_version=PIPELINE_VERSION,
+        embedder_models=tuple(sorted({answer.text.embedder_model for answer in usable_answers if answer.text})),
+    )
+
+
+def score_dimension(
+    dimension: DimensionSpec, answers_by_question: Mapping[str, AnswerEvidence], config: PipelineConfig
+) -> DimensionScore:
+    weights = dimension.feature_weights or config.feature_weights
+    notes: list[str] = []
+    answer_scores: list[float] = []
+    answer_confidences: list[float] = []
+    feature_values: dict[str, list[float]] = defaultdict(list)
+    feature_contributions: dict[str, list[float]] = defaultdict(list)
+    scored_question_ids: list[str] = []
+    for question_id in dimension.question_ids:
+        evidence = answers_by_question.get(question_id)
+        reason = "not answered" if evidence is None else answer_insufficiency(evidence, config)
+        values = {} if reason else answer_feature_values(evidence, config)
+        weight_sum = sum(weights.get(feature, 0.0) for feature in values)
+        if not reason and weight_sum <= 0:
+            reason = "none of its features carries weight"
+        if reason:
+            notes.append(f"{question_id}: {reason}")
+            continue
+        contributions = {feature: 100.0 * weights.get(feature, 0.0) * value / weight_sum for feature, value in values.items()}
+        answer_scores.append(sum(contributions.values()))
+        answer_confidences.append(answer_confidence(evidence, config))
+        scored_question_ids.append(question_id)
+        for feature, value in values.items():
+            feature_values[feature].append(value)
+        for feature in weights.keys() | values.keys():
+            feature_contributions[feature].append(contributions.get(feature, 0.0))
+        if evidence.speech.transcription_confidence < config.low_transcription_confidence:
+            notes.append(
+                f"{question_id}: low transcription confidence ({evidence.speech.transcription_confidence:.2f}); "
+                "content features may understate the answer"
+            )
+    if not answer_scores:
+        return DimensionScore(
+            key=dimension.key,
+            name_zh=dimension.name_zh,
+            name_en=dimension.name_en,
+            weight=dimension.weight,
+            score=None,
+            confidence=0.0,
+            insufficient_evidence="; ".join(notes) or "no questions are assigned to this dimension",
+            evidence=(),
+            scored_question_ids=(),
+            notes=tuple(notes),
+        )
+    coverage = len(answer_scores) / len(dimension.question_ids)
+    evidence_items = tuple(
+        sorted(
+            (
+                EvidenceItem(
+                    feature=feature,
+                    value=round(float(np.mean(values)), 3),
+                    contribution=round(float(np.mean(feature_contributions[feature])), 1),
+                )
+                for feature, values in feature_values.items()
+            ),
+            key=lambda item: -item.contribution,
+        )
+    )
+    return DimensionScore(
+        key=dimension.key,
+        name_zh=dimension.name_zh,
+        name_en=dimension.name_en,
+        weight=dimension.weight,
+        score=round(float(np.mean(answer_scores)), 1),
+        confidence=round(coverage * float(np.mean(answer_confidences)), 2),
+        insufficient_evidence=None,
+        evidence=evidence_items,
+        scored_question_ids=tuple(scored_question_ids),
+        notes=tuple(notes),
+    )
+
+
+def _total(scores: Sequence[DimensionScore], config: PipelineConfig) -> tuple[float | None, float, str | None]:
+    total_weight = sum(score.weight for score in scores)
+    scored = [score for score in scores if score.score is not None]
+    scored_weight = sum(score.weight for score in scored)
+    if total_weight <= 0:
+        return None, 0.0, "no dimension carries weight"
+    confidence = round(sum(score.weight * score.confidence for score in scored) / total_weight, 2)
+    scored_share = scored_weight / total_weight
+    if not scored or scored_share < config.min_scored_weight_share:
+        return (
+            None,
+            confidence,
+            f"only {scored_share:.0%} of the competency weight could be scored "
+            f"(minimum {config.min_scored_weight_share:.0%})",
+        )
+    total = sum(score.weight * score.score for score in scored) / scored_weight
+    return round(total, 1), confidence, None
+
+
+def _strengths_and_weaknesses(
+    scores: Sequence[DimensionScore], count: int
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Top and bottom dimensions by score, never the same dimension in both."""
+    ranked = sorted((score for score in scores if score.score is not None), key=lambda score: -score.score)
+    strengths = tuple(score.key for score in ranked[:count])
+    weaknesses = tuple(score.key for score in reversed(ranked) if score.key not in strengths)[:count]
+    return strengths, weaknesses
+
+
+def _feature_tags(usable_answers: Iterable[AnswerEvidence], config: PipelineConfig) -> list[Tag]:
+    answer_values = [answer_feature_values(answer, config) for answer in usable_answers]
+    tags = []
+    for rule in config.tag_rules:
+        per_answer = [
+            float(np.mean([values[feature] for feature in rule.features if feature in values]))
+            for values in answer_values
+            if any(feature in values for feature in rule.features)
+        ]
+        if per_answer and float(np.mean(per_answer)) >= rule.threshold:
+            tags.append(
+                Tag(rule.zh, rule.en, f"mean of {', '.join(rule.features)} is {np.mean(per_answer):.2f} (≥ {rule.threshold:g})")
+            )
+    return tags
+
+
+def _dimension_tags(
+    dimensions: Sequence[DimensionSpec], scores: Sequence[DimensionScore], config: PipelineConfig
+) -> list[Tag]:
+    return [
+        Tag(dimension.strength_tag_zh, dimension.strength_tag_en, f"{dimension.name_en} scored {score.score:g}")
+        for dimension, score in zip(dimensions, scores)
+        if dimension.strength_tag_zh
+        and dimension.strength_tag_en
+        and score.score is not None
+        and score.score >= config.dimension_tag_threshold
+    ]

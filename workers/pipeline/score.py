@@ -1,0 +1,87 @@
+"""The two entry points a worker calls: one answer, or a whole interview.
+
+Both are synchronous and CPU-bound; models load on first use in the calling
+process and stay loaded. Nothing here touches a broker, a database or storage:
+the actor reads the files, calls these, and stores what they return.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from workers.pipeline.config import PipelineConfig
+from workers.pipeline.fusion import fuse_interview
+from workers.pipeline.media import MediaDecodeError, decode_speech_audio, probe_media
+from workers.pipeline.speech import transcribe_answer
+from workers.pipeline.text import analyse_answer_text
+from workers.pipeline.types import AnswerEvidence, DimensionSpec, FusionResult, QuestionSpec
+from workers.pipeline.vision import analyse_video
+
+
+def score_answer(
+    media_path: Path,
+    question: QuestionSpec | Mapping[str, QuestionSpec],
+    config: PipelineConfig,
+    biometric_consent: bool,
+) -> AnswerEvidence:
+    """Speech, text and (with consent and vision enabled) vision features of
+    one recorded answer. Raises ``MediaDecodeError`` for unreadable files.
+
+    ``question`` may be one ``QuestionSpec`` or the same question in several
+    languages keyed by language code (``{"zh": ..., "en": ...}``): the answer
+    is then compared with the version in the language it was spoken in, so an
+    English answer meets an English prompt and the stronger English embedder.
+    """
+    media = probe_media(media_path)
+    speech = transcribe_answer(decode_speech_audio(media_path), config) if media.has_audio else None
+    language = speech.language if speech is not None else None
+    question_spec = question_in_language(question, language)
+    text = (
+        analyse_answer_text(speech.transcript, language, question_spec, config)
+        if speech is not None and speech.transcript.strip()
+        else None
+    )
+    vision = (
+        analyse_video(media_path, config, biometric_consent=biometric_consent)
+        if media.has_video and biometric_consent and config.vision_enabled
+        else None
+    )
+    return AnswerEvidence(question_id=question_spec.question_id, speech=speech, vision=vision, text=text)
+
+
+def question_in_language(question: QuestionSpec | Mapping[str, QuestionSpec], language: str | None) -> QuestionSpec:
+    """The version of the question in ``language``, else the first one given."""
+    if isinstance(question, QuestionSpec):
+        return question
+    if not question:
+        raise ValueError("no question versions given")
+    return question.get(language) if language in question else next(iter(question.values()))
+
+
+def score_interview(
+    media_by_question: Mapping[str, Path],
+    questions: Sequence[QuestionSpec | Mapping[str, QuestionSpec]],
+    dimensions: Sequence[DimensionSpec],
+    config: PipelineConfig,
+    biometric_consent: bool,
+) -> FusionResult:
+    """Score every answered question and fuse them into the interview report.
+
+    An answer whose file cannot be decoded becomes insufficient evidence for
+    its dimensions, with the decoder's reason, instead of failing the whole
+    interview; questions without a file count as not answered.
+    """
+    answers = []
+    for question in questions:
+        question_id = question_in_language(question, None).question_id
+        media_path = media_by_question.get(question_id)
+        if media_path is None:
+            continue
+        try:
+            answers.append(score_answer(media_path, question, config, biometric_consent))
+        except MediaDecodeError as error:
+            answers.append(
+                AnswerEvidence(question_id, None, None, None, unusable_reason=f"unreadable recording: {error.reason}")
+            )
+    return fuse_interview(answers, dimensions, config)

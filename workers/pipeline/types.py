@@ -1,0 +1,214 @@
+"""Plain data passed between the pipeline steps: declarations only, no I/O.
+
+Every step returns one of these frozen dataclasses, so a worker can store them
+(``dataclasses.asdict``) and fusion can be tested with hand-built values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    """What the pipeline must know about one interview question.
+
+    ``rubric_keywords``: each entry is one concept; alternatives are separated
+    by ``|`` (``"supervisor|manager"``). Chinese keywords match without word
+    boundaries, other keywords match at the start of a word (``count`` also
+    finds ``counting``).
+    """
+
+    question_id: str
+    prompt: str
+    language: str
+    sample_answers: tuple[str, ...] = ()
+    rubric_keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DimensionSpec:
+    """A competency on the report, fed by the answers to ``question_ids``.
+
+    ``feature_weights`` overrides ``PipelineConfig.feature_weights`` for this
+    dimension (e.g. a communication dimension that weighs delivery more).
+    ``strength_tag_zh``/``strength_tag_en`` are awarded when the dimension
+    scores at least ``PipelineConfig.dimension_tag_threshold``.
+    """
+
+    key: str
+    name_zh: str
+    name_en: str
+    weight: float
+    question_ids: tuple[str, ...]
+    feature_weights: Mapping[str, float] | None = None
+    strength_tag_zh: str | None = None
+    strength_tag_en: str | None = None
+
+
+@dataclass(frozen=True)
+class TranscribedWord:
+    text: str
+    start_seconds: float
+    end_seconds: float
+    probability: float
+
+
+@dataclass(frozen=True)
+class SpeechFeatures:
+    """Delivery measures of one spoken answer.
+
+    ``speaking_rate`` is counted in ``speaking_rate_unit``: words per minute for
+    English, Chinese characters per minute for Chinese (Chinese has no spaces,
+    and characters are syllables). The minute is the speaking span, from the
+    first to the last voiced moment, so leading and trailing silence do not
+    lower it. ``transcription_confidence`` (0-1) says how far the transcript
+    can be trusted; it is not a measure of the candidate.
+    """
+
+    transcript: str
+    language: str | None
+    language_probability: float
+    words: tuple[TranscribedWord, ...]
+    duration_seconds: float
+    speech_seconds: float
+    speaking_span_seconds: float
+    speaking_rate: float | None
+    speaking_rate_unit: str
+    transcript_unit_count: int
+    pause_count: int
+    pause_seconds_total: float
+    longest_pause_seconds: float
+    silence_share: float
+    filler_count: int
+    filler_rate_per_minute: float | None
+    transcription_confidence: float
+
+
+@dataclass(frozen=True)
+class VisionFeatures:
+    """Non-verbal measures of one video answer (see ``workers.pipeline.vision``
+    for how each is defined). Measures that need a visible face or body are
+    ``None`` when none was seen, never a guessed number."""
+
+    frames_analysed: int
+    face_frames: int
+    face_presence_share: float
+    gaze_toward_camera_share: float | None
+    blink_rate_per_minute: float | None
+    frown_events: int | None
+    frown_rate_per_minute: float | None
+    smile_share: float | None
+    head_yaw_std_degrees: float | None
+    head_pitch_std_degrees: float | None
+    head_pose_stability: float | None
+    pose_frames: int
+    shoulder_sway: float | None
+    posture_stability: float | None
+    gesture_activity: float | None
+
+
+@dataclass(frozen=True)
+class TextFeatures:
+    """Content measures of one transcript against its question.
+
+    Similarities are raw cosine similarities of ``embedder_model`` and are only
+    comparable between answers scored by the same model; fusion maps them to
+    0-1 with a per-model range from ``PipelineConfig.similarity_ranges``.
+    """
+
+    embedder_model: str
+    relevance_to_question: float
+    best_sample_answer_similarity: float | None
+    keyword_coverage: float | None
+    keywords_found: tuple[str, ...]
+    concept_coverage: float | None
+    concepts_covered: tuple[str, ...]
+    structure_components: tuple[str, ...]
+    structure_score: float
+    word_count: int
+    character_count: int
+
+
+@dataclass(frozen=True)
+class AnswerEvidence:
+    """Everything measured for one answer; ``vision`` is ``None`` without
+    biometric consent or without a video track, ``text`` is ``None`` when
+    nothing was transcribed. ``unusable_reason`` says why a file gave no
+    features at all (e.g. it could not be decoded)."""
+
+    question_id: str
+    speech: SpeechFeatures | None
+    vision: VisionFeatures | None
+    text: TextFeatures | None
+    unusable_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One feature behind a dimension score: ``value`` is the feature mapped to
+    0-1 (averaged over the dimension's answers), ``contribution`` the points it
+    added to the 0-100 score."""
+
+    feature: str
+    value: float
+    contribution: float
+
+
+@dataclass(frozen=True)
+class DimensionScore:
+    key: str
+    name_zh: str
+    name_en: str
+    weight: float
+    score: float | None
+    confidence: float
+    insufficient_evidence: str | None
+    evidence: tuple[EvidenceItem, ...]
+    scored_question_ids: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Tag:
+    zh: str
+    en: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class TagRule:
+    """Award a tag when the mean of ``features`` (0-1, over all usable answers)
+    reaches ``threshold``."""
+
+    zh: str
+    en: str
+    features: tuple[str, ...]
+    threshold: float
+
+
+@dataclass(frozen=True)
+class RadarAxis:
+    key: str
+    label_zh: str
+    label_en: str
+    value: float | None
+
+
+@dataclass(frozen=True)
+class FusionResult:
+    """The scored interview. ``total`` is ``None`` (with
+    ``total_insufficient_evidence``) when too little of the weighted
+    competencies could be scored."""
+
+    dimensions: tuple[DimensionScore, ...]
+    total: float | None
+    total_confidence: float
+    total_insufficient_evidence: str | None
+    strengths: tuple[str, ...]
+    weaknesses: tuple[str, ...]
+    tags: tuple[Tag, ...]
+    radar: tuple[RadarAxis, ...]
+    pipeline_version: str
+    embedder_models: tuple[str, ...] = field(default=())

@@ -1,0 +1,134 @@
+"""Scoring one interview: claim it, run the pipeline answer by answer, store and publish.
+
+The actor only calls ``score_interview_job``; everything the models compute comes
+from ``workers.pipeline`` (pure functions), everything stored goes through
+``resolvers.services.scoring_records`` (short, idempotent units of work).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import re
+from functools import lru_cache
+from typing import Any
+
+from gateway.settings import get_settings
+from gateway.storage import get_media_store
+from resolvers.services import scoring_records as records
+from workers.pipeline import (
+    PIPELINE_VERSION,
+    AnswerEvidence,
+    DimensionSpec,
+    FusionResult,
+    MediaDecodeError,
+    PipelineConfig,
+    QuestionSpec,
+    fuse_interview,
+    score_answer,
+)
+
+logger = logging.getLogger(__name__)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+class PermanentScoringError(Exception):
+    """Retrying cannot help (an unreadable or missing recording): the interview is marked failed."""
+
+
+@lru_cache
+def pipeline_config() -> PipelineConfig:
+    """One configuration per worker process, from the deployment's settings."""
+    settings = get_settings()
+    return PipelineConfig(vision_enabled=settings.vision_enabled)
+
+
+def question_specs(answer: records.AnswerToScore) -> dict[str, QuestionSpec]:
+    """The question in each language a candidate may answer in; sample answers go with their language."""
+    chinese_samples = tuple(sample for sample in answer.excellent_answers if _HAN.search(sample))
+    english_samples = tuple(sample for sample in answer.excellent_answers if not _HAN.search(sample))
+    return {
+        "zh": QuestionSpec(str(answer.question_id), answer.prompt_zh, "zh",
+                           chinese_samples or answer.excellent_answers, answer.rubric_keywords),
+        "en": QuestionSpec(str(answer.question_id), answer.prompt_en, "en",
+                           english_samples or answer.excellent_answers, answer.rubric_keywords),
+    }
+
+
+def dimension_specs(job: records.ScoringJob) -> list[DimensionSpec]:
+    return [
+        DimensionSpec(
+            key=dimension.key, name_zh=dimension.name_zh, name_en=dimension.name_en, weight=dimension.weight,
+            question_ids=tuple(str(question_id) for question_id in dimension.question_ids),
+        )
+        for dimension in job.dimensions
+    ]
+
+
+def answer_features(evidence: AnswerEvidence) -> dict[str, Any]:
+    """What is stored on the answer: every measured feature (the transcript's words are kept apart)."""
+    features = dataclasses.asdict(evidence)
+    if features.get("speech"):
+        features["speech"].pop("transcript", None)
+    return features
+
+
+def report_result(job: records.ScoringJob, fusion: FusionResult) -> records.ReportResult:
+    dimension_ids = {dimension.key: dimension.dimension_id for dimension in job.dimensions}
+    return records.ReportResult(
+        total=fusion.total,
+        insufficient_evidence=fusion.total is None,
+        strengths=list(fusion.strengths),
+        weaknesses=list(fusion.weaknesses),
+        tags=[{"zh": tag.zh, "en": tag.en, "reason": tag.reason} for tag in fusion.tags],
+        radar=[dataclasses.asdict(axis) for axis in fusion.radar],
+        models={"speech": "whisper-base (faster-whisper, int8)", "text": list(fusion.embedder_models),
+                "vision": "mediapipe face mesh + pose" if job.biometric_consent else None,
+                "total_confidence": fusion.total_confidence, "total_insufficient_evidence": fusion.total_insufficient_evidence},
+        dimensions=[
+            records.DimensionResult(
+                dimension_id=dimension_ids[score.key],
+                score=score.score,
+                confidence=score.confidence,
+                insufficient_evidence_reason=score.insufficient_evidence,
+                evidence=[dataclasses.asdict(item) for item in score.evidence],
+            )
+            for score in fusion.dimensions
+        ],
+    )
+
+
+async def score_interview_job(interview_id: int) -> None:
+    """Score a queued interview (or finish one a dead worker left in SCORING). Idempotent."""
+    job = await records.claim(interview_id)
+    if job is None:
+        logger.info("interview %s is not queued for scoring: nothing to do", interview_id)
+        return
+    config = pipeline_config()
+    store = get_media_store()
+    evidences = []
+    for number, answer in enumerate(job.answers, start=1):
+        media_path = store.local_path(answer.media_uri) if answer.media_uri else None
+        if media_path is None or not media_path.is_file():
+            raise PermanentScoringError(f"the recording for question {number} is missing; please upload it again")
+        try:
+            evidence = await asyncio.to_thread(
+                score_answer, media_path, question_specs(answer), config, job.biometric_consent
+            )
+        except MediaDecodeError as error:
+            reason = f"the recording for question {number} could not be read ({error.reason}); please record it again"
+            await records.mark_answer_failed(job, answer.answer_id, reason)
+            raise PermanentScoringError(reason) from error
+        speech = evidence.speech
+        await records.save_answer_evidence(
+            job, answer.answer_id,
+            transcript=speech.transcript if speech else None,
+            language=speech.language if speech else None,
+            duration_seconds=speech.duration_seconds if speech else None,
+            features=answer_features(evidence),
+            answers_scored=number,
+        )
+        evidences.append(evidence)
+    fusion = fuse_interview(evidences, dimension_specs(job), config)
+    await records.save_report(job, report_result(job, fusion), pipeline_version=PIPELINE_VERSION)
