@@ -112,6 +112,18 @@ def test_media(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture
+async def http() -> AsyncIterator[Any]:
+    """The ASGI app over in-process HTTP (no embedded worker: tests start one when they need it)."""
+    import httpx
+
+    from gateway.app import create_app
+
+    app = create_app(get_settings(), embedded_worker=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hrgate.test") as client:
+        yield client
+
+
+@pytest.fixture
 def gql():
     """Execute a GraphQL operation in-process, as HR staff; returns the ``data`` or fails with the errors."""
     from tests.graphql_client import GraphQLClient

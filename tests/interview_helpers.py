@@ -53,8 +53,11 @@ class InvitedCandidate:
 
 
 async def invited_candidate(gql: GraphQLClient, model: dict | None = None) -> InvitedCandidate:
+    """A new candidate invited to the model's requisition (created on first use and reused after)."""
     model = model or await factories.create_model(gql)
-    requisition_id = await factories.create_requisition(gql, model["version_id"])
+    if "requisition_id" not in model:
+        model["requisition_id"] = await factories.create_requisition(gql, model["version_id"], headcount=10)
+    requisition_id = model["requisition_id"]
     application_id = await factories.apply(gql, await factories.create_candidate(gql), requisition_id)
     invitation = await factories.invite(gql, application_id)
     return InvitedCandidate(
@@ -100,3 +103,49 @@ async def multipart_upload(http: httpx.AsyncClient, token: str, question_id: str
     )
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def teller_cash_question() -> dict:
+    """The cash-count question in both languages; each rubric entry is one concept, alternatives in both."""
+    from tests.pipeline.media_factory import (
+        TELLER_QUESTION_EN,
+        TELLER_QUESTION_ZH,
+        TELLER_RUBRIC_EN,
+        TELLER_RUBRIC_ZH,
+        TELLER_SAMPLE_ANSWER_EN,
+        TELLER_SAMPLE_ANSWER_ZH,
+    )
+
+    return {
+        "promptZh": TELLER_QUESTION_ZH,
+        "promptEn": TELLER_QUESTION_EN,
+        "timeLimitSeconds": 120,
+        "rubricKeywords": [*TELLER_RUBRIC_EN, *TELLER_RUBRIC_ZH],
+        "excellentAnswers": [TELLER_SAMPLE_ANSWER_EN, TELLER_SAMPLE_ANSWER_ZH],
+    }
+
+
+async def teller_model(gql: GraphQLClient, questions_per_dimension: int = 1) -> dict:
+    """A one-dimension model (service awareness, 100 %) asking the cash-count question."""
+    dimensions = [{
+        "key": "service", "nameZh": "服务意识", "nameEn": "Service awareness", "weight": 1.0,
+        "questions": [teller_cash_question() for _ in range(questions_per_dimension)],
+    }]
+    return await factories.create_model(gql, dimensions=dimensions)
+
+
+async def wait_for_status(interview_id: str, *statuses: str, timeout: float = 180.0):
+    """Poll the database until the interview reaches one of ``statuses`` (e.g. "scored", "failed")."""
+    import asyncio
+    import time
+
+    from gateway.models import Interview
+    from tests.db_helpers import fetch
+
+    deadline = time.monotonic() + timeout
+    while True:
+        interview = await fetch(Interview, interview_id)
+        if interview.status.value in statuses:
+            return interview
+        assert time.monotonic() < deadline, f"interview still {interview.status.value} after {timeout}s"
+        await asyncio.sleep(0.2)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
-import pytest
+from sqlmodel import select
 
-from gateway.app import create_app
+import workers.actors
+from gateway.db import read_session
 from gateway.models import Answer, Application, Interview
 from gateway.models.base import utcnow
 from gateway.models.enums import ApplicationStage
 from gateway.settings import get_settings
 from gateway.storage import get_media_store
 from tests import factories
-from tests.db_helpers import fetch, global_id, insert, row_count
+from tests.db_helpers import fetch, global_id, insert, node_id, row_count
 from tests.interview_helpers import (
     INVITATION,
     RESCORE,
@@ -25,22 +25,9 @@ from tests.interview_helpers import (
     put_answer,
     wav_bytes,
 )
-import workers.actors
-
-
-@pytest.fixture
-async def http():
-    app = create_app(get_settings(), embedded_worker=False)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hrgate.test") as client:
-        yield client
 
 
 async def _stored_answer(interview_id: str, question_id: str) -> Answer:
-    from gateway.db import read_session
-    from sqlmodel import select
-
-    from tests.db_helpers import node_id
-
     async with read_session() as session:
         return (await session.exec(select(Answer).where(
             Answer.interview_id == node_id(interview_id), Answer.question_id == node_id(question_id)

@@ -90,7 +90,7 @@ class ReportResult:
 async def claim(interview_id: int) -> ScoringJob | None:
     """Take the interview for scoring; None when there is nothing to do (already scored, or not queued)."""
     async with unit_of_work() as uow:
-        claimed = await uow.session.execute(
+        claimed = await uow.session.exec(
             update(Interview)
             .where(col(Interview.id) == interview_id, col(Interview.status).in_(CLAIMABLE))
             .values(status=InterviewStatus.SCORING, status_reason=None, scoring_attempts=Interview.scoring_attempts + 1)
