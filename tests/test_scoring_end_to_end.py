@@ -165,3 +165,30 @@ async def test_rescore_keeps_exactly_one_report(gql, http, teller, test_media, s
         scores = (await session.exec(select(DimensionScore))).all()
     assert len(scores) == 1  # upserted by report × dimension × pipeline version
     assert (await fetch(Interview, invited.interview_id)).scoring_attempts == 2
+
+
+async def test_transient_failures_retry_then_fail_with_a_readable_reason(gql, http, teller, test_media, monkeypatch):
+    attempts = []
+
+    async def broken_job(interview_id: int) -> None:
+        attempts.append(interview_id)
+        raise ConnectionError("media volume unavailable")
+
+    monkeypatch.setattr(workers.actors, "score_interview_job", broken_job)
+    invited = await interview_answered_with(gql, http, teller, [test_media.english_relevant_wav])
+    queue = workers.actors.broker.queues["scoring"]
+    message = queue.get_nowait()  # resend the submitted job with a test-sized backoff
+    queue.task_done()
+    workers.actors.score_interview.send_with_options(args=(node_id(invited.interview_id),), min_backoff=10, max_backoff=20)
+    worker = dramatiq.Worker(workers.actors.broker, worker_threads=1)
+    worker.start()
+    try:
+        failed = await wait_for_status(invited.interview_id, "failed", timeout=60)
+    finally:
+        worker.stop()
+    assert message is not None
+    assert len(attempts) == workers.actors.SCORING_MAX_RETRIES + 1
+    assert failed.status_reason == "scoring failed after 4 attempts: media volume unavailable"
+    # the interview stays re-scorable and the upload is intact
+    rescore = (await gql(RESCORE, input={"interviewId": invited.interview_id}))["interviewRescore"]
+    assert rescore["errors"] == []

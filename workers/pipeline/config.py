@@ -107,7 +107,9 @@ class PipelineConfig:
     whisper_model_dir: Path | None = None
     whisper_cache_dir: Path = field(default_factory=default_whisper_cache_dir)
     cpu_threads: int = 2
-    whisper_beam_size: int = 5
+    whisper_beam_size: int = 1
+    """Greedy decoding (with temperature fallback): beam 5 costs 1.7x the time for little gain
+    on clear speech (BENCHMARKS.md)."""
     whisper_repetition_penalty: float = 1.1
     """Slightly above 1 so that unclear audio does not send the small model
     into a loop repeating one phrase (which would inflate keyword counts)."""
@@ -128,9 +130,13 @@ class PipelineConfig:
     filler_words: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_FILLER_WORDS)
 
     vision_enabled: bool = True
-    vision_sample_fps: float = 10.0
-    """Frames analysed per second. Blinks last 0.1-0.4 s, so rates below about
-    10 fps miss many of them."""
+    vision_sample_fps: float = 5.0
+    """Frames analysed per second by Face Mesh. Blinks last 0.1-0.4 s, so 5 fps misses
+    some of them (blink rate is reported as evidence only and carries no weight);
+    10 fps costs 1.5x the vision time (BENCHMARKS.md)."""
+    pose_sample_fps: float = 2.0
+    """Frames per second given to Pose (about 20 ms a frame on this CPU, Face Mesh about 3 ms):
+    posture and gestures change over seconds, blinks over tenths of a second."""
     vision_max_frame_width: int = 640
     face_required: bool = False
     """When vision runs and this is set, an answer whose face presence is below

@@ -7,6 +7,7 @@ the actor reads the files, calls these, and stores what they return.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -34,19 +35,21 @@ def score_answer(
     English answer meets an English prompt and the stronger English embedder.
     """
     media = probe_media(media_path)
-    speech = transcribe_answer(decode_speech_audio(media_path), config) if media.has_audio else None
-    language = speech.language if speech is not None else None
-    question_spec = question_in_language(question, language)
-    text = (
-        analyse_answer_text(speech.transcript, language, question_spec, config)
-        if speech is not None and speech.transcript.strip()
-        else None
-    )
-    vision = (
-        analyse_video(media_path, config, biometric_consent=biometric_consent)
-        if media.has_video and biometric_consent and config.vision_enabled
-        else None
-    )
+    run_vision = media.has_video and biometric_consent and config.vision_enabled
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vision") as pool:
+        # Vision runs beside speech: both spend their time in C++ (MediaPipe, CTranslate2) without the GIL.
+        vision_future = (
+            pool.submit(analyse_video, media_path, config, biometric_consent=biometric_consent) if run_vision else None
+        )
+        speech = transcribe_answer(decode_speech_audio(media_path), config) if media.has_audio else None
+        language = speech.language if speech is not None else None
+        question_spec = question_in_language(question, language)
+        text = (
+            analyse_answer_text(speech.transcript, language, question_spec, config)
+            if speech is not None and speech.transcript.strip()
+            else None
+        )
+        vision = vision_future.result() if vision_future is not None else None
     return AnswerEvidence(question_id=question_spec.question_id, speech=speech, vision=vision, text=text)
 
 

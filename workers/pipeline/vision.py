@@ -36,7 +36,7 @@ Measures, over the sampled frames:
   of the shoulder midpoint in shoulder widths; stability is
   1 - sway / ``SHOULDER_SWAY_CEILING``, floored at 0.
 - gesture activity: mean wrist speed, in shoulder widths per second, between
-  consecutive frames where a wrist is visible; ``None`` when hands are out of
+  consecutive Pose samples (``pose_sample_fps``) where a wrist is visible; ``None`` when hands are out of
   the picture.
 """
 
@@ -114,6 +114,8 @@ def analyse_video(media_path: Path, config: PipelineConfig, *, biometric_consent
     face_measures: list[FaceFrameMeasures] = []
     pose_measures: list[PoseFrameMeasures] = []
     timestamps: list[float] = []
+    pose_interval = 1.0 / config.pose_sample_fps
+    next_pose_at = 0.0
     with FaceMesh(max_num_faces=1, refine_landmarks=True) as face_mesh, Pose(model_complexity=1) as pose:
         for frame in iter_video_frames(media_path, config.vision_sample_fps, config.vision_max_frame_width):
             timestamps.append(frame.timestamp_seconds)
@@ -121,6 +123,9 @@ def analyse_video(media_path: Path, config: PipelineConfig, *, biometric_consent
             face_result = face_mesh.process(frame.rgb)
             if face_result.multi_face_landmarks:
                 face_measures.append(measure_face(_face_points(face_result.multi_face_landmarks[0], width, height)))
+            if frame.timestamp_seconds + 1e-6 < next_pose_at:
+                continue  # posture and gestures change slowly: Pose (7x the cost of Face Mesh) runs less often
+            next_pose_at = frame.timestamp_seconds + pose_interval
             pose_result = pose.process(frame.rgb)
             if pose_result.pose_landmarks:
                 pose_measures.append(measure_pose(frame.timestamp_seconds, pose_result.pose_landmarks, width, height))
