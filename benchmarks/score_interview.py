@@ -49,7 +49,9 @@ QUESTION = QuestionSpec(
     question_id="q",
     prompt="How would you handle a customer who says the cash count is wrong?",
     language="en",
-    sample_answers=("I stay calm, apologise, recount with the customer, check the camera and report to my supervisor.",),
+    sample_answers=(
+        "I stay calm, apologise, recount with the customer, check the camera and report to my supervisor.",
+    ),
     rubric_keywords=("calm|apologi", "recount", "camera|surveillance", "supervisor", "procedure"),
 )
 
@@ -73,7 +75,9 @@ def main() -> None:
     args = parser.parse_args()
 
     config = PipelineConfig(
-        whisper_beam_size=args.beam_size, vision_sample_fps=args.vision_fps, pose_sample_fps=args.pose_fps,
+        whisper_beam_size=args.beam_size,
+        vision_sample_fps=args.vision_fps,
+        pose_sample_fps=args.pose_fps,
         cpu_threads=args.threads,
     )
     with tempfile.TemporaryDirectory() as folder:
@@ -116,19 +120,30 @@ def main() -> None:
         stages["fusion"] = time.perf_counter() - mark
 
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({
-        "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}",
-        "config": {"beam_size": args.beam_size, "vision_fps": args.vision_fps, "pose_fps": args.pose_fps,
-                   "threads": args.threads},
-        "answers": args.answers,
-        "recorded_seconds": round(recorded, 1),
-        "model_load_seconds": round(model_load_seconds, 1),
-        "scoring_wall_seconds": round(wall, 1),
-        "speed_vs_real_time": round(recorded / wall, 1),
-        "real_time_factor_per_stage": {stage: round(seconds / one_answer, 3) for stage, seconds in stages.items()},
-        "peak_memory_mib": round(peak_mib),
-        "total_score": result.total,
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, python {platform.python_version()}",
+                "config": {
+                    "beam_size": args.beam_size,
+                    "vision_fps": args.vision_fps,
+                    "pose_fps": args.pose_fps,
+                    "threads": args.threads,
+                },
+                "answers": args.answers,
+                "recorded_seconds": round(recorded, 1),
+                "model_load_seconds": round(model_load_seconds, 1),
+                "scoring_wall_seconds": round(wall, 1),
+                "speed_vs_real_time": round(recorded / wall, 1),
+                "real_time_factor_per_stage": {
+                    stage: round(seconds / one_answer, 3) for stage, seconds in stages.items()
+                },
+                "peak_memory_mib": round(peak_mib),
+                "total_score": result.total,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -34,7 +34,9 @@ async def readyz(request: Request) -> JSONResponse:
         if url.startswith(("redis://", "rediss://")):
             checks[name] = await _redis_ping(url)
     ready = all(value == "ok" for value in checks.values())
-    return JSONResponse({"status": "ready" if ready else "not_ready", "checks": checks}, status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ready" if ready else "not_ready", "checks": checks}, status_code=200 if ready else 503
+    )
 
 
 async def _redis_ping(url: str) -> str:

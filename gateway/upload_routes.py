@@ -10,10 +10,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from strawberry import relay
 
+from gateway.settings import get_settings
 from gateway.storage import get_media_store
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.services.candidate_interview import upload_answer
-from gateway.settings import get_settings
 
 _STATUS = {
     ErrorCode.INVITATION_INVALID: 401,
@@ -50,8 +50,11 @@ async def put_answer(request: Request) -> JSONResponse:
             )
         question_id = _question_id(request.path_params["question_id"])
         answer = await upload_answer(
-            request.path_params["token"], question_id, request.stream(),
-            store=get_media_store(), max_bytes=settings.max_upload_bytes,
+            request.path_params["token"],
+            question_id,
+            request.stream(),
+            store=get_media_store(),
+            max_bytes=settings.max_upload_bytes,
         )
     except DomainError as error:
         status = max(_STATUS.get(field_error.code, 400) for field_error in error.errors)

@@ -52,7 +52,7 @@ def _row_by_column_loader(model: type[SQLModel], column: Any) -> DataLoader[int,
 
 
 def _latest_by_column_loader(model: type[SQLModel], column: Any) -> DataLoader[int, Any]:
-    """``<Model>LatestBy<Column>Loader``: the newest row (highest id) per key, e.g. an application's latest interview."""
+    """``<Model>LatestBy<Column>Loader``: the newest row (highest id) per key (an application's latest interview)."""
 
     async def load(keys: Sequence[int]) -> list[Any]:
         async with read_session() as session:

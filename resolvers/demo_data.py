@@ -14,7 +14,7 @@ idempotent: when the ``teller`` competency model exists, nothing is written.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -174,7 +174,18 @@ TELLER = CompetencyModelSpec(
                         "Walk us through the steps you would take to find the cause."
                     ),
                     time_limit_seconds=120,
-                    rubric_keywords=("核对", "复点", "流水", "凭证", "上报", "verify", "recount", "transaction log", "voucher", "report"),
+                    rubric_keywords=(
+                        "核对",
+                        "复点",
+                        "流水",
+                        "凭证",
+                        "上报",
+                        "verify",
+                        "recount",
+                        "transaction log",
+                        "voucher",
+                        "report",
+                    ),
                     excellent_answers=(
                         "我会先保持现场不动,按券别重新复点尾箱现金;然后逐笔核对当日交易流水和凭证,重点检查大额现金存取和找零环节;"
                         "如果仍未找到差错,调阅监控核对可疑交易,并第一时间按规定向营业主管上报,绝不自行垫付或私自调账。",
@@ -191,7 +202,17 @@ TELLER = CompetencyModelSpec(
                         "maturity and explain how you would confirm it with the customer."
                     ),
                     time_limit_seconds=90,
-                    rubric_keywords=("10575", "单利", "复核", "系统试算", "提前支取", "simple interest", "double-check", "interest calculator", "early withdrawal"),
+                    rubric_keywords=(
+                        "10575",
+                        "单利",
+                        "复核",
+                        "系统试算",
+                        "提前支取",
+                        "simple interest",
+                        "double-check",
+                        "interest calculator",
+                        "early withdrawal",
+                    ),
                     excellent_answers=(
                         "按单利计算:15万×2.35%×3=10,575元。我会先告知客户约1.06万元,再用系统利息试算功能复核,"
                         "并把到期日、执行利率以及提前支取按活期利率计息的规则一并向客户确认。",
@@ -218,7 +239,18 @@ TELLER = CompetencyModelSpec(
                         "complaining that the paperwork is far too complicated. How would you handle it?"
                     ),
                     time_limit_seconds=120,
-                    rubric_keywords=("倾听", "致歉", "安抚", "耐心", "解释", "listen", "apologise", "empathy", "patience", "explain"),
+                    rubric_keywords=(
+                        "倾听",
+                        "致歉",
+                        "安抚",
+                        "耐心",
+                        "解释",
+                        "listen",
+                        "apologise",
+                        "empathy",
+                        "patience",
+                        "explain",
+                    ),
                     excellent_answers=(
                         "我会先起身致歉,请他坐下、递上一杯温水,耐心倾听他的不满;然后用通俗的话解释每一步手续是为了保护他的资金安全,"
                         "能帮他填写的部分当场代为准备,办完后告诉他下次可以预约或走爱心窗口,减少排队时间。",
@@ -245,7 +277,18 @@ TELLER = CompetencyModelSpec(
                         "withdrawals, and will not say what it is for. What do you do?"
                     ),
                     time_limit_seconds=120,
-                    rubric_keywords=("反洗钱", "可疑交易", "身份核实", "上报", "拆分", "anti-money laundering", "suspicious transaction", "verify identity", "escalate", "structuring"),
+                    rubric_keywords=(
+                        "反洗钱",
+                        "可疑交易",
+                        "身份核实",
+                        "上报",
+                        "拆分",
+                        "anti-money laundering",
+                        "suspicious transaction",
+                        "verify identity",
+                        "escalate",
+                        "structuring",
+                    ),
                     excellent_answers=(
                         "这符合拆分交易的可疑特征。我会礼貌地核实客户身份并询问资金来源和用途,按大额现金管理规定办理;"
                         "客户拒绝说明时,暂缓办理并报告营业主管,按反洗钱要求登记可疑交易,同时留意是否为电信诈骗受害人。",
@@ -262,7 +305,18 @@ TELLER = CompetencyModelSpec(
                         "customer' without a signature, promising the paperwork later. How do you respond?"
                     ),
                     time_limit_seconds=90,
-                    rubric_keywords=("双人复核", "授权", "制度", "拒绝", "核实", "dual control", "authorisation", "policy", "decline", "verify"),
+                    rubric_keywords=(
+                        "双人复核",
+                        "授权",
+                        "制度",
+                        "拒绝",
+                        "核实",
+                        "dual control",
+                        "authorisation",
+                        "policy",
+                        "decline",
+                        "verify",
+                    ),
                     excellent_answers=(
                         "我会礼貌但明确地拒绝:任何转账都必须客户本人签字并经系统授权,电话指令不能替代。"
                         "挂断后我会通过内部渠道回拨核实来电者身份,并把情况报告给营业主管,防范内外勾结和冒名诈骗。",
@@ -306,7 +360,18 @@ CUSTOMER_MANAGER = CompetencyModelSpec(
                         "How would you uncover its other financial needs?"
                     ),
                     time_limit_seconds=180,
-                    rubric_keywords=("上下游", "现金流", "开放式提问", "经营周期", "综合金融服务", "supply chain", "cash flow", "open questions", "business cycle", "cross-sell"),
+                    rubric_keywords=(
+                        "上下游",
+                        "现金流",
+                        "开放式提问",
+                        "经营周期",
+                        "综合金融服务",
+                        "supply chain",
+                        "cash flow",
+                        "open questions",
+                        "business cycle",
+                        "cross-sell",
+                    ),
                     excellent_answers=(
                         "我会先研究企业的代发数据、行业和上下游结构,再约老板实地走访,用开放式问题了解订单周期、回款账期和扩产计划。"
                         "针对回款慢可以推荐应收账款融资,针对原材料采购推荐票据和供应链融资,老板个人资产可以引入私行理财,形成综合金融服务方案。",
@@ -334,7 +399,18 @@ CUSTOMER_MANAGER = CompetencyModelSpec(
                         "business. How would you persuade him to stay?"
                     ),
                     time_limit_seconds=150,
-                    rubric_keywords=("综合成本", "审批效率", "增值服务", "长期合作", "价值", "total cost", "approval speed", "value-added services", "long-term relationship", "value"),
+                    rubric_keywords=(
+                        "综合成本",
+                        "审批效率",
+                        "增值服务",
+                        "长期合作",
+                        "价值",
+                        "total cost",
+                        "approval speed",
+                        "value-added services",
+                        "long-term relationship",
+                        "value",
+                    ),
                     excellent_answers=(
                         "我会先认可他对成本的关注,再一起算综合融资成本:我行审批快、可循环使用、免收账户管理费,实际成本差距很小;"
                         "同时说明我们多年合作积累的授信额度和结算、汇率避险等增值服务。最后在权限内争取利率优惠或搭配结算回报,给出有诚意的方案。",
@@ -362,7 +438,18 @@ CUSTOMER_MANAGER = CompetencyModelSpec(
                         "has just complained to the branch. How do you plan your time?"
                     ),
                     time_limit_seconds=150,
-                    rubric_keywords=("优先级", "分解目标", "情绪管理", "复盘", "寻求支持", "prioritise", "break down the target", "stay calm", "review", "ask for support"),
+                    rubric_keywords=(
+                        "优先级",
+                        "分解目标",
+                        "情绪管理",
+                        "复盘",
+                        "寻求支持",
+                        "prioritise",
+                        "break down the target",
+                        "stay calm",
+                        "review",
+                        "ask for support",
+                    ),
                     excellent_answers=(
                         "我会先当天回应投诉客户,上门道歉并解决问题,因为重要客户的信任比一笔业务更关键;然后把剩余40%的指标分解到在审项目,"
                         "优先推动材料齐全、审批可控的项目,每天复盘进度,必要时请产品经理和审批部门协同,保持节奏而不是焦虑。",
@@ -376,7 +463,16 @@ CUSTOMER_MANAGER = CompetencyModelSpec(
                     prompt_zh="请讲一次你被客户多次拒绝后,最终仍然达成合作的经历。",
                     prompt_en="Tell us about a time a client turned you down several times and you still won the business in the end.",
                     time_limit_seconds=180,
-                    rubric_keywords=("坚持", "调整策略", "复盘", "信任", "persistence", "adjust approach", "reflection", "trust"),
+                    rubric_keywords=(
+                        "坚持",
+                        "调整策略",
+                        "复盘",
+                        "信任",
+                        "persistence",
+                        "adjust approach",
+                        "reflection",
+                        "trust",
+                    ),
                     excellent_answers=(
                         "去年一家物流公司财务总监三次拒绝了我的现金管理方案。我复盘后发现他最在意的是多地账户归集的时效,"
                         "于是请技术团队做了针对性的演示,并先从一个分公司试点。试点两个月后他主动把全部结算账户迁到我行。",
@@ -421,7 +517,18 @@ RISK_ANALYST = CompetencyModelSpec(
                         "How do you assess the application?"
                     ),
                     time_limit_seconds=180,
-                    rubric_keywords=("现金流", "应收账款", "还款来源", "担保", "压力测试", "cash flow", "receivables", "repayment source", "collateral", "stress test"),
+                    rubric_keywords=(
+                        "现金流",
+                        "应收账款",
+                        "还款来源",
+                        "担保",
+                        "压力测试",
+                        "cash flow",
+                        "receivables",
+                        "repayment source",
+                        "collateral",
+                        "stress test",
+                    ),
                     excellent_answers=(
                         "收入增长但现金流为负、应收天数翻倍,说明增长靠放宽赊销换来,第一还款来源存疑。我会核查前十大应收账款的账龄和客户资质,"
                         "对回款延迟做压力测试,要求应收账款质押或有效担保,并考虑降低额度、缩短期限、设置回款账户监管。",
@@ -449,7 +556,18 @@ RISK_ANALYST = CompetencyModelSpec(
                         "predictions. Where would you look?"
                     ),
                     time_limit_seconds=180,
-                    rubric_keywords=("群体稳定性", "PSI", "样本偏差", "回测", "变量漂移", "population stability", "sample bias", "backtesting", "drift", "KS"),
+                    rubric_keywords=(
+                        "群体稳定性",
+                        "PSI",
+                        "样本偏差",
+                        "回测",
+                        "变量漂移",
+                        "population stability",
+                        "sample bias",
+                        "backtesting",
+                        "drift",
+                        "KS",
+                    ),
                     excellent_answers=(
                         "我会先计算PSI看客群是否发生迁移,再逐个变量检查分布漂移;用最新表现期数据回测KS和分箱坏账率,"
                         "确认是整体失准还是某些客群失准;同时排查开发样本是否存在拒绝推断不足等样本偏差,以及营销渠道和审批政策是否变化。",
@@ -477,7 +595,18 @@ RISK_ANALYST = CompetencyModelSpec(
                         "collateral valuation report has been issued. What do you do?"
                     ),
                     time_limit_seconds=120,
-                    rubric_keywords=("审慎", "授信政策", "独立性", "书面", "上报", "prudence", "credit policy", "independence", "in writing", "escalate"),
+                    rubric_keywords=(
+                        "审慎",
+                        "授信政策",
+                        "独立性",
+                        "书面",
+                        "上报",
+                        "prudence",
+                        "credit policy",
+                        "independence",
+                        "in writing",
+                        "escalate",
+                    ),
                     excellent_answers=(
                         "我不会在评估报告出具前签署同意意见,这违反授信政策,也会削弱风险审查的独立性。我会书面说明缺少的材料,"
                         "协助业务部门催办评估机构,必要时向风险条线负责人上报,由有权审批人按流程决定是否加急。",
@@ -499,27 +628,74 @@ COMPETENCY_MODELS: tuple[CompetencyModelSpec, ...] = (TELLER, CUSTOMER_MANAGER, 
 
 KPIS: tuple[KpiSpec, ...] = (
     KpiSpec("teller_error_rate", "差错率", "Teller error rate", "%", KpiDirection.LOWER_IS_BETTER, PeriodKind.MONTH),
-    KpiSpec("teller_transactions_per_day", "日均业务笔数", "Transactions per day", "transactions/day", KpiDirection.HIGHER_IS_BETTER, PeriodKind.MONTH),
-    KpiSpec("customer_satisfaction", "客户满意度评分", "Customer satisfaction score", "points (0-100)", KpiDirection.HIGHER_IS_BETTER, PeriodKind.QUARTER),
-    KpiSpec("new_customers", "客户新增数量", "New customers", "customers", KpiDirection.HIGHER_IS_BETTER, PeriodKind.QUARTER),
+    KpiSpec(
+        "teller_transactions_per_day",
+        "日均业务笔数",
+        "Transactions per day",
+        "transactions/day",
+        KpiDirection.HIGHER_IS_BETTER,
+        PeriodKind.MONTH,
+    ),
+    KpiSpec(
+        "customer_satisfaction",
+        "客户满意度评分",
+        "Customer satisfaction score",
+        "points (0-100)",
+        KpiDirection.HIGHER_IS_BETTER,
+        PeriodKind.QUARTER,
+    ),
+    KpiSpec(
+        "new_customers", "客户新增数量", "New customers", "customers", KpiDirection.HIGHER_IS_BETTER, PeriodKind.QUARTER
+    ),
     KpiSpec("loan_volume", "贷款发放额", "Loan volume", "CNY 10k", KpiDirection.HIGHER_IS_BETTER, PeriodKind.QUARTER),
-    KpiSpec("risk_model_accuracy", "风险模型预测准确率", "Risk model accuracy", "%", KpiDirection.HIGHER_IS_BETTER, PeriodKind.QUARTER),
-    KpiSpec("risk_alert_backlog", "风险预警积压笔数", "Risk alert backlog", "alerts", KpiDirection.LOWER_IS_BETTER, PeriodKind.MONTH),
+    KpiSpec(
+        "risk_model_accuracy",
+        "风险模型预测准确率",
+        "Risk model accuracy",
+        "%",
+        KpiDirection.HIGHER_IS_BETTER,
+        PeriodKind.QUARTER,
+    ),
+    KpiSpec(
+        "risk_alert_backlog",
+        "风险预警积压笔数",
+        "Risk alert backlog",
+        "alerts",
+        KpiDirection.LOWER_IS_BETTER,
+        PeriodKind.MONTH,
+    ),
 )
 
 
 # --------------------------------------------------------------------------- requisitions
 
 REQUISITIONS: tuple[RequisitionSpec, ...] = (
-    RequisitionSpec("branch_teller", "营业部柜员 / Branch Teller", "零售银行部 / Retail Banking", BusinessLine.RETAIL, 5, "teller"),
     RequisitionSpec(
-        "corporate_customer_manager", "对公客户经理 / Corporate Customer Manager", "公司银行部 / Corporate Banking",
-        BusinessLine.CORPORATE, 3, "customer_manager",
+        "branch_teller", "营业部柜员 / Branch Teller", "零售银行部 / Retail Banking", BusinessLine.RETAIL, 5, "teller"
     ),
-    RequisitionSpec("credit_risk_analyst", "信用风险分析师 / Credit Risk Analyst", "风险管理部 / Risk Management", BusinessLine.RISK, 2, "risk_analyst"),
     RequisitionSpec(
-        "campus_teller_2026", "2026年春季校园招聘柜员 / 2026 Spring Campus Teller", "零售银行部 / Retail Banking",
-        BusinessLine.RETAIL, 2, "teller",
+        "corporate_customer_manager",
+        "对公客户经理 / Corporate Customer Manager",
+        "公司银行部 / Corporate Banking",
+        BusinessLine.CORPORATE,
+        3,
+        "customer_manager",
+    ),
+    RequisitionSpec(
+        "credit_risk_analyst",
+        "信用风险分析师 / Credit Risk Analyst",
+        "风险管理部 / Risk Management",
+        BusinessLine.RISK,
+        2,
+        "risk_analyst",
+    ),
+    RequisitionSpec(
+        "campus_teller_2026",
+        "2026年春季校园招聘柜员 / 2026 Spring Campus Teller",
+        "零售银行部 / Retail Banking",
+        BusinessLine.RETAIL,
+        2,
+        "teller",
         close_reason="春季校招结束,剩余名额并入营业部柜员社会招聘。 / Spring campus season over; the remaining seat moved to the Branch Teller requisition.",
     ),
 )
@@ -543,9 +719,12 @@ CANDIDATES: tuple[CandidateSpec, ...] = (
         ),
         applications=(
             ApplicationSpec(
-                "campus_teller_2026", ApplicationStage.HIRED,
+                "campus_teller_2026",
+                ApplicationStage.HIRED,
                 hire=HireSpec(
-                    "E2026001", date(2026, 3, 2), CLEARED_AT,
+                    "E2026001",
+                    date(2026, 3, 2),
+                    CLEARED_AT,
                     kpi_actuals=(
                         KpiActualSpec("teller_error_rate", "2026-08", 0.05, 0.04),
                         KpiActualSpec("teller_error_rate", "2026-09", 0.05, 0.06),
@@ -571,7 +750,9 @@ CANDIDATES: tuple[CandidateSpec, ...] = (
         ),
         applications=(
             ApplicationSpec(
-                "campus_teller_2026", ApplicationStage.REJECTED, left_at=ApplicationStage.SECOND_INTERVIEW,
+                "campus_teller_2026",
+                ApplicationStage.REJECTED,
+                left_at=ApplicationStage.SECOND_INTERVIEW,
                 reason="复试现金清点实操差错两次,未达柜员上岗标准。 / Two errors in the cash-handling test at the second interview; below the teller standard.",
             ),
             ApplicationSpec("branch_teller", ApplicationStage.SCREENING),
@@ -588,9 +769,12 @@ CANDIDATES: tuple[CandidateSpec, ...] = (
         ),
         applications=(
             ApplicationSpec(
-                "branch_teller", ApplicationStage.HIRED,
+                "branch_teller",
+                ApplicationStage.HIRED,
                 hire=HireSpec(
-                    "E2026002", date(2026, 4, 13), CLEARED_AT,
+                    "E2026002",
+                    date(2026, 4, 13),
+                    CLEARED_AT,
                     kpi_actuals=(
                         KpiActualSpec("teller_error_rate", "2026-08", 0.05, 0.08),
                         KpiActualSpec("teller_error_rate", "2026-09", 0.05, 0.05),
@@ -649,9 +833,12 @@ CANDIDATES: tuple[CandidateSpec, ...] = (
         ),
         applications=(
             ApplicationSpec(
-                "corporate_customer_manager", ApplicationStage.HIRED,
+                "corporate_customer_manager",
+                ApplicationStage.HIRED,
                 hire=HireSpec(
-                    "E2026003", date(2026, 4, 1), CLEARED_AT,
+                    "E2026003",
+                    date(2026, 4, 1),
+                    CLEARED_AT,
                     kpi_actuals=(
                         KpiActualSpec("new_customers", "2026-Q2", 8, 9),
                         KpiActualSpec("new_customers", "2026-Q3", 10, 12),
@@ -686,7 +873,9 @@ CANDIDATES: tuple[CandidateSpec, ...] = (
         ),
         applications=(
             ApplicationSpec(
-                "corporate_customer_manager", ApplicationStage.WITHDRAWN, left_at=ApplicationStage.OFFER,
+                "corporate_customer_manager",
+                ApplicationStage.WITHDRAWN,
+                left_at=ApplicationStage.OFFER,
                 reason="候选人已接受其他银行的录用通知。 / The candidate accepted an offer from another bank.",
             ),
         ),
@@ -713,9 +902,12 @@ CANDIDATES: tuple[CandidateSpec, ...] = (
         ),
         applications=(
             ApplicationSpec(
-                "credit_risk_analyst", ApplicationStage.HIRED,
+                "credit_risk_analyst",
+                ApplicationStage.HIRED,
                 hire=HireSpec(
-                    "E2026004", date(2026, 6, 1), CLEARED_AT,
+                    "E2026004",
+                    date(2026, 6, 1),
+                    CLEARED_AT,
                     kpi_actuals=(
                         KpiActualSpec("risk_model_accuracy", "2026-Q3", 85, 87.4),
                         KpiActualSpec("risk_alert_backlog", "2026-08", 20, 26),
@@ -748,7 +940,9 @@ CANDIDATES: tuple[CandidateSpec, ...] = (
         ),
         applications=(
             ApplicationSpec(
-                "credit_risk_analyst", ApplicationStage.REJECTED, left_at=ApplicationStage.SCREENING,
+                "credit_risk_analyst",
+                ApplicationStage.REJECTED,
+                left_at=ApplicationStage.SCREENING,
                 reason="缺少信贷分析与风险管理经验。 / No credit analysis or risk-management experience.",
             ),
         ),
@@ -770,9 +964,7 @@ PIPELINE: tuple[ApplicationStage, ...] = (
 )
 
 BACKGROUND_CHECK_PROVIDER = "信达背景调查 / Xinda Background Screening"
-BACKGROUND_CHECK_NOTES = (
-    "学历、工作经历与个人征信核查无异常。 / Education, employment history and personal credit report verified; no issues."
-)
+BACKGROUND_CHECK_NOTES = "学历、工作经历与个人征信核查无异常。 / Education, employment history and personal credit report verified; no issues."
 
 
 # --------------------------------------------------------------------------- service inputs
@@ -869,7 +1061,10 @@ async def load_demo_data() -> bool:
         raise
     logger.info(
         "demo data loaded: %d competency models, %d KPIs, %d requisitions, %d candidates",
-        len(COMPETENCY_MODELS), len(KPIS), len(REQUISITIONS), len(CANDIDATES),
+        len(COMPETENCY_MODELS),
+        len(KPIS),
+        len(REQUISITIONS),
+        len(CANDIDATES),
     )
     return True
 
@@ -883,7 +1078,9 @@ async def _load(session: AsyncSession) -> None:
     version_ids: dict[str, int] = {}
     dimension_ids: dict[tuple[str, str], int] = {}
     for model_spec in COMPETENCY_MODELS:
-        _, version = await create_competency_model(competency_model_input(model_spec), session=session, actor=SEED_ACTOR)
+        _, version = await create_competency_model(
+            competency_model_input(model_spec), session=session, actor=SEED_ACTOR
+        )
         assert version.id is not None
         version_ids[model_spec.key] = version.id
         dimensions = await session.exec(select(Dimension).where(Dimension.model_version_id == version.id))
@@ -902,8 +1099,10 @@ async def _load(session: AsyncSession) -> None:
         for dimension_spec in model_spec.dimensions:
             for kpi_key in dimension_spec.predicts:
                 await link_dimension_to_kpi(
-                    dimension_ids[(model_spec.key, dimension_spec.key)], kpi_ids[kpi_key],
-                    session=session, actor=SEED_ACTOR,
+                    dimension_ids[(model_spec.key, dimension_spec.key)],
+                    kpi_ids[kpi_key],
+                    session=session,
+                    actor=SEED_ACTOR,
                 )
 
     requisition_ids: dict[str, int] = {}
@@ -938,8 +1137,10 @@ async def _load(session: AsyncSession) -> None:
     for requisition_spec in REQUISITIONS:
         if requisition_spec.close_reason is not None:
             await close_requisition(
-                requisition_ids[requisition_spec.key], requisition_spec.close_reason,
-                session=session, actor=SEED_ACTOR,
+                requisition_ids[requisition_spec.key],
+                requisition_spec.close_reason,
+                session=session,
+                actor=SEED_ACTOR,
             )
 
 
@@ -968,5 +1169,8 @@ async def _hire(application_id: int, spec: HireSpec, kpi_ids: dict[str, int], *,
     for actual in spec.kpi_actuals:
         await record_kpi_actual(
             {"period": actual.period, "target": actual.target, "actual": actual.actual},
-            employee.id, kpi_ids[actual.kpi], session=session, actor=SEED_ACTOR,
+            employee.id,
+            kpi_ids[actual.kpi],
+            session=session,
+            actor=SEED_ACTOR,
         )

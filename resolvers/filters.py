@@ -62,7 +62,10 @@ class ApplicationFilter:
         if self.requisition_id is not None:
             clauses.append(col(Application.requisition_id) == self.requisition_id)
         if self.min_score is not None or self.max_score is not None:
-            score_conditions = [col(Interview.application_id) == col(Application.id), col(InterviewReport.total).is_not(None)]
+            score_conditions = [
+                col(Interview.application_id) == col(Application.id),
+                col(InterviewReport.total).is_not(None),
+            ]
             if self.min_score is not None:
                 score_conditions.append(col(InterviewReport.total) >= self.min_score)
             if self.max_score is not None:

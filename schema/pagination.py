@@ -88,9 +88,7 @@ async def child_connection(
     row_filter = _filter_or_none(row_filter)
     loaders = info.context.loaders
     page = await loaders.page_by(model, parent_column).load((parent_id, request, row_filter))
-    return to_connection(
-        page, to_node, lambda: loaders.count_by(model, parent_column).load((parent_id, row_filter))
-    )
+    return to_connection(page, to_node, lambda: loaders.count_by(model, parent_column).load((parent_id, row_filter)))
 
 
 async def root_connection(

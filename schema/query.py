@@ -7,6 +7,7 @@ from graphql import GraphQLError
 from strawberry import relay
 
 from gateway import models
+from resolvers.errors import DomainError
 from resolvers.filters import (
     ApplicationFilter,
     AuditEventFilter,
@@ -14,17 +15,16 @@ from resolvers.filters import (
     EmployeeFilter,
     RequisitionFilter,
 )
-from resolvers.errors import DomainError
 from resolvers.services.candidate_interview import view_interview
 from schema.context import Info
 from schema.enums import ApplicationStage, BusinessLine, RequisitionStatus
 from schema.ids import decode_id
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, root_connection
 from schema.types.audit import AuditEvent
-from schema.types.invitation import InvitationView
 from schema.types.candidate import Application, Candidate
 from schema.types.competency import CompetencyModel
 from schema.types.employee import Employee
+from schema.types.invitation import InvitationView
 from schema.types.kpi import KpiDefinition
 from schema.types.requisition import Requisition
 
@@ -62,7 +62,11 @@ class Query:
         business_line: BusinessLine | None = None,
     ) -> Connection[Requisition]:
         return await root_connection(
-            info, models.Requisition, Requisition.from_row, first=first, after=after,
+            info,
+            models.Requisition,
+            Requisition.from_row,
+            first=first,
+            after=after,
             row_filter=RequisitionFilter(status=status, department=department, business_line=business_line),
         )
 
@@ -92,7 +96,11 @@ class Query:
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None, search: str | None = None
     ) -> Connection[Candidate]:
         return await root_connection(
-            info, models.Candidate, Candidate.from_row, first=first, after=after,
+            info,
+            models.Candidate,
+            Candidate.from_row,
+            first=first,
+            after=after,
             row_filter=CandidateFilter(search=search),
         )
 
@@ -113,7 +121,11 @@ class Query:
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None, department: str | None = None
     ) -> Connection[Employee]:
         return await root_connection(
-            info, models.Employee, Employee.from_row, first=first, after=after,
+            info,
+            models.Employee,
+            Employee.from_row,
+            first=first,
+            after=after,
             row_filter=EmployeeFilter(department=department),
         )
 
@@ -127,6 +139,10 @@ class Query:
         entity_type: str | None = None,
     ) -> Connection[AuditEvent]:
         return await root_connection(
-            info, models.AuditEvent, AuditEvent.from_row, first=first, after=after,
+            info,
+            models.AuditEvent,
+            AuditEvent.from_row,
+            first=first,
+            after=after,
             row_filter=AuditEventFilter(action=action, entity_type=entity_type),
         )

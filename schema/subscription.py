@@ -23,7 +23,9 @@ from schema.types.invitation import InterviewStatusEvent
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(description="The interview's status now, then each change (queued, scoring with progress, scored, failed).")
+    @strawberry.subscription(
+        description="The interview's status now, then each change (queued, scoring with progress, scored, failed)."
+    )
     async def interview_status(self, info: Info, id: strawberry.ID) -> AsyncGenerator[InterviewStatusEvent, None]:
         try:
             interview_id = decode_id(id, "Interview", "id")

@@ -139,7 +139,9 @@ def competency_model_input(key: str | None = None, **overrides: Any) -> dict[str
 
 
 async def create_model(gql: GraphQLClient, **overrides: Any) -> dict[str, Any]:
-    payload = await gql.mutate(COMPETENCY_MODEL_CREATE, "competencyModelCreate", input=competency_model_input(**overrides))
+    payload = await gql.mutate(
+        COMPETENCY_MODEL_CREATE, "competencyModelCreate", input=competency_model_input(**overrides)
+    )
     version = payload["version"]
     dimensions = [edge["node"] for edge in version["dimensions"]["edges"]]
     return {
@@ -185,7 +187,11 @@ async def create_requisition(gql: GraphQLClient, version_id: str, **overrides: A
 
 async def create_candidate(gql: GraphQLClient, **overrides: Any) -> str:
     number = next(_sequence)
-    data = {"fullName": f"王小明{number}", "email": f"candidate{number}@mail.example", "resumeText": "3 years as teller"}
+    data = {
+        "fullName": f"王小明{number}",
+        "email": f"candidate{number}@mail.example",
+        "resumeText": "3 years as teller",
+    }
     data.update(overrides)
     payload = await gql.mutate(CANDIDATE_CREATE, "candidateCreate", input=data)
     return payload["candidate"]["id"]
@@ -199,7 +205,9 @@ async def apply(gql: GraphQLClient, candidate_id: str, requisition_id: str) -> s
 
 
 async def move(gql: GraphQLClient, application_id: str, stage: str) -> dict[str, Any]:
-    return await gql.mutate(APPLICATION_MOVE, "applicationMoveStage", input={"applicationId": application_id, "stage": stage})
+    return await gql.mutate(
+        APPLICATION_MOVE, "applicationMoveStage", input={"applicationId": application_id, "stage": stage}
+    )
 
 
 async def invite(gql: GraphQLClient, application_id: str) -> dict[str, Any]:

@@ -70,7 +70,8 @@ async def invited_candidate(gql: GraphQLClient, model: dict | None = None) -> In
 
 async def give_consent(gql: GraphQLClient, token: str, *, biometric: bool = True) -> dict:
     return await gql.mutate(
-        CONSENT, "interviewConsentRecord",
+        CONSENT,
+        "interviewConsentRecord",
         input={"invitationToken": token, "aiProcessing": True, "biometric": biometric, "noticeVersion": "2026-01"},
     )
 
@@ -127,10 +128,15 @@ def teller_cash_question() -> dict:
 
 async def teller_model(gql: GraphQLClient, questions_per_dimension: int = 1) -> dict:
     """A one-dimension model (service awareness, 100 %) asking the cash-count question."""
-    dimensions = [{
-        "key": "service", "nameZh": "服务意识", "nameEn": "Service awareness", "weight": 1.0,
-        "questions": [teller_cash_question() for _ in range(questions_per_dimension)],
-    }]
+    dimensions = [
+        {
+            "key": "service",
+            "nameZh": "服务意识",
+            "nameEn": "Service awareness",
+            "weight": 1.0,
+            "questions": [teller_cash_question() for _ in range(questions_per_dimension)],
+        }
+    ]
     return await factories.create_model(gql, dimensions=dimensions)
 
 

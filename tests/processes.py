@@ -25,9 +25,7 @@ def free_port() -> int:
 
 def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     """Start in its own process group, so a SIGKILL reaches every process it forked."""
-    return subprocess.Popen(
-        command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
-    )
+    return subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def kill_hard(process: subprocess.Popen) -> None:

@@ -29,9 +29,13 @@ from tests.interview_helpers import (
 
 async def _stored_answer(interview_id: str, question_id: str) -> Answer:
     async with read_session() as session:
-        return (await session.exec(select(Answer).where(
-            Answer.interview_id == node_id(interview_id), Answer.question_id == node_id(question_id)
-        ))).one()
+        return (
+            await session.exec(
+                select(Answer).where(
+                    Answer.interview_id == node_id(interview_id), Answer.question_id == node_id(question_id)
+                )
+            )
+        ).one()
 
 
 async def test_candidate_sees_prompts_but_not_the_rubric(gql):
@@ -41,7 +45,9 @@ async def test_candidate_sees_prompts_but_not_the_rubric(gql):
     assert view["consent"] == {"aiProcessing": False, "biometric": False}
     assert [q["questionId"] for q in view["questions"]] == invited.question_ids
     assert view["questions"][0]["promptZh"].startswith("请描述")
-    leak = await gql.execute("query($t: String!) { invitation(token: $t) { questions { rubricKeywords } } }", t=invited.token)
+    leak = await gql.execute(
+        "query($t: String!) { invitation(token: $t) { questions { rubricKeywords } } }", t=invited.token
+    )
     assert leak.errors and "rubricKeywords" in leak.errors[0].message
 
 
@@ -73,7 +79,10 @@ async def test_upload_needs_consent_then_streams_to_the_media_store(gql, http):
     no_consent = await put_answer(http, invited.token, invited.question_ids[0], wav_bytes())
     assert no_consent.status_code == 403 and no_consent.json()["errors"][0]["code"] == "CONSENT_REQUIRED"
     assert await row_count(Answer) == 0
-    assert (await give_consent(gql, invited.token, biometric=False))["consent"] == {"aiProcessing": True, "biometric": False}
+    assert (await give_consent(gql, invited.token, biometric=False))["consent"] == {
+        "aiProcessing": True,
+        "biometric": False,
+    }
     body = wav_bytes()
     response = await put_answer(http, invited.token, invited.question_ids[0], body)
     assert response.status_code == 201, response.text
@@ -92,9 +101,15 @@ async def test_multipart_upload_through_graphql(gql, http):
     payload = result["data"]["interviewAnswerUpload"]
     assert payload["errors"] == []
     question = payload["invitation"]["questions"][1]
-    assert question == {"questionId": invited.question_ids[1], "answered": True, "answerContentType": "audio/wav",
-                        "answerBytes": len(wav_bytes())}
-    not_media = await multipart_upload(http, invited.token, invited.question_ids[1], b"hello, this is text" * 10, "a.mp4")
+    assert question == {
+        "questionId": invited.question_ids[1],
+        "answered": True,
+        "answerContentType": "audio/wav",
+        "answerBytes": len(wav_bytes()),
+    }
+    not_media = await multipart_upload(
+        http, invited.token, invited.question_ids[1], b"hello, this is text" * 10, "a.mp4"
+    )
     assert not_media["data"]["interviewAnswerUpload"]["errors"][0]["code"] == "UNSUPPORTED_MEDIA"
 
 

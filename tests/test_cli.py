@@ -42,8 +42,11 @@ def test_worker_refuses_to_start_without_a_broker(tmp_path):
 def test_serve_with_no_configuration_answers_graphql_with_demo_data(tmp_path):
     port = _free_port()
     server = subprocess.Popen(
-        [HRGATE, "serve", "--port", str(port)], env=_fresh_env(tmp_path),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [HRGATE, "serve", "--port", str(port)],
+        env=_fresh_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -59,8 +62,10 @@ def test_serve_with_no_configuration_answers_graphql_with_demo_data(tmp_path):
             time.sleep(0.5)
         response = httpx.post(
             f"{base}/graphql",
-            json={"query": "{ requisitions(first: 10) { totalCount edges { node { title competencyModelVersion "
-                           "{ dimensions { edges { node { key weight } } } } } } } }"},
+            json={
+                "query": "{ requisitions(first: 10) { totalCount edges { node { title competencyModelVersion "
+                "{ dimensions { edges { node { key weight } } } } } } } }"
+            },
             timeout=10,
         )
         requisitions = response.json()["data"]["requisitions"]

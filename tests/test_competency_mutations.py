@@ -31,7 +31,10 @@ async def test_weights_must_sum_to_one(gql):
 async def test_duplicate_model_key_is_refused(gql):
     await factories.create_model(gql, key="teller")
     errors = await refused(
-        gql, factories.COMPETENCY_MODEL_CREATE, "competencyModelCreate", input=factories.competency_model_input("teller")
+        gql,
+        factories.COMPETENCY_MODEL_CREATE,
+        "competencyModelCreate",
+        input=factories.competency_model_input("teller"),
     )
     assert codes(errors) == ["ALREADY_EXISTS"] and errors[0]["field"] == "key"
 
@@ -51,7 +54,9 @@ async def test_invalid_model_fields_name_the_field(gql):
 async def test_duplicate_dimension_keys_are_refused(gql):
     dimensions = [factories.dimension("service", 0.5), factories.dimension("service", 0.5)]
     errors = await refused(
-        gql, factories.COMPETENCY_MODEL_CREATE, "competencyModelCreate",
+        gql,
+        factories.COMPETENCY_MODEL_CREATE,
+        "competencyModelCreate",
         input=factories.competency_model_input(dimensions=dimensions),
     )
     assert codes(errors) == ["INVALID"] and errors[0]["field"] == "dimensions"
@@ -74,21 +79,30 @@ async def test_new_version_of_unknown_or_mistyped_model(gql):
     model = await factories.create_model(gql)
     dims = factories.teller_dimensions()
     unknown = await refused(
-        gql, factories.VERSION_CREATE, "competencyModelVersionCreate",
+        gql,
+        factories.VERSION_CREATE,
+        "competencyModelVersionCreate",
         input={"modelId": global_id("CompetencyModel", 999), "dimensions": dims},
     )
     assert codes(unknown) == ["NOT_FOUND"] and unknown[0]["field"] == "modelId"
     wrong_type = await refused(
-        gql, factories.VERSION_CREATE, "competencyModelVersionCreate",
+        gql,
+        factories.VERSION_CREATE,
+        "competencyModelVersionCreate",
         input={"modelId": model["version_id"], "dimensions": dims},
     )
     assert codes(wrong_type) == ["WRONG_TYPE"]
     garbage = await refused(
-        gql, factories.VERSION_CREATE, "competencyModelVersionCreate", input={"modelId": "not-an-id", "dimensions": dims}
+        gql,
+        factories.VERSION_CREATE,
+        "competencyModelVersionCreate",
+        input={"modelId": "not-an-id", "dimensions": dims},
     )
     assert codes(garbage) == ["INVALID_ID"]
     bad_weights = await refused(
-        gql, factories.VERSION_CREATE, "competencyModelVersionCreate",
+        gql,
+        factories.VERSION_CREATE,
+        "competencyModelVersionCreate",
         input={"modelId": model["model_id"], "dimensions": factories.teller_dimensions((0.1, 0.1, 0.1))},
     )
     assert codes(bad_weights) == ["WEIGHTS_DO_NOT_SUM_TO_ONE"]
@@ -115,12 +129,16 @@ async def test_pinned_version_is_frozen(gql):
     model = await factories.create_model(gql)
     await factories.create_requisition(gql, model["version_id"])
     errors = await refused(
-        gql, factories.VERSION_UPDATE, "competencyModelVersionUpdate",
+        gql,
+        factories.VERSION_UPDATE,
+        "competencyModelVersionUpdate",
         input={"versionId": model["version_id"], "dimensions": factories.teller_dimensions((0.2, 0.4, 0.4))},
     )
     assert codes(errors) == ["VERSION_FROZEN"] and errors[0]["field"] == "versionId"
     unknown = await refused(
-        gql, factories.VERSION_UPDATE, "competencyModelVersionUpdate",
+        gql,
+        factories.VERSION_UPDATE,
+        "competencyModelVersionUpdate",
         input={"versionId": global_id("CompetencyModelVersion", 999), "dimensions": factories.teller_dimensions()},
     )
     assert codes(unknown) == ["NOT_FOUND"]
@@ -128,8 +146,12 @@ async def test_pinned_version_is_frozen(gql):
 
 async def test_kpi_definition_create_and_errors(gql):
     data = {
-        "key": "error_rate", "nameZh": "差错率", "nameEn": "Error rate", "unit": "%",
-        "direction": "LOWER_IS_BETTER", "periodKind": "MONTH",
+        "key": "error_rate",
+        "nameZh": "差错率",
+        "nameEn": "Error rate",
+        "unit": "%",
+        "direction": "LOWER_IS_BETTER",
+        "periodKind": "MONTH",
     }
     payload = await gql.mutate(factories.KPI_CREATE, "kpiDefinitionCreate", input=data)
     assert payload["kpiDefinition"]["direction"] == "LOWER_IS_BETTER"
@@ -150,12 +172,16 @@ async def test_dimension_kpi_link_and_errors(gql):
     )
     assert codes(duplicate) == ["ALREADY_EXISTS"]
     missing = await refused(
-        gql, factories.LINK_CREATE, "dimensionKpiLinkCreate",
+        gql,
+        factories.LINK_CREATE,
+        "dimensionKpiLinkCreate",
         input={"dimensionId": global_id("Dimension", 999), "kpiId": kpi_id},
     )
     assert codes(missing) == ["NOT_FOUND"] and missing[0]["field"] == "dimensionId"
     missing_kpi = await refused(
-        gql, factories.LINK_CREATE, "dimensionKpiLinkCreate",
+        gql,
+        factories.LINK_CREATE,
+        "dimensionKpiLinkCreate",
         input={"dimensionId": dimension_id, "kpiId": global_id("KpiDefinition", 999)},
     )
     assert codes(missing_kpi) == ["NOT_FOUND"] and missing_kpi[0]["field"] == "kpiId"

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 import gateway.db
 import gateway.migrate
@@ -52,8 +52,21 @@ from resolvers.demo_data import (
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 COUNTED = (
-    CompetencyModel, CompetencyModelVersion, Dimension, Question, KpiDefinition, DimensionKpiLink, Requisition,
-    Candidate, ConsentRecord, Application, Interview, Employee, OnboardingArchive, KpiAssignment, KpiRecord,
+    CompetencyModel,
+    CompetencyModelVersion,
+    Dimension,
+    Question,
+    KpiDefinition,
+    DimensionKpiLink,
+    Requisition,
+    Candidate,
+    ConsentRecord,
+    Application,
+    Interview,
+    Employee,
+    OnboardingArchive,
+    KpiAssignment,
+    KpiRecord,
 )
 
 
@@ -129,19 +142,21 @@ async def test_demo_loads_once_through_the_services(fresh_database) -> None:
         assert version.version == 1 and version.frozen, "pinning by a requisition freezes the version"
         dimensions = (await session.exec(select(Dimension).where(Dimension.model_version_id == version.id))).all()
         assert {dimension.key: dimension.weight for dimension in dimensions} == {
-            "numeracy": 0.4, "service": 0.3, "risk_awareness": 0.3,
+            "numeracy": 0.4,
+            "service": 0.3,
+            "risk_awareness": 0.3,
         }
         assert {dimension.name_zh for dimension in dimensions} == {"数字敏感度", "服务意识", "风险意识"}
-        unfrozen = (await session.exec(select(CompetencyModelVersion).where(CompetencyModelVersion.frozen_at == None))).all()  # noqa: E711
+        unfrozen = (
+            await session.exec(select(CompetencyModelVersion).where(col(CompetencyModelVersion.frozen_at).is_(None)))
+        ).all()
         assert unfrozen == []
 
         stages = Counter((await session.exec(select(Application.stage))).all())
         assert set(stages) == set(ApplicationStage), f"every stage represented: {stages}"
         assert stages[ApplicationStage.HIRED] == loaded["Employee"]
         in_interview = (
-            await session.exec(
-                select(Application.id).join(Interview, Interview.application_id == Application.id)
-            )
+            await session.exec(select(Application.id).join(Interview, Interview.application_id == Application.id))
         ).all()
         assert len(in_interview) == 2
         for application_id in in_interview:
@@ -161,7 +176,8 @@ async def test_demo_loads_once_through_the_services(fresh_database) -> None:
         biometric_refusals = (
             await session.exec(
                 select(ConsentRecord).where(
-                    ConsentRecord.kind == ConsentKind.BIOMETRIC, ConsentRecord.granted == False  # noqa: E712
+                    ConsentRecord.kind == ConsentKind.BIOMETRIC,
+                    ConsentRecord.granted == False,  # noqa: E712
                 )
             )
         ).all()
@@ -169,7 +185,12 @@ async def test_demo_loads_once_through_the_services(fresh_database) -> None:
         assert {record.notice_version for record in (await session.exec(select(ConsentRecord))).all()} == {"2026-01"}
 
         employees = (await session.exec(select(Employee))).all()
-        assert sorted(employee.employee_number for employee in employees) == ["E2026001", "E2026002", "E2026003", "E2026004"]
+        assert sorted(employee.employee_number for employee in employees) == [
+            "E2026001",
+            "E2026002",
+            "E2026003",
+            "E2026004",
+        ]
         assert all(employee.start_date.year == 2026 for employee in employees)
         archives = (await session.exec(select(OnboardingArchive))).all()
         assert {archive.background_check_status for archive in archives} == {BackgroundCheckStatus.CLEAR}

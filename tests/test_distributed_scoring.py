@@ -60,10 +60,15 @@ class StatusListener:
         self.socket = await websockets.connect(self.ws_url, subprotocols=["graphql-transport-ws"])
         await self.socket.send(json.dumps({"type": "connection_init"}))
         assert json.loads(await self.socket.recv())["type"] == "connection_ack"
-        await self.socket.send(json.dumps({
-            "id": "1", "type": "subscribe",
-            "payload": {"query": SUBSCRIPTION, "variables": {"id": self.interview_id}},
-        }))
+        await self.socket.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": SUBSCRIPTION, "variables": {"id": self.interview_id}},
+                }
+            )
+        )
         self._task = asyncio.create_task(self._collect())
         return self
 
@@ -97,18 +102,27 @@ async def test_killed_worker_leaves_the_interview_to_another_and_replicas_share_
     invited = await invited_candidate(gql, model)
     await give_consent(gql, invited.token, biometric=False)
     for question_id in invited.question_ids:
-        assert (await put_answer(http, invited.token, question_id, test_media.english_relevant_wav.read_bytes())).status_code == 201
+        assert (
+            await put_answer(http, invited.token, question_id, test_media.english_relevant_wav.read_bytes())
+        ).status_code == 201
 
-    with processes.gateway(production_env, tmp_path / "gateway-a.log") as gateway_a, \
-            processes.gateway(production_env, tmp_path / "gateway-b.log") as gateway_b:
+    with (
+        processes.gateway(production_env, tmp_path / "gateway-a.log") as gateway_a,
+        processes.gateway(production_env, tmp_path / "gateway-b.log") as gateway_b,
+    ):
         ws_url = gateway_b.replace("http://", "ws://") + "/graphql"
         async with StatusListener(ws_url, invited.interview_id) as listener:
             await listener.wait_for(lambda event: event["status"] == "IN_PROGRESS", timeout=10)
 
             submit = await asyncio.to_thread(
-                httpx.post, f"{gateway_a}/graphql", timeout=30,
-                json={"query": "mutation($t: String!) { interviewSubmit(input: {invitationToken: $t}) "
-                               "{ invitation { status } errors { code } } }", "variables": {"t": invited.token}},
+                httpx.post,
+                f"{gateway_a}/graphql",
+                timeout=30,
+                json={
+                    "query": "mutation($t: String!) { interviewSubmit(input: {invitationToken: $t}) "
+                    "{ invitation { status } errors { code } } }",
+                    "variables": {"t": invited.token},
+                },
             )
             assert submit.json()["data"]["interviewSubmit"]["errors"] == []
             await listener.wait_for(lambda event: event["status"] == "QUEUED", timeout=15)  # from A, seen on B

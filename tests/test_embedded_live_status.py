@@ -17,7 +17,9 @@ async def test_subscription_follows_an_interview_scored_inside_the_gateway(gql, 
     model = await teller_model(gql)
     invited = await invited_candidate(gql, model)
     await give_consent(gql, invited.token, biometric=False)
-    response = await put_answer(http, invited.token, invited.question_ids[0], test_media.english_relevant_wav.read_bytes())
+    response = await put_answer(
+        http, invited.token, invited.question_ids[0], test_media.english_relevant_wav.read_bytes()
+    )
     assert response.status_code == 201
 
     env = {key: value for key, value in os.environ.items() if key not in ("HRGATE_BROKER_URL", "HRGATE_PUBSUB_URL")}
@@ -25,9 +27,14 @@ async def test_subscription_follows_an_interview_scored_inside_the_gateway(gql, 
         async with StatusListener(base_url.replace("http://", "ws://") + "/graphql", invited.interview_id) as listener:
             await listener.wait_for(lambda event: event["status"] == "IN_PROGRESS", timeout=10)
             submit = await asyncio.to_thread(
-                httpx.post, f"{base_url}/graphql", timeout=30,
-                json={"query": "mutation($t: String!) { interviewSubmit(input: {invitationToken: $t}) "
-                               "{ errors { code } } }", "variables": {"t": invited.token}},
+                httpx.post,
+                f"{base_url}/graphql",
+                timeout=30,
+                json={
+                    "query": "mutation($t: String!) { interviewSubmit(input: {invitationToken: $t}) "
+                    "{ errors { code } } }",
+                    "variables": {"t": invited.token},
+                },
             )
             assert submit.json()["data"]["interviewSubmit"]["errors"] == []
             scored = await listener.wait_for(lambda event: event["status"] in ("SCORED", "FAILED"), timeout=180)

@@ -33,28 +33,51 @@ query($first: Int!) {
 async def _populate(gql, requisitions: int, applications_each: int) -> None:
     model = await factories.create_model(gql)
     version_id = node_id(model["version_id"])
-    rows = await insert(*[
-        Requisition(title=f"Teller {index}", department="Retail", business_line=BusinessLine.RETAIL, headcount=3,
-                    competency_model_version_id=version_id)
-        for index in range(requisitions)
-    ])
-    candidates = await insert(*[
-        Candidate(full_name=f"候选人{index}", email=f"c{index}@mail.example")
-        for index in range(requisitions * applications_each)
-    ])
-    applications = await insert(*[
-        Application(candidate_id=candidates[index].id, requisition_id=rows[index // applications_each].id)
-        for index in range(len(candidates))
-    ])
-    interviews = await insert(*[
-        Interview(application_id=application.id, token_hash=f"{application.id:064d}", expires_at=utcnow() + timedelta(days=1))
-        for application in applications
-    ])
-    await insert(*[
-        InterviewReport(interview_id=interview.id, requisition_id=applications[index].requisition_id,
-                        total=50 + index % 50, pipeline_version="test")
-        for index, interview in enumerate(interviews)
-    ])
+    rows = await insert(
+        *[
+            Requisition(
+                title=f"Teller {index}",
+                department="Retail",
+                business_line=BusinessLine.RETAIL,
+                headcount=3,
+                competency_model_version_id=version_id,
+            )
+            for index in range(requisitions)
+        ]
+    )
+    candidates = await insert(
+        *[
+            Candidate(full_name=f"候选人{index}", email=f"c{index}@mail.example")
+            for index in range(requisitions * applications_each)
+        ]
+    )
+    applications = await insert(
+        *[
+            Application(candidate_id=candidates[index].id, requisition_id=rows[index // applications_each].id)
+            for index in range(len(candidates))
+        ]
+    )
+    interviews = await insert(
+        *[
+            Interview(
+                application_id=application.id,
+                token_hash=f"{application.id:064d}",
+                expires_at=utcnow() + timedelta(days=1),
+            )
+            for application in applications
+        ]
+    )
+    await insert(
+        *[
+            InterviewReport(
+                interview_id=interview.id,
+                requisition_id=applications[index].requisition_id,
+                total=50 + index % 50,
+                pipeline_version="test",
+            )
+            for index, interview in enumerate(interviews)
+        ]
+    )
 
 
 async def _statements_for(gql, count_statements, first: int) -> int:

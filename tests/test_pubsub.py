@@ -18,8 +18,11 @@ async def _next(messages, timeout: float = 5.0):
 
 async def test_in_process_bus_delivers_to_every_subscriber_of_the_channel():
     bus = InProcessPubSub()
-    async with bus.subscribe("interview:1") as first, bus.subscribe("interview:1") as second, \
-            bus.subscribe("interview:2") as other:
+    async with (
+        bus.subscribe("interview:1") as first,
+        bus.subscribe("interview:1") as second,
+        bus.subscribe("interview:2") as other,
+    ):
         await bus.publish("interview:1", {"status": "queued"})
         assert await _next(first) == {"status": "queued"}
         assert await _next(second) == {"status": "queued"}

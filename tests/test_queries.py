@@ -19,7 +19,10 @@ query($first: Int!, $after: String, $status: RequisitionStatus, $department: Str
 
 async def _requisitions(gql, count: int, **overrides) -> tuple[dict, list[str]]:
     model = await factories.create_model(gql)
-    ids = [await factories.create_requisition(gql, model["version_id"], title=f"Req {i}", **overrides) for i in range(count)]
+    ids = [
+        await factories.create_requisition(gql, model["version_id"], title=f"Req {i}", **overrides)
+        for i in range(count)
+    ]
     return model, ids
 
 
@@ -44,10 +47,14 @@ async def test_page_size_is_capped_and_bad_cursors_are_refused(gql):
     assert negative.errors
     bad_cursor = await gql.execute(REQUISITIONS, first=1, after="bm9wZQ==")
     assert bad_cursor.errors and "cursor" in bad_cursor.errors[0].message
-    nested = await gql.execute("{ requisitions(first: 1) { edges { node { applications(first: 500) { totalCount } } } } }")
+    nested = await gql.execute(
+        "{ requisitions(first: 1) { edges { node { applications(first: 500) { totalCount } } } } }"
+    )
     assert nested.errors is None  # no requisitions: the nested field is never resolved
     await _requisitions(gql, 1)
-    nested = await gql.execute("{ requisitions(first: 1) { edges { node { applications(first: 500) { totalCount } } } } }")
+    nested = await gql.execute(
+        "{ requisitions(first: 1) { edges { node { applications(first: 500) { totalCount } } } } }"
+    )
     assert nested.errors and nested.errors[0].extensions["code"] == "BAD_USER_INPUT"
 
 
@@ -73,10 +80,18 @@ async def test_application_filters_by_stage_requisition_and_score(gql):
     await factories.apply(gql, await factories.create_candidate(gql), other_id)
     await factories.move(gql, applications[2], "REJECTED")
     for application_id, total in zip(applications[:2], (45.0, 88.0), strict=True):
-        interview = (await insert(Interview(application_id=node_id(application_id), token_hash=str(total).rjust(64, "0"),
-                                            expires_at=utcnow())))[0]
-        await insert(InterviewReport(interview_id=interview.id, requisition_id=node_id(requisition_id), total=total,
-                                     pipeline_version="test"))
+        interview = (
+            await insert(
+                Interview(
+                    application_id=node_id(application_id), token_hash=str(total).rjust(64, "0"), expires_at=utcnow()
+                )
+            )
+        )[0]
+        await insert(
+            InterviewReport(
+                interview_id=interview.id, requisition_id=node_id(requisition_id), total=total, pipeline_version="test"
+            )
+        )
     query = """
     query($stage: ApplicationStage, $requisitionId: ID, $minScore: Float, $maxScore: Float) {
       applications(first: 50, stage: $stage, requisitionId: $requisitionId, minScore: $minScore, maxScore: $maxScore) {
@@ -106,8 +121,12 @@ async def test_node_lookup_by_global_id(gql):
     requisition_id = await factories.create_requisition(gql, model["version_id"])
     query = """query($id: ID!) { node(id: $id) { __typename id ... on Requisition { title competencyModelVersion { id } } } }"""
     found = (await gql(query, id=requisition_id))["node"]
-    assert found == {"__typename": "Requisition", "id": requisition_id, "title": "Branch Teller",
-                     "competencyModelVersion": {"id": model["version_id"]}}
+    assert found == {
+        "__typename": "Requisition",
+        "id": requisition_id,
+        "title": "Branch Teller",
+        "competencyModelVersion": {"id": model["version_id"]},
+    }
     for dimension_id in model["dimension_ids"].values():
         assert (await gql(query, id=dimension_id))["node"]["__typename"] == "Dimension"
     assert (await gql(query, id=global_id("Requisition", 999))) == {"node": None}

@@ -13,9 +13,15 @@ from tests.db_helpers import fetch, global_id, row_count
 async def test_requisition_create_pins_and_freezes_the_version(gql):
     model = await factories.create_model(gql)
     payload = await gql.mutate(
-        factories.REQUISITION_CREATE, "requisitionCreate",
-        input={"title": "营业部柜员", "department": "零售银行部", "businessLine": "RETAIL", "headcount": 5,
-               "competencyModelVersionId": model["version_id"]},
+        factories.REQUISITION_CREATE,
+        "requisitionCreate",
+        input={
+            "title": "营业部柜员",
+            "department": "零售银行部",
+            "businessLine": "RETAIL",
+            "headcount": 5,
+            "competencyModelVersionId": model["version_id"],
+        },
     )
     requisition = payload["requisition"]
     assert requisition["status"] == "OPEN" and requisition["headcount"] == 5
@@ -26,16 +32,23 @@ async def test_requisition_create_errors(gql):
     model = await factories.create_model(gql)
     base = {"title": "Teller", "department": "Retail", "businessLine": "RETAIL", "headcount": 1}
     missing = await refused(
-        gql, factories.REQUISITION_CREATE, "requisitionCreate",
+        gql,
+        factories.REQUISITION_CREATE,
+        "requisitionCreate",
         input={**base, "competencyModelVersionId": global_id("CompetencyModelVersion", 999)},
     )
     assert codes(missing) == ["NOT_FOUND"] and missing[0]["field"] == "competencyModelVersionId"
     wrong = await refused(
-        gql, factories.REQUISITION_CREATE, "requisitionCreate", input={**base, "competencyModelVersionId": model["model_id"]}
+        gql,
+        factories.REQUISITION_CREATE,
+        "requisitionCreate",
+        input={**base, "competencyModelVersionId": model["model_id"]},
     )
     assert codes(wrong) == ["WRONG_TYPE"]
     invalid = await refused(
-        gql, factories.REQUISITION_CREATE, "requisitionCreate",
+        gql,
+        factories.REQUISITION_CREATE,
+        "requisitionCreate",
         input={**base, "headcount": 0, "title": "", "competencyModelVersionId": model["version_id"]},
     )
     assert {(error["field"], error["code"]) for error in invalid} == {("headcount", "INVALID"), ("title", "INVALID")}
@@ -47,11 +60,16 @@ async def test_requisition_update_and_close(gql):
     model = await factories.create_model(gql)
     requisition_id = await factories.create_requisition(gql, model["version_id"])
     updated = await gql.mutate(
-        factories.REQUISITION_UPDATE, "requisitionUpdate",
+        factories.REQUISITION_UPDATE,
+        "requisitionUpdate",
         input={"id": requisition_id, "headcount": 4, "status": "ON_HOLD", "department": "Wealth"},
     )
     assert updated["requisition"] | {"id": None} == {
-        "id": None, "title": "Branch Teller", "department": "Wealth", "status": "ON_HOLD", "headcount": 4
+        "id": None,
+        "title": "Branch Teller",
+        "department": "Wealth",
+        "status": "ON_HOLD",
+        "headcount": 4,
     }
     closing_by_update = await refused(
         gql, factories.REQUISITION_UPDATE, "requisitionUpdate", input={"id": requisition_id, "status": "CLOSED"}
@@ -69,7 +87,10 @@ async def test_requisition_update_and_close(gql):
     )
     assert codes(edit_closed) == ["REQUISITION_CLOSED"]
     missing = await refused(
-        gql, factories.REQUISITION_UPDATE, "requisitionUpdate", input={"id": global_id("Requisition", 999), "title": "x"}
+        gql,
+        factories.REQUISITION_UPDATE,
+        "requisitionUpdate",
+        input={"id": global_id("Requisition", 999), "title": "x"},
     )
     assert codes(missing) == ["NOT_FOUND"] and missing[0]["field"] == "id"
     invalid = await refused(gql, factories.REQUISITION_UPDATE, "requisitionUpdate", input={"id": "@@", "title": "x"})
@@ -78,9 +99,13 @@ async def test_requisition_update_and_close(gql):
 
 async def test_candidate_create_with_consents_and_errors(gql):
     payload = await gql.mutate(
-        factories.CANDIDATE_CREATE, "candidateCreate",
+        factories.CANDIDATE_CREATE,
+        "candidateCreate",
         input={
-            "fullName": "李娜", "email": "Li.Na@Mail.Example", "phone": "+86 138 0000 0000", "resumeText": "CFA level 1",
+            "fullName": "李娜",
+            "email": "Li.Na@Mail.Example",
+            "phone": "+86 138 0000 0000",
+            "resumeText": "CFA level 1",
             "consents": [
                 {"kind": "AI_PROCESSING", "noticeVersion": "2026-01", "granted": True},
                 {"kind": "BIOMETRIC", "noticeVersion": "2026-01", "granted": False},
@@ -95,7 +120,10 @@ async def test_candidate_create_with_consents_and_errors(gql):
     )
     assert codes(duplicate) == ["ALREADY_EXISTS"] and duplicate[0]["field"] == "email"
     invalid = await refused(
-        gql, factories.CANDIDATE_CREATE, "candidateCreate", input={"fullName": "", "email": "not-an-email", "phone": "x"}
+        gql,
+        factories.CANDIDATE_CREATE,
+        "candidateCreate",
+        input={"fullName": "", "email": "not-an-email", "phone": "x"},
     )
     assert {error["field"] for error in invalid} == {"fullName", "email", "phone"}
     assert set(codes(invalid)) == {"INVALID"}
@@ -106,27 +134,37 @@ async def test_apply_once_to_an_open_requisition(gql):
     requisition_id = await factories.create_requisition(gql, model["version_id"])
     candidate_id = await factories.create_candidate(gql)
     payload = await gql.mutate(
-        factories.APPLICATION_CREATE, "applicationCreate", input={"candidateId": candidate_id, "requisitionId": requisition_id}
+        factories.APPLICATION_CREATE,
+        "applicationCreate",
+        input={"candidateId": candidate_id, "requisitionId": requisition_id},
     )
     assert payload["application"]["stage"] == "SCREENING"
     twice = await refused(
-        gql, factories.APPLICATION_CREATE, "applicationCreate",
+        gql,
+        factories.APPLICATION_CREATE,
+        "applicationCreate",
         input={"candidateId": candidate_id, "requisitionId": requisition_id},
     )
     assert codes(twice) == ["ALREADY_EXISTS"] and twice[0]["field"] == "candidateId"
     missing = await refused(
-        gql, factories.APPLICATION_CREATE, "applicationCreate",
+        gql,
+        factories.APPLICATION_CREATE,
+        "applicationCreate",
         input={"candidateId": global_id("Candidate", 999), "requisitionId": requisition_id},
     )
     assert codes(missing) == ["NOT_FOUND"]
     wrong = await refused(
-        gql, factories.APPLICATION_CREATE, "applicationCreate",
+        gql,
+        factories.APPLICATION_CREATE,
+        "applicationCreate",
         input={"candidateId": requisition_id, "requisitionId": requisition_id},
     )
     assert codes(wrong) == ["WRONG_TYPE"]
     await gql.mutate(factories.REQUISITION_CLOSE, "requisitionClose", input={"id": requisition_id})
     closed = await refused(
-        gql, factories.APPLICATION_CREATE, "applicationCreate",
+        gql,
+        factories.APPLICATION_CREATE,
+        "applicationCreate",
         input={"candidateId": await factories.create_candidate(gql), "requisitionId": requisition_id},
     )
     assert codes(closed) == ["REQUISITION_CLOSED"]
@@ -137,29 +175,43 @@ async def test_stage_moves_follow_the_pipeline(gql):
     requisition_id = await factories.create_requisition(gql, model["version_id"])
     application_id = await factories.apply(gql, await factories.create_candidate(gql), requisition_id)
     skip = await refused(
-        gql, factories.APPLICATION_MOVE, "applicationMoveStage", input={"applicationId": application_id, "stage": "OFFER"}
+        gql,
+        factories.APPLICATION_MOVE,
+        "applicationMoveStage",
+        input={"applicationId": application_id, "stage": "OFFER"},
     )
     assert codes(skip) == ["ILLEGAL_TRANSITION"] and skip[0]["field"] == "stage"
     hire_by_move = await refused(
-        gql, factories.APPLICATION_MOVE, "applicationMoveStage", input={"applicationId": application_id, "stage": "HIRED"}
+        gql,
+        factories.APPLICATION_MOVE,
+        "applicationMoveStage",
+        input={"applicationId": application_id, "stage": "HIRED"},
     )
     assert codes(hire_by_move) == ["ILLEGAL_TRANSITION"]
     moved = await factories.move(gql, application_id, "AI_INTERVIEW")
     moved = await gql.mutate(
-        factories.APPLICATION_MOVE, "applicationMoveStage",
+        factories.APPLICATION_MOVE,
+        "applicationMoveStage",
         input={"applicationId": application_id, "stage": "REJECTED", "reason": "did not attend"},
     )
     history = [edge["node"] for edge in moved["application"]["stageHistory"]["edges"]]
     assert [(change["fromStage"], change["toStage"]) for change in history] == [
-        (None, "SCREENING"), ("SCREENING", "AI_INTERVIEW"), ("AI_INTERVIEW", "REJECTED")
+        (None, "SCREENING"),
+        ("SCREENING", "AI_INTERVIEW"),
+        ("AI_INTERVIEW", "REJECTED"),
     ]
     assert history[-1]["reason"] == "did not attend"
     final = await refused(
-        gql, factories.APPLICATION_MOVE, "applicationMoveStage", input={"applicationId": application_id, "stage": "OFFER"}
+        gql,
+        factories.APPLICATION_MOVE,
+        "applicationMoveStage",
+        input={"applicationId": application_id, "stage": "OFFER"},
     )
     assert codes(final) == ["ILLEGAL_TRANSITION"]
     missing = await refused(
-        gql, factories.APPLICATION_MOVE, "applicationMoveStage",
+        gql,
+        factories.APPLICATION_MOVE,
+        "applicationMoveStage",
         input={"applicationId": global_id("Application", 999), "stage": "OFFER"},
     )
     assert codes(missing) == ["NOT_FOUND"]
@@ -187,27 +239,39 @@ async def test_invitation_errors(gql):
     other_model = await factories.create_model(gql)
     application_id = await factories.apply(gql, await factories.create_candidate(gql), requisition_id)
     foreign_question = await refused(
-        gql, factories.INTERVIEW_INVITE, "interviewInvite",
+        gql,
+        factories.INTERVIEW_INVITE,
+        "interviewInvite",
         input={"applicationId": application_id, "questionIds": [other_model["question_ids"][0]]},
     )
     assert codes(foreign_question) == ["INVALID"] and foreign_question[0]["field"] == "questionIds"
     wrong_type = await refused(
-        gql, factories.INTERVIEW_INVITE, "interviewInvite",
+        gql,
+        factories.INTERVIEW_INVITE,
+        "interviewInvite",
         input={"applicationId": application_id, "questionIds": [requisition_id]},
     )
     assert codes(wrong_type) == ["WRONG_TYPE"] and wrong_type[0]["field"] == "questionIds.0"
     ttl = await refused(
-        gql, factories.INTERVIEW_INVITE, "interviewInvite", input={"applicationId": application_id, "expiresInHours": 10_000}
+        gql,
+        factories.INTERVIEW_INVITE,
+        "interviewInvite",
+        input={"applicationId": application_id, "expiresInHours": 10_000},
     )
     assert codes(ttl) == ["INVALID"] and ttl[0]["field"] == "expiresInHours"
     await factories.move(gql, application_id, "WITHDRAWN")
-    withdrawn = await refused(gql, factories.INTERVIEW_INVITE, "interviewInvite", input={"applicationId": application_id})
+    withdrawn = await refused(
+        gql, factories.INTERVIEW_INVITE, "interviewInvite", input={"applicationId": application_id}
+    )
     assert codes(withdrawn) == ["ILLEGAL_TRANSITION"]
     chosen = await gql.mutate(
-        factories.INTERVIEW_INVITE, "interviewInvite",
+        factories.INTERVIEW_INVITE,
+        "interviewInvite",
         input={
             "applicationId": await factories.apply(gql, await factories.create_candidate(gql), requisition_id),
             "questionIds": model["question_ids"][:2],
         },
     )
-    assert [edge["node"]["question"]["id"] for edge in chosen["interview"]["questions"]["edges"]] == model["question_ids"][:2]
+    assert [edge["node"]["question"]["id"] for edge in chosen["interview"]["questions"]["edges"]] == model[
+        "question_ids"
+    ][:2]

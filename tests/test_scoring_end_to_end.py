@@ -76,7 +76,9 @@ async def scored_report(gql, invited) -> dict:
     return data
 
 
-async def test_relevant_answers_outscore_off_topic_ones_in_both_languages(gql, http, teller, test_media, scoring_worker):
+async def test_relevant_answers_outscore_off_topic_ones_in_both_languages(
+    gql, http, teller, test_media, scoring_worker
+):
     interviews = {
         name: await interview_answered_with(gql, http, teller, [getattr(test_media, name)])
         for name in ("english_relevant_wav", "english_off_topic_wav", "mandarin_relevant_wav", "mandarin_off_topic_wav")
@@ -101,8 +103,9 @@ async def test_relevant_answers_outscore_off_topic_ones_in_both_languages(gql, h
     features = {item["feature"] for item in score["evidence"]}
     assert {"relevance", "sample_answer_similarity", "keyword_coverage"} <= features
     assert sum(item["contribution"] for item in score["evidence"]) == pytest.approx(score["score"], abs=0.5)
-    assert report["radar"] == [{"key": "service", "labelZh": "服务意识", "labelEn": "Service awareness",
-                                "value": score["score"]}]
+    assert report["radar"] == [
+        {"key": "service", "labelZh": "服务意识", "labelEn": "Service awareness", "value": score["score"]}
+    ]
     assert report["strengths"] and all(tag["zh"] and tag["en"] for tag in report["tags"])
     percentiles = {  # re-read: each scoring refreshes the standing of the requisition's earlier reports
         name: (await gql(REPORT, id=invited.interview_id))["node"]["report"]["percentile"]
@@ -135,7 +138,9 @@ async def test_silence_is_insufficient_evidence_not_a_number(gql, http, teller, 
     assert data["statusReason"] == "insufficient evidence: see the report"
 
 
-async def test_corrupt_recording_fails_with_a_reason_and_can_be_resubmitted(gql, http, teller, test_media, scoring_worker):
+async def test_corrupt_recording_fails_with_a_reason_and_can_be_resubmitted(
+    gql, http, teller, test_media, scoring_worker
+):
     invited = await interview_answered_with(gql, http, teller, [test_media.truncated_mp4])
     failed = await wait_for_status(invited.interview_id, "failed", "scored")
     assert failed.status.value == "failed"
@@ -145,7 +150,9 @@ async def test_corrupt_recording_fails_with_a_reason_and_can_be_resubmitted(gql,
     assert answer.error and answer.media_uri  # the upload itself is kept
     assert await row_count(InterviewReport) == 0
 
-    response = await put_answer(http, invited.token, invited.question_ids[0], test_media.english_relevant_wav.read_bytes())
+    response = await put_answer(
+        http, invited.token, invited.question_ids[0], test_media.english_relevant_wav.read_bytes()
+    )
     assert response.status_code == 201
     resubmitted = (await gql(SUBMIT, input={"invitationToken": invited.token}))["interviewSubmit"]
     assert resubmitted["errors"] == [] and resubmitted["invitation"]["status"] == "QUEUED"
@@ -179,7 +186,9 @@ async def test_transient_failures_retry_then_fail_with_a_readable_reason(gql, ht
     queue = workers.actors.broker.queues["scoring"]
     message = queue.get_nowait()  # resend the submitted job with a test-sized backoff
     queue.task_done()
-    workers.actors.score_interview.send_with_options(args=(node_id(invited.interview_id),), min_backoff=10, max_backoff=20)
+    workers.actors.score_interview.send_with_options(
+        args=(node_id(invited.interview_id),), min_backoff=10, max_backoff=20
+    )
     worker = dramatiq.Worker(workers.actors.broker, worker_threads=1)
     worker.start()
     try:

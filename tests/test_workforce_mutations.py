@@ -24,10 +24,19 @@ async def test_hire_builds_the_onboarding_archive_and_assigns_linked_kpis(gql):
     setup = await _requisition_with_kpis(gql)
     application_id = await factories.application_at_offer(gql, setup["requisition_id"])
     application = await fetch(Application, application_id)
-    interview = (await insert(Interview(application_id=application.id, token_hash="f" * 64,
-                                        expires_at=application.created_at)))[0]
-    report = (await insert(InterviewReport(interview_id=interview.id, requisition_id=application.requisition_id,
-                                           total=81.5, pipeline_version="test")))[0]
+    interview = (
+        await insert(Interview(application_id=application.id, token_hash="f" * 64, expires_at=application.created_at))
+    )[0]
+    report = (
+        await insert(
+            InterviewReport(
+                interview_id=interview.id,
+                requisition_id=application.requisition_id,
+                total=81.5,
+                pipeline_version="test",
+            )
+        )
+    )[0]
     employee = await factories.hire(gql, application_id)
     assert employee["department"] == "Retail Banking" and employee["positionTitle"] == "Branch Teller"
     archive = employee["onboardingArchive"]
@@ -36,7 +45,8 @@ async def test_hire_builds_the_onboarding_archive_and_assigns_linked_kpis(gql):
     assert archive["interviewReport"] == {"id": global_id("InterviewReport", report.id)}
     assignments = [edge["node"] for edge in employee["kpiAssignments"]["edges"]]
     assert [(a["kpi"]["key"], a["dimension"]["key"]) for a in assignments] == [
-        ("error_rate", "numeracy"), ("satisfaction", "service")
+        ("error_rate", "numeracy"),
+        ("satisfaction", "service"),
     ]
     assert (await fetch(Application, application_id)).stage is ApplicationStage.HIRED
 
@@ -90,12 +100,20 @@ async def test_same_candidate_cannot_be_hired_twice(gql):
 async def test_record_kpi_actuals_and_errors(gql):
     setup = await _requisition_with_kpis(gql)
     employee_id = (await factories.hire(gql, await factories.application_at_offer(gql, setup["requisition_id"])))["id"]
-    record = {"employeeId": employee_id, "kpiId": setup["error_rate"], "period": "2026-09", "actual": 0.8, "target": 1.0}
+    record = {
+        "employeeId": employee_id,
+        "kpiId": setup["error_rate"],
+        "period": "2026-09",
+        "actual": 0.8,
+        "target": 1.0,
+    }
     payload = await gql.mutate(factories.KPI_RECORD_CREATE, "kpiRecordCreate", input=record)
     assert payload["kpiRecord"] | {"id": None} == {"id": None, "period": "2026-09", "actual": 0.8, "target": 1.0}
     duplicate = await refused(gql, factories.KPI_RECORD_CREATE, "kpiRecordCreate", input=record)
     assert codes(duplicate) == ["ALREADY_EXISTS"] and duplicate[0]["field"] == "period"
-    wrong_kind = await refused(gql, factories.KPI_RECORD_CREATE, "kpiRecordCreate", input={**record, "period": "2026-Q3"})
+    wrong_kind = await refused(
+        gql, factories.KPI_RECORD_CREATE, "kpiRecordCreate", input={**record, "period": "2026-Q3"}
+    )
     assert codes(wrong_kind) == ["INVALID_PERIOD"] and "2026-09" in wrong_kind[0]["message"]
     future = await refused(gql, factories.KPI_RECORD_CREATE, "kpiRecordCreate", input={**record, "period": "2099-01"})
     assert codes(future) == ["INVALID_PERIOD"]

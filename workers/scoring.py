@@ -49,17 +49,30 @@ def question_specs(answer: records.AnswerToScore) -> dict[str, QuestionSpec]:
     chinese_samples = tuple(sample for sample in answer.excellent_answers if _HAN.search(sample))
     english_samples = tuple(sample for sample in answer.excellent_answers if not _HAN.search(sample))
     return {
-        "zh": QuestionSpec(str(answer.question_id), answer.prompt_zh, "zh",
-                           chinese_samples or answer.excellent_answers, answer.rubric_keywords),
-        "en": QuestionSpec(str(answer.question_id), answer.prompt_en, "en",
-                           english_samples or answer.excellent_answers, answer.rubric_keywords),
+        "zh": QuestionSpec(
+            str(answer.question_id),
+            answer.prompt_zh,
+            "zh",
+            chinese_samples or answer.excellent_answers,
+            answer.rubric_keywords,
+        ),
+        "en": QuestionSpec(
+            str(answer.question_id),
+            answer.prompt_en,
+            "en",
+            english_samples or answer.excellent_answers,
+            answer.rubric_keywords,
+        ),
     }
 
 
 def dimension_specs(job: records.ScoringJob) -> list[DimensionSpec]:
     return [
         DimensionSpec(
-            key=dimension.key, name_zh=dimension.name_zh, name_en=dimension.name_en, weight=dimension.weight,
+            key=dimension.key,
+            name_zh=dimension.name_zh,
+            name_en=dimension.name_en,
+            weight=dimension.weight,
             question_ids=tuple(str(question_id) for question_id in dimension.question_ids),
         )
         for dimension in job.dimensions
@@ -83,9 +96,13 @@ def report_result(job: records.ScoringJob, fusion: FusionResult) -> records.Repo
         weaknesses=list(fusion.weaknesses),
         tags=[{"zh": tag.zh, "en": tag.en, "reason": tag.reason} for tag in fusion.tags],
         radar=[dataclasses.asdict(axis) for axis in fusion.radar],
-        models={"speech": "whisper-base (faster-whisper, int8)", "text": list(fusion.embedder_models),
-                "vision": "mediapipe face mesh + pose" if job.biometric_consent else None,
-                "total_confidence": fusion.total_confidence, "total_insufficient_evidence": fusion.total_insufficient_evidence},
+        models={
+            "speech": "whisper-base (faster-whisper, int8)",
+            "text": list(fusion.embedder_models),
+            "vision": "mediapipe face mesh + pose" if job.biometric_consent else None,
+            "total_confidence": fusion.total_confidence,
+            "total_insufficient_evidence": fusion.total_insufficient_evidence,
+        },
         dimensions=[
             records.DimensionResult(
                 dimension_id=dimension_ids[score.key],
@@ -122,7 +139,8 @@ async def score_interview_job(interview_id: int) -> None:
             raise PermanentScoringError(reason) from error
         speech = evidence.speech
         await records.save_answer_evidence(
-            job, answer.answer_id,
+            job,
+            answer.answer_id,
             transcript=speech.transcript if speech else None,
             language=speech.language if speech else None,
             duration_seconds=speech.duration_seconds if speech else None,

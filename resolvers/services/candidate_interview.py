@@ -58,7 +58,11 @@ def candidate_actor(interview: Interview) -> Actor:
 
 
 async def open_invitation(
-    token: str, *, session: AsyncSession, for_update: bool = False, allowed: tuple[InterviewStatus, ...] = OPEN_FOR_ANSWERS
+    token: str,
+    *,
+    session: AsyncSession,
+    for_update: bool = False,
+    allowed: tuple[InterviewStatus, ...] = OPEN_FOR_ANSWERS,
 ) -> tuple[Interview, Application]:
     """The interview behind a token, if the token is genuine, unexpired, unused and not revoked."""
     statement = select(Interview).where(Interview.token_hash == hash_token(token or ""))
@@ -130,14 +134,21 @@ async def record_consent(
 ) -> ConsentState:
     """Append the candidate's two separate consents (PIPL art. 29: biometric data needs its own)."""
     if not notice_version.strip() or len(notice_version) > 32:
-        raise DomainError.single("noticeVersion", "give the version of the notice shown (≤ 32 characters)", ErrorCode.INVALID)
+        raise DomainError.single(
+            "noticeVersion", "give the version of the notice shown (≤ 32 characters)", ErrorCode.INVALID
+        )
     interview, application = await open_invitation(token, session=uow.session)
     for kind, granted in ((ConsentKind.AI_PROCESSING, ai_processing), (ConsentKind.BIOMETRIC, biometric)):
         uow.session.add(
-            ConsentRecord(candidate_id=application.candidate_id, kind=kind, notice_version=notice_version, granted=granted)
+            ConsentRecord(
+                candidate_id=application.candidate_id, kind=kind, notice_version=notice_version, granted=granted
+            )
         )
     record_audit(
-        session=uow.session, actor=candidate_actor(interview), action="consent.record", entity_type="Candidate",
+        session=uow.session,
+        actor=candidate_actor(interview),
+        action="consent.record",
+        entity_type="Candidate",
         entity_id=application.candidate_id,
         details={"ai_processing": ai_processing, "biometric": biometric, "notice_version": notice_version},
     )
@@ -148,10 +159,14 @@ async def _check_upload_allowed(token: str, question_id: int) -> Interview:
     async with read_session() as session:
         interview, application = await open_invitation(token, session=session)
         if question_id not in {question.id for question in await interview_questions(interview.id, session=session)}:
-            raise DomainError.single("questionId", "this question is not part of the interview", ErrorCode.QUESTION_NOT_IN_INTERVIEW)
+            raise DomainError.single(
+                "questionId", "this question is not part of the interview", ErrorCode.QUESTION_NOT_IN_INTERVIEW
+            )
         if not (await consent_state(application.candidate_id, session=session)).ai_processing:
             raise DomainError.single(
-                TOKEN_FIELD, "consent to AI processing is needed before recordings can be uploaded", ErrorCode.CONSENT_REQUIRED
+                TOKEN_FIELD,
+                "consent to AI processing is needed before recordings can be uploaded",
+                ErrorCode.CONSENT_REQUIRED,
             )
         return interview
 
@@ -202,8 +217,12 @@ async def _attach_media(
     if interview.status is not InterviewStatus.IN_PROGRESS:
         move_interview(interview, InterviewStatus.IN_PROGRESS, uow=uow)
     record_audit(
-        session=uow.session, actor=candidate_actor(interview), action="answer.upload", entity_type="Interview",
-        entity_id=interview.id, details={"question_id": question_id, "bytes": stored.size_bytes, "type": stored.content_type},
+        session=uow.session,
+        actor=candidate_actor(interview),
+        action="answer.upload",
+        entity_type="Interview",
+        entity_id=interview.id,
+        details={"question_id": question_id, "bytes": stored.size_bytes, "type": stored.content_type},
     )
     await uow.session.flush()
     return answer, replaced_uri
@@ -230,7 +249,10 @@ async def submit(token: str, *, uow: UnitOfWork) -> Interview:
     move_interview(interview, InterviewStatus.SUBMITTED, uow=uow)
     move_interview(interview, InterviewStatus.QUEUED, uow=uow, answers_scored=0, answers_total=len(questions))
     record_audit(
-        session=uow.session, actor=candidate_actor(interview), action="interview.submit", entity_type="Interview",
+        session=uow.session,
+        actor=candidate_actor(interview),
+        action="interview.submit",
+        entity_type="Interview",
         entity_id=interview.id,
     )
     interview_id = interview.id
@@ -245,14 +267,19 @@ async def rescore(interview_id: int, *, uow: UnitOfWork, actor: Actor) -> Interv
         raise DomainError.single("interviewId", "interview not found", ErrorCode.NOT_FOUND)
     if interview.status not in (InterviewStatus.SCORED, InterviewStatus.FAILED) or interview.submitted_at is None:
         raise DomainError.single(
-            "interviewId", f"only submitted interviews that are scored or failed can be re-scored (it is {interview.status.value})",
+            "interviewId",
+            f"only submitted interviews that are scored or failed can be re-scored (it is {interview.status.value})",
             ErrorCode.NOT_RESCORABLE,
         )
     answers = await interview_answers(interview.id, session=uow.session)
     total = len(await interview_questions(interview.id, session=uow.session))
     move_interview(interview, InterviewStatus.QUEUED, uow=uow, answers_scored=0, answers_total=total)
     record_audit(
-        session=uow.session, actor=actor, action="interview.rescore", entity_type="Interview", entity_id=interview.id,
+        session=uow.session,
+        actor=actor,
+        action="interview.rescore",
+        entity_type="Interview",
+        entity_id=interview.id,
         details={"answers": len(answers)},
     )
     uow.after_commit(lambda: jobs.send(SCORING_ACTOR, interview_id))

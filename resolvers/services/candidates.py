@@ -34,12 +34,16 @@ async def create_candidate(data: dict, *, session: AsyncSession, actor: Actor) -
     email = draft.email.strip().lower()
     if (await session.exec(select(Candidate.id).where(func.lower(Candidate.email) == email))).first() is not None:
         raise DomainError.single("email", "a candidate with this email exists", ErrorCode.ALREADY_EXISTS)
-    candidate = Candidate(full_name=draft.full_name.strip(), email=email, phone=draft.phone, resume_text=draft.resume_text)
+    candidate = Candidate(
+        full_name=draft.full_name.strip(), email=email, phone=draft.phone, resume_text=draft.resume_text
+    )
     session.add(candidate)
     await session.flush()
     for consent in draft.consents:
         session.add(ConsentRecord(candidate_id=candidate.id, **consent.model_dump()))
-    record_audit(session=session, actor=actor, action="candidate.create", entity_type="Candidate", entity_id=candidate.id)
+    record_audit(
+        session=session, actor=actor, action="candidate.create", entity_type="Candidate", entity_id=candidate.id
+    )
     return candidate
 
 
@@ -72,8 +76,12 @@ async def apply(candidate_id: int, requisition_id: int, *, session: AsyncSession
         )
     )
     record_audit(
-        session=session, actor=actor, action="application.create", entity_type="Application",
-        entity_id=application.id, details={"candidate_id": candidate_id, "requisition_id": requisition_id},
+        session=session,
+        actor=actor,
+        action="application.create",
+        entity_type="Application",
+        entity_id=application.id,
+        details={"candidate_id": candidate_id, "requisition_id": requisition_id},
     )
     return application
 
@@ -91,12 +99,20 @@ def change_stage(
     """Apply a legal stage move and write it to the stage history (callers check legality first)."""
     session.add(
         ApplicationStageChange(
-            application_id=application.id, from_stage=application.stage, to_stage=target, reason=reason, actor=actor.name
+            application_id=application.id,
+            from_stage=application.stage,
+            to_stage=target,
+            reason=reason,
+            actor=actor.name,
         )
     )
     record_audit(
-        session=session, actor=actor, action="application.move_stage", entity_type="Application",
-        entity_id=application.id, details={"from": application.stage.value, "to": target.value, "reason": reason},
+        session=session,
+        actor=actor,
+        action="application.move_stage",
+        entity_type="Application",
+        entity_id=application.id,
+        details={"from": application.stage.value, "to": target.value, "reason": reason},
     )
     application.stage = target
     application.updated_at = utcnow()

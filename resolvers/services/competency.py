@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from sqlmodel import col, delete, func, select
@@ -91,8 +92,12 @@ async def create_competency_model(
     await session.flush()
     await _write_dimensions(version, draft.dimensions, session=session)
     record_audit(
-        session=session, actor=actor, action="competency_model.create", entity_type="CompetencyModel",
-        entity_id=model.id, details={"key": model.key, "version": 1},
+        session=session,
+        actor=actor,
+        action="competency_model.create",
+        entity_type="CompetencyModel",
+        entity_id=model.id,
+        details={"key": model.key, "version": 1},
     )
     return model, version
 
@@ -111,15 +116,17 @@ async def create_version(data: dict, model_id: int, *, session: AsyncSession, ac
     await session.flush()
     await _write_dimensions(version, draft.dimensions, session=session)
     record_audit(
-        session=session, actor=actor, action="competency_model.version_create", entity_type="CompetencyModelVersion",
-        entity_id=version.id, details={"model": model.key, "version": version.version},
+        session=session,
+        actor=actor,
+        action="competency_model.version_create",
+        entity_type="CompetencyModelVersion",
+        entity_id=version.id,
+        details={"model": model.key, "version": version.version},
     )
     return version
 
 
-async def update_version(
-    data: dict, version_id: int, *, session: AsyncSession, actor: Actor
-) -> CompetencyModelVersion:
+async def update_version(data: dict, version_id: int, *, session: AsyncSession, actor: Actor) -> CompetencyModelVersion:
     """Edit a draft version in place. Dimensions are matched by key so their KPI links survive."""
     draft = validate_draft(DimensionSetDraft, data)
     version = await session.get(CompetencyModelVersion, version_id, with_for_update=True)
@@ -134,9 +141,7 @@ async def update_version(
     version.notes = draft.notes
     existing = {
         dimension.key: dimension
-        for dimension in (
-            await session.exec(select(Dimension).where(Dimension.model_version_id == version_id))
-        ).all()
+        for dimension in (await session.exec(select(Dimension).where(Dimension.model_version_id == version_id))).all()
     }
     wanted = {dimension.key for dimension in draft.dimensions}
     removed_ids = [dimension.id for key, dimension in existing.items() if key not in wanted]
@@ -149,8 +154,12 @@ async def update_version(
         existing = {key: dimension for key, dimension in existing.items() if key in wanted}
     await _write_dimensions(version, draft.dimensions, session=session, existing=existing)
     record_audit(
-        session=session, actor=actor, action="competency_model.version_update", entity_type="CompetencyModelVersion",
-        entity_id=version.id, details={"dimensions": sorted(wanted)},
+        session=session,
+        actor=actor,
+        action="competency_model.version_update",
+        entity_type="CompetencyModelVersion",
+        entity_id=version.id,
+        details={"dimensions": sorted(wanted)},
     )
     return version
 
@@ -171,7 +180,9 @@ async def _write_dimensions(
 ) -> None:
     existing = existing or {}
     for position, draft in enumerate(drafts):
-        dimension = existing.get(draft.key) or Dimension(model_version_id=version.id, key=draft.key, weight=draft.weight)
+        dimension = existing.get(draft.key) or Dimension(
+            model_version_id=version.id, key=draft.key, weight=draft.weight
+        )
         dimension.name_zh = draft.name_zh
         dimension.name_en = draft.name_en
         dimension.description_zh = draft.description_zh

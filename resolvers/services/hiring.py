@@ -66,7 +66,8 @@ async def hire(data: dict, application_id: int, *, session: AsyncSession, actor:
     ).one()
     if hired_so_far >= requisition.headcount:
         raise DomainError.single(
-            "applicationId", f"all {requisition.headcount} positions of the requisition are filled",
+            "applicationId",
+            f"all {requisition.headcount} positions of the requisition are filled",
             ErrorCode.HEADCOUNT_FILLED,
         )
     employee = Employee(
@@ -95,7 +96,11 @@ async def hire(data: dict, application_id: int, *, session: AsyncSession, actor:
     kpi_ids = await _assign_linked_kpis(employee, requisition, session=session)
     change_stage(application, ApplicationStage.HIRED, "hired", session=session, actor=actor)
     record_audit(
-        session=session, actor=actor, action="employee.hire", entity_type="Employee", entity_id=employee.id,
+        session=session,
+        actor=actor,
+        action="employee.hire",
+        entity_type="Employee",
+        entity_id=employee.id,
         details={"application_id": application.id, "kpi_ids": kpi_ids},
     )
     await session.flush()

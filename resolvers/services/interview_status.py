@@ -57,6 +57,4 @@ def move_interview(
     interview.status = target
     interview.status_reason = reason
     uow.session.add(interview)
-    publish_after_commit(
-        uow, status_event(interview, answers_scored=answers_scored, answers_total=answers_total)
-    )
+    publish_after_commit(uow, status_event(interview, answers_scored=answers_scored, answers_total=answers_total))

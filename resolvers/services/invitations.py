@@ -69,7 +69,8 @@ async def invite_to_interview(
         unknown = [question_id for question_id in question_ids if question_id not in available]
         if unknown or len(set(question_ids)) != len(question_ids):
             raise DomainError.single(
-                "questionIds", "questions must be distinct and belong to the requisition's competency model",
+                "questionIds",
+                "questions must be distinct and belong to the requisition's competency model",
                 ErrorCode.INVALID,
             )
         chosen = question_ids
@@ -86,9 +87,15 @@ async def invite_to_interview(
     for position, question_id in enumerate(chosen):
         session.add(InterviewQuestion(interview_id=interview.id, question_id=question_id, position=position))
     if application.stage is ApplicationStage.SCREENING:
-        change_stage(application, ApplicationStage.AI_INTERVIEW, "invited to AI interview", session=session, actor=actor)
+        change_stage(
+            application, ApplicationStage.AI_INTERVIEW, "invited to AI interview", session=session, actor=actor
+        )
     record_audit(
-        session=session, actor=actor, action="interview.invite", entity_type="Interview", entity_id=interview.id,
+        session=session,
+        actor=actor,
+        action="interview.invite",
+        entity_type="Interview",
+        entity_id=interview.id,
         details={"application_id": application.id, "questions": len(chosen)},
     )
     await session.flush()

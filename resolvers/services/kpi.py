@@ -62,7 +62,11 @@ async def link_dimension_to_kpi(
     session.add(link)
     await session.flush()
     record_audit(
-        session=session, actor=actor, action="kpi.link", entity_type="DimensionKpiLink", entity_id=link.id,
+        session=session,
+        actor=actor,
+        action="kpi.link",
+        entity_type="DimensionKpiLink",
+        entity_id=link.id,
         details={"dimension_id": dimension_id, "kpi_id": kpi_id},
     )
     return link
@@ -102,7 +106,9 @@ async def record_kpi_actual(
         select(KpiRecord.id).where(KpiRecord.assignment_id == assignment.id, KpiRecord.period == draft.period)
     )
     if duplicate.first() is not None:
-        raise DomainError.single("period", f"an actual for {draft.period} is already recorded", ErrorCode.ALREADY_EXISTS)
+        raise DomainError.single(
+            "period", f"an actual for {draft.period} is already recorded", ErrorCode.ALREADY_EXISTS
+        )
     record = KpiRecord(
         assignment_id=assignment.id,
         period=draft.period,
@@ -112,7 +118,11 @@ async def record_kpi_actual(
     session.add(record)
     await session.flush()
     record_audit(
-        session=session, actor=actor, action="kpi.record", entity_type="KpiRecord", entity_id=record.id,
+        session=session,
+        actor=actor,
+        action="kpi.record",
+        entity_type="KpiRecord",
+        entity_id=record.id,
         details={"employee_id": employee_id, "kpi_id": kpi_id, "period": draft.period},
     )
     return record

@@ -41,8 +41,12 @@ async def create_requisition(
     await freeze_version(version, session=session)
     await session.flush()
     record_audit(
-        session=session, actor=actor, action="requisition.create", entity_type="Requisition",
-        entity_id=requisition.id, details={"competency_model_version_id": version.id},
+        session=session,
+        actor=actor,
+        action="requisition.create",
+        entity_type="Requisition",
+        entity_id=requisition.id,
+        details={"competency_model_version_id": version.id},
     )
     return requisition
 
@@ -68,8 +72,12 @@ async def update_requisition(data: dict, requisition_id: int, *, session: AsyncS
     requisition.updated_at = utcnow()
     session.add(requisition)
     record_audit(
-        session=session, actor=actor, action="requisition.update", entity_type="Requisition",
-        entity_id=requisition.id, details={"changed": sorted(changed)},
+        session=session,
+        actor=actor,
+        action="requisition.update",
+        entity_type="Requisition",
+        entity_id=requisition.id,
+        details={"changed": sorted(changed)},
     )
     return requisition
 
@@ -81,7 +89,11 @@ async def close_requisition(requisition_id: int, reason: str, *, session: AsyncS
     requisition.close_reason = reason or None
     session.add(requisition)
     record_audit(
-        session=session, actor=actor, action="requisition.close", entity_type="Requisition",
-        entity_id=requisition.id, details={"reason": reason},
+        session=session,
+        actor=actor,
+        action="requisition.close",
+        entity_type="Requisition",
+        entity_id=requisition.id,
+        details={"reason": reason},
     )
     return requisition

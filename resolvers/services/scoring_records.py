@@ -209,11 +209,21 @@ async def save_report(job: ScoringJob, result: ReportResult, *, pipeline_version
         await session.flush()
         await _refresh_percentiles(job.requisition_id, session=session)
         reason = "insufficient evidence: see the report" if result.insufficient_evidence else None
-        move_interview(interview, InterviewStatus.SCORED, uow=uow, reason=reason,
-                       answers_scored=len(job.answers), answers_total=len(job.answers))
+        move_interview(
+            interview,
+            InterviewStatus.SCORED,
+            uow=uow,
+            reason=reason,
+            answers_scored=len(job.answers),
+            answers_total=len(job.answers),
+        )
         record_audit(
-            session=session, actor=SYSTEM, action="interview.scored", entity_type="InterviewReport",
-            entity_id=report.id, details={"pipeline_version": pipeline_version, "total": report.total},
+            session=session,
+            actor=SYSTEM,
+            action="interview.scored",
+            entity_type="InterviewReport",
+            entity_id=report.id,
+            details={"pipeline_version": pipeline_version, "total": report.total},
         )
     return report
 
@@ -248,8 +258,12 @@ async def mark_failed(interview_id: int, reason: str) -> None:
             return
         move_interview(interview, InterviewStatus.FAILED, uow=uow, reason=reason)
         record_audit(
-            session=uow.session, actor=SYSTEM, action="interview.failed", entity_type="Interview",
-            entity_id=interview_id, details={"reason": reason},
+            session=uow.session,
+            actor=SYSTEM,
+            action="interview.failed",
+            entity_type="Interview",
+            entity_id=interview_id,
+            details={"reason": reason},
         )
 
 

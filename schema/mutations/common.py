@@ -41,6 +41,10 @@ async def run_mutation(
     except IntegrityError:
         logger.info("mutation refused by a database constraint", exc_info=True)
         return None, [
-            UserError(field=None, message="conflicts with data written concurrently; retry", code=DomainErrorCode.ALREADY_EXISTS)
+            UserError(
+                field=None,
+                message="conflicts with data written concurrently; retry",
+                code=DomainErrorCode.ALREADY_EXISTS,
+            )
         ]
     return result, []

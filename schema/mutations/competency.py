@@ -107,7 +107,9 @@ def _content(input: CompetencyModelVersionCreateInput | CompetencyModelVersionUp
 @strawberry.type
 class CompetencyMutations:
     @strawberry.mutation(description="Create a competency model with its first version.")
-    async def competency_model_create(self, info: Info, input: CompetencyModelCreateInput) -> CompetencyModelCreatePayload:
+    async def competency_model_create(
+        self, info: Info, input: CompetencyModelCreateInput
+    ) -> CompetencyModelCreatePayload:
         async def operation(uow):
             return await competency_service.create_competency_model(
                 input_data(input), session=uow.session, actor=info.context.actor
@@ -118,7 +120,9 @@ class CompetencyMutations:
             return CompetencyModelCreatePayload(errors=errors)
         model, version = result
         return CompetencyModelCreatePayload(
-            competency_model=CompetencyModel.from_row(model), version=CompetencyModelVersion.from_row(version), errors=[]
+            competency_model=CompetencyModel.from_row(model),
+            version=CompetencyModelVersion.from_row(version),
+            errors=[],
         )
 
     @strawberry.mutation(description="Add the next version of a competency model.")

@@ -22,7 +22,9 @@ UPLOAD_CHUNK_BYTES = 1024 * 1024
 class InterviewConsentRecordInput:
     invitation_token: str
     ai_processing: bool = strawberry.field(description="Consent to AI analysis of the answers (required to take part).")
-    biometric: bool = strawberry.field(description="Separate consent to face and voice analysis; without it, no vision.")
+    biometric: bool = strawberry.field(
+        description="Separate consent to face and voice analysis; without it, no vision."
+    )
     notice_version: str = strawberry.field(description="Version of the privacy notice the candidate was shown.")
 
 
@@ -78,14 +80,19 @@ async def _invitation_view(token: str) -> InvitationView:
 
 @strawberry.type
 class InterviewMutations:
-    @strawberry.mutation(description="Candidate: record consent to AI processing and, separately, to biometric analysis.")
+    @strawberry.mutation(
+        description="Candidate: record consent to AI processing and, separately, to biometric analysis."
+    )
     async def interview_consent_record(
         self, info: Info, input: InterviewConsentRecordInput
     ) -> InterviewConsentRecordPayload:
         async def operation(uow):
             return await interview_service.record_consent(
-                input.invitation_token, ai_processing=input.ai_processing, biometric=input.biometric,
-                notice_version=input.notice_version, uow=uow,
+                input.invitation_token,
+                ai_processing=input.ai_processing,
+                biometric=input.biometric,
+                notice_version=input.notice_version,
+                uow=uow,
             )
 
         consent, errors = await run_mutation(operation)
@@ -100,8 +107,11 @@ class InterviewMutations:
         async def operation(_uow):
             question_id = decode_id(input.question_id, "Question", "questionId")
             return await interview_service.upload_answer(
-                input.invitation_token, question_id, _file_chunks(input.file),
-                store=get_media_store(), max_bytes=info.context.settings.max_upload_bytes,
+                input.invitation_token,
+                question_id,
+                _file_chunks(input.file),
+                store=get_media_store(),
+                max_bytes=info.context.settings.max_upload_bytes,
             )
 
         _answer, errors = await run_mutation(operation)

@@ -113,7 +113,9 @@ class RecruitingMutations:
     @strawberry.mutation(description="Open a requisition; it pins (and freezes) a competency model version.")
     async def requisition_create(self, info: Info, input: RequisitionCreateInput) -> RequisitionPayload:
         async def operation(uow):
-            version_id = decode_id(input.competency_model_version_id, "CompetencyModelVersion", "competencyModelVersionId")
+            version_id = decode_id(
+                input.competency_model_version_id, "CompetencyModelVersion", "competencyModelVersionId"
+            )
             data = {key: value for key, value in input_data(input).items() if key != "competency_model_version_id"}
             return await requisition_service.create_requisition(
                 data, version_id, session=uow.session, actor=info.context.actor

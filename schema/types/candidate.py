@@ -34,8 +34,13 @@ class Candidate(RowNode):
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[Application]:
         return await child_connection(
-            info, models.Application, models.Application.candidate_id, self.id, Application.from_row,
-            first=first, after=after,
+            info,
+            models.Application,
+            models.Application.candidate_id,
+            self.id,
+            Application.from_row,
+            first=first,
+            after=after,
         )
 
     @strawberry.field(description="Consents given or refused, oldest first (append-only).")
@@ -43,8 +48,13 @@ class Candidate(RowNode):
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[ConsentRecord]:
         return await child_connection(
-            info, models.ConsentRecord, models.ConsentRecord.candidate_id, self.id, ConsentRecord.from_row,
-            first=first, after=after,
+            info,
+            models.ConsentRecord,
+            models.ConsentRecord.candidate_id,
+            self.id,
+            ConsentRecord.from_row,
+            first=first,
+            after=after,
         )
 
 
@@ -81,8 +91,13 @@ class Application(RowNode):
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[ApplicationStageChange]:
         return await child_connection(
-            info, models.ApplicationStageChange, models.ApplicationStageChange.application_id, self.id,
-            ApplicationStageChange.from_row, first=first, after=after,
+            info,
+            models.ApplicationStageChange,
+            models.ApplicationStageChange.application_id,
+            self.id,
+            ApplicationStageChange.from_row,
+            first=first,
+            after=after,
         )
 
     @strawberry.field
@@ -92,8 +107,13 @@ class Application(RowNode):
         from schema.types.interview import Interview
 
         return await child_connection(
-            info, models.Interview, models.Interview.application_id, self.id, Interview.from_row,
-            first=first, after=after,
+            info,
+            models.Interview,
+            models.Interview.application_id,
+            self.id,
+            Interview.from_row,
+            first=first,
+            after=after,
         )
 
     @strawberry.field(description="The most recent AI interview, if any.")

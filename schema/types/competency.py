@@ -32,8 +32,13 @@ class CompetencyModel(RowNode):
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[CompetencyModelVersion]:
         return await child_connection(
-            info, models.CompetencyModelVersion, models.CompetencyModelVersion.model_id, self.id,
-            CompetencyModelVersion.from_row, first=first, after=after,
+            info,
+            models.CompetencyModelVersion,
+            models.CompetencyModelVersion.model_id,
+            self.id,
+            CompetencyModelVersion.from_row,
+            first=first,
+            after=after,
         )
 
 
@@ -60,8 +65,13 @@ class CompetencyModelVersion(RowNode):
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[Dimension]:
         return await child_connection(
-            info, models.Dimension, models.Dimension.model_version_id, self.id, Dimension.from_row,
-            first=first, after=after,
+            info,
+            models.Dimension,
+            models.Dimension.model_version_id,
+            self.id,
+            Dimension.from_row,
+            first=first,
+            after=after,
         )
 
 
@@ -96,8 +106,13 @@ class Dimension(RowNode):
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[DimensionKpiLink]:
         return await child_connection(
-            info, models.DimensionKpiLink, models.DimensionKpiLink.dimension_id, self.id,
-            DimensionKpiLink.from_row, first=first, after=after,
+            info,
+            models.DimensionKpiLink,
+            models.DimensionKpiLink.dimension_id,
+            self.id,
+            DimensionKpiLink.from_row,
+            first=first,
+            after=after,
         )
 
 

@@ -48,8 +48,13 @@ class Employee(RowNode):
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[KpiAssignment]:
         return await child_connection(
-            info, models.KpiAssignment, models.KpiAssignment.employee_id, self.id, KpiAssignment.from_row,
-            first=first, after=after,
+            info,
+            models.KpiAssignment,
+            models.KpiAssignment.employee_id,
+            self.id,
+            KpiAssignment.from_row,
+            first=first,
+            after=after,
         )
 
 

@@ -43,8 +43,13 @@ class Interview(RowNode):
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[InterviewQuestion]:
         return await child_connection(
-            info, models.InterviewQuestion, models.InterviewQuestion.interview_id, self.id,
-            InterviewQuestion.from_row, first=first, after=after,
+            info,
+            models.InterviewQuestion,
+            models.InterviewQuestion.interview_id,
+            self.id,
+            InterviewQuestion.from_row,
+            first=first,
+            after=after,
         )
 
     @strawberry.field
@@ -55,7 +60,9 @@ class Interview(RowNode):
 
     @strawberry.field(description="The scored report, once scoring finished.")
     async def report(self, info: Info) -> InterviewReport | None:
-        row = await info.context.loaders.one_by(models.InterviewReport, models.InterviewReport.interview_id).load(self.id)
+        row = await info.context.loaders.one_by(models.InterviewReport, models.InterviewReport.interview_id).load(
+            self.id
+        )
         return InterviewReport.from_optional_row(row)
 
 
@@ -130,7 +137,9 @@ class InterviewReport(RowNode):
     created_at: datetime
     updated_at: datetime
     interview_id: strawberry.Private[int]
-    models: JSON = strawberry.field(description="Which models produced the evidence (speech, text per language, vision).")
+    models: JSON = strawberry.field(
+        description="Which models produced the evidence (speech, text per language, vision)."
+    )
     raw_tags: strawberry.Private[list[dict[str, str]]]
     raw_radar: strawberry.Private[list[dict]]
     row_attributes = {"raw_tags": "tags", "raw_radar": "radar"}
@@ -155,8 +164,14 @@ class InterviewReport(RowNode):
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[DimensionScore]:
         return await child_connection(
-            info, models.DimensionScore, models.DimensionScore.report_id, self.id, DimensionScore.from_row,
-            first=first, after=after, row_filter=DimensionScoreFilter(pipeline_version=self.pipeline_version),
+            info,
+            models.DimensionScore,
+            models.DimensionScore.report_id,
+            self.id,
+            DimensionScore.from_row,
+            first=first,
+            after=after,
+            row_filter=DimensionScoreFilter(pipeline_version=self.pipeline_version),
         )
 
 

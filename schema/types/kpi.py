@@ -65,8 +65,13 @@ class KpiAssignment(RowNode):
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[KpiRecord]:
         return await child_connection(
-            info, models.KpiRecord, models.KpiRecord.assignment_id, self.id, KpiRecord.from_row,
-            first=first, after=after,
+            info,
+            models.KpiRecord,
+            models.KpiRecord.assignment_id,
+            self.id,
+            KpiRecord.from_row,
+            first=first,
+            after=after,
         )
 
 

@@ -53,7 +53,12 @@ class Requisition(RowNode):
         from schema.types.candidate import Application
 
         return await child_connection(
-            info, models.Application, models.Application.requisition_id, self.id, Application.from_row,
-            first=first, after=after,
+            info,
+            models.Application,
+            models.Application.requisition_id,
+            self.id,
+            Application.from_row,
+            first=first,
+            after=after,
             row_filter=ApplicationFilter(stage=stage, min_score=min_score, max_score=max_score),
         )

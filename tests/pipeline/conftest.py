@@ -3,10 +3,14 @@ because each transcription or video pass costs seconds on a 2-core box."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
+
+from workers.pipeline.config import PipelineConfig
+from workers.pipeline.score import score_answer
+from workers.pipeline.types import AnswerEvidence, QuestionSpec
 
 from .media_factory import (
     TELLER_QUESTION_EN,
@@ -16,9 +20,6 @@ from .media_factory import (
     TELLER_SAMPLE_ANSWER_EN,
     TELLER_SAMPLE_ANSWER_ZH,
 )
-from workers.pipeline.config import PipelineConfig
-from workers.pipeline.score import score_answer
-from workers.pipeline.types import AnswerEvidence, QuestionSpec
 
 
 @pytest.fixture(scope="session")

@@ -141,7 +141,10 @@ def write_silence(target: Path, seconds: float) -> Path:
 
 def read_wav(path: Path) -> np.ndarray:
     with av.open(str(path)) as container:
-        return np.concatenate([frame.to_ndarray().reshape(-1) for frame in container.decode(audio=0)]).astype(np.float32) / 32768.0
+        return (
+            np.concatenate([frame.to_ndarray().reshape(-1) for frame in container.decode(audio=0)]).astype(np.float32)
+            / 32768.0
+        )
 
 
 def face_frames(frame_count: int) -> list[np.ndarray]:

@@ -77,15 +77,29 @@ def make_answer(question_id: str, speech=None, text=None, vision=None) -> Answer
 
 
 SILENT = make_speech(
-    transcript="", language=None, speech_seconds=0.2, speaking_rate=None, speaking_rate_unit="none",
-    transcript_unit_count=0, filler_rate_per_minute=None, transcription_confidence=0.0, speaking_span_seconds=0.0,
+    transcript="",
+    language=None,
+    speech_seconds=0.2,
+    speaking_rate=None,
+    speaking_rate_unit="none",
+    transcript_unit_count=0,
+    filler_rate_per_minute=None,
+    transcription_confidence=0.0,
+    speaking_span_seconds=0.0,
 )
 
 RELEVANCE_AND_EYE_CONTACT = PipelineConfig(feature_weights={"relevance": 1.0, "eye_contact": 1.0})
 
 
 def dimension(key="service", weight=1.0, question_ids=("q1",), **overrides) -> DimensionSpec:
-    return DimensionSpec(key, overrides.pop("name_zh", "服务意识"), overrides.pop("name_en", "Service awareness"), weight, question_ids, **overrides)
+    return DimensionSpec(
+        key,
+        overrides.pop("name_zh", "服务意识"),
+        overrides.pop("name_en", "Service awareness"),
+        weight,
+        question_ids,
+        **overrides,
+    )
 
 
 def test_features_an_answer_lacks_are_renormalised_away():
@@ -152,7 +166,9 @@ def test_unanswered_and_unreadable_questions_are_named():
 
 
 def test_missing_face_is_insufficient_only_when_a_face_is_required():
-    faceless = make_answer("q1", vision=make_vision(face_frames=0, face_presence_share=0.0, gaze_toward_camera_share=None))
+    faceless = make_answer(
+        "q1", vision=make_vision(face_frames=0, face_presence_share=0.0, gaze_toward_camera_share=None)
+    )
     lenient = fuse_interview([faceless], [dimension()], PipelineConfig()).dimensions[0]
     strict = fuse_interview([faceless], [dimension()], PipelineConfig(face_required=True)).dimensions[0]
     assert lenient.score is not None
@@ -172,7 +188,9 @@ def test_low_transcription_confidence_lowers_confidence_not_score():
 
 
 def test_partial_coverage_of_a_dimension_lowers_its_confidence():
-    full = fuse_interview([make_answer("q1"), make_answer("q2")], [dimension(question_ids=("q1", "q2"))], PipelineConfig())
+    full = fuse_interview(
+        [make_answer("q1"), make_answer("q2")], [dimension(question_ids=("q1", "q2"))], PipelineConfig()
+    )
     half = fuse_interview([make_answer("q1")], [dimension(question_ids=("q1", "q2"))], PipelineConfig())
     assert half.dimensions[0].score == full.dimensions[0].score
     assert half.dimensions[0].confidence == pytest.approx(full.dimensions[0].confidence / 2, abs=0.01)
@@ -184,9 +202,18 @@ def test_tags_strengths_weaknesses_and_radar():
         dimension("logic", 0.3, ("q2",), name_zh="逻辑思维", name_en="Logical thinking"),
         dimension("compliance", 0.3, ("q3",), name_zh="合规意识", name_en="Compliance"),
     ]
-    weak_text = make_text(relevance_to_question=0.1, best_sample_answer_similarity=0.1, keyword_coverage=0.0,
-                          concept_coverage=0.0, structure_score=1.0)
-    answers = [make_answer("q1"), make_answer("q2", text=make_text(keyword_coverage=0.5)), make_answer("q3", text=weak_text)]
+    weak_text = make_text(
+        relevance_to_question=0.1,
+        best_sample_answer_similarity=0.1,
+        keyword_coverage=0.0,
+        concept_coverage=0.0,
+        structure_score=1.0,
+    )
+    answers = [
+        make_answer("q1"),
+        make_answer("q2", text=make_text(keyword_coverage=0.5)),
+        make_answer("q3", text=weak_text),
+    ]
     result = fuse_interview(answers, dimensions, PipelineConfig())
     tags = {(tag.zh, tag.en) for tag in result.tags}
     assert ("表达流畅", "fluent delivery") in tags

@@ -9,10 +9,10 @@ import pytest
 
 from gateway.media_types import SNIFF_BYTES, sniff_media_type
 from workers.pipeline.media import (
-    frame_to_rgb,
     SPEECH_SAMPLE_RATE,
     MediaDecodeError,
     decode_speech_audio,
+    frame_to_rgb,
     iter_video_frames,
     probe_media,
 )

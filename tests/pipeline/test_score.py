@@ -70,13 +70,22 @@ def test_faceless_video_scores_without_crashing(test_media, teller_question_en, 
 
 def test_interview_with_one_corrupt_recording(test_media, teller_question_en, teller_question_zh, pipeline_config):
     dimensions = [
-        DimensionSpec("service", "服务意识", "Service awareness", 0.7, (teller_question_en.question_id,),
-                      strength_tag_zh="高服务意识", strength_tag_en="high service awareness"),
+        DimensionSpec(
+            "service",
+            "服务意识",
+            "Service awareness",
+            0.7,
+            (teller_question_en.question_id,),
+            strength_tag_zh="高服务意识",
+            strength_tag_en="high service awareness",
+        ),
         DimensionSpec("compliance", "合规意识", "Compliance", 0.3, (teller_question_zh.question_id,)),
     ]
     result = score_interview(
-        {teller_question_en.question_id: test_media.english_relevant_wav,
-         teller_question_zh.question_id: test_media.garbage_webm},
+        {
+            teller_question_en.question_id: test_media.english_relevant_wav,
+            teller_question_zh.question_id: test_media.garbage_webm,
+        },
         [teller_question_en, teller_question_zh],
         dimensions,
         pipeline_config,

@@ -80,9 +80,16 @@ def test_long_unpunctuated_chinese_is_cut_into_windows():
 
 
 def test_structure_cues_in_both_languages():
-    assert find_structure_components("When I worked at the branch, my task was to balance the till. I checked every note.") == (
+    assert find_structure_components(
+        "When I worked at the branch, my task was to balance the till. I checked every note."
+    ) == (
         "situation",
         "task",
         "action",
     )
-    assert find_structure_components("当时我负责柜台，首先核对，最终解决了问题。") == ("situation", "task", "action", "result")
+    assert find_structure_components("当时我负责柜台，首先核对，最终解决了问题。") == (
+        "situation",
+        "task",
+        "action",
+        "result",
+    )

@@ -8,10 +8,10 @@ re-scoring runs can use other models or weights without patching globals.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
 
 from workers.pipeline.types import TagRule
 

@@ -15,7 +15,7 @@ confidence of a score, never the score itself.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -115,10 +115,7 @@ def answer_insufficiency(evidence: AnswerEvidence, config: PipelineConfig) -> st
         return "no transcript to assess"
     vision = evidence.vision
     if config.face_required and vision is not None and vision.face_presence_share < config.min_face_presence:
-        return (
-            f"face visible in {vision.face_presence_share:.0%} of frames "
-            f"(minimum {config.min_face_presence:.0%})"
-        )
+        return f"face visible in {vision.face_presence_share:.0%} of frames (minimum {config.min_face_presence:.0%})"
     return None
 
 
@@ -148,9 +145,7 @@ def fuse_interview(
         strengths=strengths,
         weaknesses=weaknesses,
         tags=(*_feature_tags(usable_answers, config), *_dimension_tags(dimensions, dimension_scores, config)),
-        radar=tuple(
-            RadarAxis(score.key, score.name_zh, score.name_en, score.score) for score in dimension_scores
-        ),
+        radar=tuple(RadarAxis(score.key, score.name_zh, score.name_en, score.score) for score in dimension_scores),
         pipeline_version=PIPELINE_VERSION,
         embedder_models=tuple(sorted({answer.text.embedder_model for answer in usable_answers if answer.text})),
     )
@@ -176,7 +171,9 @@ def score_dimension(
         if reason:
             notes.append(f"{question_id}: {reason}")
             continue
-        contributions = {feature: 100.0 * weights.get(feature, 0.0) * value / weight_sum for feature, value in values.items()}
+        contributions = {
+            feature: 100.0 * weights.get(feature, 0.0) * value / weight_sum for feature, value in values.items()
+        }
         answer_scores.append(sum(contributions.values()))
         answer_confidences.append(answer_confidence(evidence, config))
         scored_question_ids.append(question_id)
@@ -249,9 +246,7 @@ def _total(scores: Sequence[DimensionScore], config: PipelineConfig) -> tuple[fl
     return round(total, 1), confidence, None
 
 
-def _strengths_and_weaknesses(
-    scores: Sequence[DimensionScore], count: int
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _strengths_and_weaknesses(scores: Sequence[DimensionScore], count: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Top and bottom dimensions by score, never the same dimension in both."""
     ranked = sorted((score for score in scores if score.score is not None), key=lambda score: -score.score)
     strengths = tuple(score.key for score in ranked[:count])
@@ -270,7 +265,11 @@ def _feature_tags(usable_answers: Iterable[AnswerEvidence], config: PipelineConf
         ]
         if per_answer and float(np.mean(per_answer)) >= rule.threshold:
             tags.append(
-                Tag(rule.zh, rule.en, f"mean of {', '.join(rule.features)} is {np.mean(per_answer):.2f} (≥ {rule.threshold:g})")
+                Tag(
+                    rule.zh,
+                    rule.en,
+                    f"mean of {', '.join(rule.features)} is {np.mean(per_answer):.2f} (≥ {rule.threshold:g})",
+                )
             )
     return tags
 
@@ -280,7 +279,7 @@ def _dimension_tags(
 ) -> list[Tag]:
     return [
         Tag(dimension.strength_tag_zh, dimension.strength_tag_en, f"{dimension.name_en} scored {score.score:g}")
-        for dimension, score in zip(dimensions, scores)
+        for dimension, score in zip(dimensions, scores, strict=False)
         if dimension.strength_tag_zh
         and dimension.strength_tag_en
         and score.score is not None

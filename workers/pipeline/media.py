@@ -7,9 +7,9 @@ so the worker can mark the answer as unusable instead of retrying forever.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import av
 import numpy as np
@@ -100,9 +100,7 @@ def decode_speech_audio(media_path: Path) -> np.ndarray:
         raise MediaDecodeError(f"the audio track could not be decoded ({error.strerror or error})") from error
 
 
-def iter_video_frames(
-    media_path: Path, sample_fps: float, max_width: int | None = None
-) -> Iterator[SampledFrame]:
+def iter_video_frames(media_path: Path, sample_fps: float, max_width: int | None = None) -> Iterator[SampledFrame]:
     """RGB frames of the first video track, about ``sample_fps`` per second.
 
     Frames are picked on a fixed time grid, not by index, so variable-frame-rate

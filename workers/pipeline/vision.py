@@ -130,7 +130,9 @@ def analyse_video(media_path: Path, config: PipelineConfig, *, biometric_consent
             if pose_result.pose_landmarks:
                 pose_measures.append(measure_pose(frame.timestamp_seconds, pose_result.pose_landmarks, width, height))
     frame_interval = (
-        (timestamps[-1] - timestamps[0]) / (len(timestamps) - 1) if len(timestamps) > 1 else 1.0 / config.vision_sample_fps
+        (timestamps[-1] - timestamps[0]) / (len(timestamps) - 1)
+        if len(timestamps) > 1
+        else 1.0 / config.vision_sample_fps
     )
     return summarise_vision(len(timestamps), face_measures, pose_measures, frame_interval)
 
@@ -159,7 +161,10 @@ def measure_face(points: np.ndarray) -> FaceFrameMeasures:
     )
     return FaceFrameMeasures(
         gaze_toward_camera=gaze_toward_camera,
-        eye_aspect_ratio=(_eye_aspect_ratio(points, RIGHT_EYE_ASPECT_POINTS) + _eye_aspect_ratio(points, LEFT_EYE_ASPECT_POINTS)) / 2,
+        eye_aspect_ratio=(
+            _eye_aspect_ratio(points, RIGHT_EYE_ASPECT_POINTS) + _eye_aspect_ratio(points, LEFT_EYE_ASPECT_POINTS)
+        )
+        / 2,
         brow_gap=_distance(points, *INNER_BROWS) / eye_distance,
         smiling=_mouth_corner_lift(points) / eye_distance >= SMILE_CORNER_LIFT,
         yaw_degrees=yaw,
@@ -203,6 +208,7 @@ def _mouth_corner_lift(points: np.ndarray) -> float:
 
 def measure_pose(timestamp_seconds: float, landmarks, width: int, height: int) -> PoseFrameMeasures:
     """Shoulders and wrists (pixels) where Pose sees them clearly enough."""
+
     def visible_point(index: int) -> np.ndarray | None:
         landmark = landmarks.landmark[index]
         if landmark.visibility < POSE_MIN_VISIBILITY:
@@ -215,7 +221,9 @@ def measure_pose(timestamp_seconds: float, landmarks, width: int, height: int) -
     else:
         midpoint = (shoulders[0] + shoulders[1]) / 2
         shoulder_width = float(np.linalg.norm(shoulders[0] - shoulders[1]))
-    return PoseFrameMeasures(timestamp_seconds, midpoint, shoulder_width, (visible_point(WRISTS[0]), visible_point(WRISTS[1])))
+    return PoseFrameMeasures(
+        timestamp_seconds, midpoint, shoulder_width, (visible_point(WRISTS[0]), visible_point(WRISTS[1]))
+    )
 
 
 def summarise_vision(
@@ -291,12 +299,12 @@ def _shoulder_sway(pose_measures: list[PoseFrameMeasures]) -> float | None:
 
 def _gesture_activity(pose_measures: list[PoseFrameMeasures]) -> float | None:
     speeds = []
-    for previous, current in zip(pose_measures, pose_measures[1:]):
+    for previous, current in zip(pose_measures, pose_measures[1:], strict=False):
         elapsed = current.timestamp_seconds - previous.timestamp_seconds
         widths = [width for width in (previous.shoulder_width, current.shoulder_width) if width]
         if elapsed <= 0 or not widths:
             continue
-        for before, after in zip(previous.wrists, current.wrists):
+        for before, after in zip(previous.wrists, current.wrists, strict=False):
             if before is not None and after is not None:
                 speeds.append(float(np.linalg.norm(after - before)) / float(np.mean(widths)) / elapsed)
     return float(np.mean(speeds)) if speeds else None
