@@ -6,7 +6,14 @@ from gateway.models.audit import AuditEvent
 from gateway.models.candidate import Application, ApplicationStageChange, Candidate, ConsentRecord
 from gateway.models.competency import CompetencyModel, CompetencyModelVersion, Dimension, Question
 from gateway.models.employee import Employee, OnboardingArchive
-from gateway.models.interview import Answer, DimensionScore, Interview, InterviewQuestion, InterviewReport
+from gateway.models.interview import (
+    Answer,
+    DimensionScore,
+    Interview,
+    InterviewQuestion,
+    InterviewReport,
+    ReviewRequest,
+)
 from gateway.models.kpi import DimensionKpiLink, KpiAssignment, KpiDefinition, KpiRecord
 from gateway.models.requisition import Requisition
 
@@ -34,5 +41,6 @@ __all__ = [
     "OnboardingArchive",
     "Question",
     "Requisition",
+    "ReviewRequest",
     "metadata",
 ]

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from gateway.models.base import created_at_field, enum_field
+from gateway.models.base import created_at_field, enum_field, timestamp_field
 from gateway.models.enums import ApplicationStage, ConsentKind
 
 
@@ -20,6 +20,8 @@ class Candidate(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=40)
     resume_text: str = Field(default="", sa_type=sa.Text)
     created_at: datetime = created_at_field()
+    erased_at: datetime | None = timestamp_field()
+    """Set when the candidate's personal data was erased on request (PIPL art. 47): the row stays, anonymised."""
 
 
 class ConsentRecord(SQLModel, table=True):

@@ -103,3 +103,13 @@ class HumanDecision(str, Enum):
     ADVANCE = "advance"
     HOLD = "hold"
     REJECT = "reject"
+
+
+class ReviewRequestKind(str, Enum):
+    EXPLANATION = "explanation"
+    HUMAN_REVIEW = "human_review"
+
+
+class ReviewRequestStatus(str, Enum):
+    OPEN = "open"
+    RESOLVED = "resolved"

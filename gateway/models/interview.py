@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from gateway.models.base import UTCDateTime, created_at_field, enum_field, json_field, timestamp_field
-from gateway.models.enums import HumanDecision, InterviewStatus
+from gateway.models.enums import HumanDecision, InterviewStatus, ReviewRequestKind, ReviewRequestStatus
 
 
 class Interview(SQLModel, table=True):
@@ -105,3 +105,19 @@ class DimensionScore(SQLModel, table=True):
     confidence: float = 0.0
     insufficient_evidence_reason: str | None = Field(default=None, sa_type=sa.Text)
     evidence: list[dict[str, Any]] = json_field()
+
+
+class ReviewRequest(SQLModel, table=True):
+    """A candidate's request about an AI result: an explanation in plain words, or a human review (PIPL art. 24)."""
+
+    __tablename__ = "review_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(foreign_key="interview.id", index=True)
+    kind: ReviewRequestKind = enum_field(ReviewRequestKind)
+    status: ReviewRequestStatus = enum_field(ReviewRequestStatus, default=ReviewRequestStatus.OPEN, index=True)
+    candidate_message: str = Field(default="", sa_type=sa.Text)
+    resolution: str | None = Field(default=None, sa_type=sa.Text)
+    resolved_by: str | None = Field(default=None, max_length=200)
+    requested_at: datetime = created_at_field()
+    resolved_at: datetime | None = timestamp_field()

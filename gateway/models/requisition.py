@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from gateway.models.base import created_at_field, enum_field, timestamp_field
@@ -24,3 +25,7 @@ class Requisition(SQLModel, table=True):
     updated_at: datetime = created_at_field()
     closed_at: datetime | None = timestamp_field()
     close_reason: str | None = None
+    hiring_manager_subject: str | None = Field(default=None, max_length=200, index=True)
+    """The identity-provider subject (``sub``) of the hiring manager who may see this requisition's candidates."""
+    candidate_report_visible: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    """Policy: may candidates see their own AI report and radar chart (not only the plain-words explanation)?"""
