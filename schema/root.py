@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.schema.config import StrawberryConfig
 
+from schema.limits import LIMITS
 from schema.mutations.competency import CompetencyMutations
 from schema.mutations.interview import InterviewMutations
 from schema.mutations.recruiting import RecruitingMutations
 from schema.mutations.workforce import WorkforceMutations
+from schema.production import ProductionErrorMasking, ProductionValidation
 from schema.query import Query
 from schema.subscription import Subscription
 from schema.types.candidate import ApplicationStageChange, ConsentRecord
@@ -37,7 +40,15 @@ NODE_TYPES = [
 
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription, types=NODE_TYPES)
+    """One schema per process (relay fields cannot be shared by two); production hardening is per request."""
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        types=NODE_TYPES,
+        extensions=[*LIMITS, ProductionValidation, ProductionErrorMasking],
+        config=StrawberryConfig(batching_config={"max_operations": 5}),
+    )
 
 
 schema = build_schema()

@@ -16,13 +16,13 @@ query($first: Int!) {
     totalCount
     edges { node {
       id title
-      competencyModelVersion { version dimensions { edges { node { key weight } } } }
-      applications(first: 10) {
+      competencyModelVersion { version dimensions(first: 3) { edges { node { key weight } } } }
+      applications(first: 3) {
         totalCount
         edges { node {
           stage
           candidate { fullName email }
-          latestInterview { status report { total percentile dimensionScores { edges { node { score } } } } }
+          latestInterview { status report { total percentile dimensionScores(first: 3) { edges { node { score } } } } }
         } }
       }
     } }
@@ -82,7 +82,10 @@ async def _populate(gql, requisitions: int, applications_each: int) -> None:
 
 async def _statements_for(gql, count_statements, first: int) -> int:
     before = count_statements.count
-    data = await gql(NESTED_QUERY, first=first)
+    result = await gql.execute(NESTED_QUERY, first=first)
+    assert result.errors is None, result.errors
+    assert result.extensions["cost"]["requested"] <= result.extensions["cost"]["maximum"]
+    data = result.data
     requisitions = data["requisitions"]["edges"]
     assert len(requisitions) == first
     for edge in requisitions:
