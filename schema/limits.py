@@ -95,8 +95,10 @@ class DepthRule(ValidationRule):
     """Operations nest at most ``MAX_DEPTH`` object fields deep.
 
     Relay plumbing (``edges`` and the ``node`` inside it) does not count, so
-    ``requisitions → applications → candidate`` is depth 3; introspection fields
-    do count (a circular introspection query is refused like any other).
+    ``requisitions → applications → candidate`` is depth 3. Introspection fields
+    count (a circular ``types → fields → type → fields …`` query is refused) except
+    ``ofType``, whose chains the standard introspection query of every GraphQL
+    client nests deeply and the schema bounds anyway.
     """
 
     def enter_operation_definition(self, node: OperationDefinitionNode, *_args) -> None:  # noqa: ANN001
@@ -126,7 +128,7 @@ def _depth(selection_set: SelectionSetNode | None, fragments, *, parent_is_edges
             if selection.selection_set is None:
                 continue
             name = selection.name.value
-            plumbing = name == "edges" or (name == "node" and parent_is_edges)
+            plumbing = name in ("edges", "ofType") or (name == "node" and parent_is_edges)
             below = _depth(selection.selection_set, fragments, parent_is_edges=name == "edges", visiting=visiting)
             deepest = max(deepest, below + (0 if plumbing else 1))
         elif isinstance(selection, InlineFragmentNode):
