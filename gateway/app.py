@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL at /graphql (GraphiQL in development), /healthz and /readyz.
+"""The ASGI application: GraphQL at /graphql (GraphiQL in development), /healthz and /readyz,
+the embedded token endpoint (``/oauth/token``) and its public keys (``/.well-known/jwks.json``).
 
 This module is the composition root: it wires the schema, settings and the
 embedded worker together, so it may import every layer.
@@ -9,50 +10,102 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 import workers.actors  # noqa: F401 - declares the actors on the configured broker, so jobs can be sent
+from gateway.auth import AuthenticationError, TokenVerifier, build_verifier
 from gateway.body_limit import BodySizeLimit
+from gateway.csrf import CsrfGuard
 from gateway.db import dispose_engine
 from gateway.health import healthz, readyz
+from gateway.oauth import TokenServer, load_or_create_signing_key, public_key
+from gateway.rate_limit import RateLimit
 from gateway.settings import Settings, get_settings
 from gateway.upload_routes import put_answer
-from resolvers.services.audit import Actor
+from resolvers.errors import DomainError
+from resolvers.services.audit import ANONYMOUS
+from resolvers.services.candidate_interview import candidate_actor, view_interview
 from schema.context import Context
 from schema.root import schema
 from workers.broker import start_embedded_worker
+from workers.retention import schedule_daily
 
 logger = logging.getLogger(__name__)
 
-ANONYMOUS = Actor("anonymous", None)
 GRAPHQL_BODY_MAX_BYTES = 1024 * 1024
 MULTIPART_OVERHEAD_BYTES = 1024 * 1024
 """Room for the multipart envelope and the GraphQL operation around an answer recording."""
+WEBSOCKET_INIT_TIMEOUT_SECONDS = 5
 
 
 class HrGraphQL(GraphQL):
     """Strawberry's ASGI app with hrgate's per-request context (fresh DataLoaders every request)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, verifier: TokenVerifier) -> None:
         super().__init__(
             schema,
             graphql_ide=None if settings.is_production else "graphiql",
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
             allow_queries_via_get=False,
             multipart_uploads_enabled=True,
+            connection_init_wait_timeout=timedelta(seconds=WEBSOCKET_INIT_TIMEOUT_SECONDS),
         )
         self.settings = settings
+        self.verifier = verifier
+
+    async def execute_operation(  # noqa: PLR0913, PLR0917 - strawberry's signature
+        self,
+        request,
+        request_adapter,
+        request_data,
+        context,
+        root_value,
+        sub_response,  # noqa: ANN001
+    ) -> Any:
+        """Batches (≤ 5 operations, the schema's limit) only for service clients; people send one at a time."""
+        if isinstance(request_data, list) and context.actor.kind != "service":
+            raise HTTPException(400, "batched operations are accepted from service clients only")
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
 
     async def get_context(self, request: Request | WebSocket, response: Response | None = None) -> Any:
-        return Context(actor=ANONYMOUS, settings=self.settings, request=request, response=response)
+        """The principal from the ``Authorization`` header (websockets: from ``connection_init``, below)."""
+        context = Context(actor=ANONYMOUS, settings=self.settings, request=request, response=response)
+        if isinstance(request, Request):
+            try:
+                context.actor = await self.verifier.authenticate(request.headers.get("authorization"))
+            except AuthenticationError as error:
+                context.authentication_error = str(error)
+        return context
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        """``connection_init`` carries ``{"authorization": "Bearer …"}`` or a candidate's ``{"invitationToken": …}``."""
+        params = context.connection_params or {}
+        authorization, token = params.get("authorization"), params.get("invitationToken")
+        if isinstance(authorization, str) and authorization:
+            try:
+                context.actor = await self.verifier.authenticate(authorization)
+            except AuthenticationError as error:
+                raise ConnectionRejectionError({"message": str(error)}) from None
+        elif isinstance(token, str) and token:
+            try:
+                context.actor = candidate_actor((await view_interview(token)).interview)
+            except DomainError:
+                raise ConnectionRejectionError({"message": "invalid invitation token"}) from None
+        return await super().on_ws_connect(context)
 
 
 def create_app(settings: Settings | None = None, *, embedded_worker: bool | None = None) -> Starlette:
@@ -61,20 +114,28 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        worker = None
+        worker = retention = None
         if run_worker:
             worker = start_embedded_worker()
+            retention = schedule_daily()  # production runs `hrgate retention-run` from cron instead
             logger.info("embedded Dramatiq worker started")
         try:
             yield
         finally:
+            if retention is not None:
+                retention.cancel()
             if worker is not None:
                 worker.stop()
             await dispose_engine()
 
-    graphql_app = HrGraphQL(settings)
-    limited_graphql = BodySizeLimit(
-        graphql_app, GRAPHQL_BODY_MAX_BYTES, multipart_max_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES
+    token_server = TokenServer(settings, load_or_create_signing_key(settings.resolved_oauth_signing_key_path))
+    graphql_app = HrGraphQL(settings, build_verifier(settings, [public_key(token_server.signing_key)]))
+    limited_graphql = CsrfGuard(
+        BodySizeLimit(
+            graphql_app,
+            GRAPHQL_BODY_MAX_BYTES,
+            multipart_max_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
+        )
     )
     routes = [
         Route("/healthz", healthz),
@@ -82,5 +143,11 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
         Route("/graphql", limited_graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),
         Route("/interview/{token}/answers/{question_id}", put_answer, methods=["PUT"]),
+        Route("/oauth/token", token_server.token_endpoint, methods=["POST"]),
+        Route("/.well-known/jwks.json", token_server.jwks_endpoint, methods=["GET"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(RateLimit, per_minute=settings.rate_limit_per_minute)],
+    )

@@ -88,6 +88,37 @@ def export_schema(path: str) -> None:
     click.echo(f"wrote {path}")
 
 
+@main.command("client-add", help="Register an ERP connector for POST /oauth/token; prints its secret once.")
+@click.argument("name")
+@click.option("--scope", "scopes", multiple=True, required=True, help="Repeat for each scope, e.g. --scope kpi:write.")
+def client_add(name: str, scopes: tuple[str, ...]) -> None:
+    from gateway.oauth import ClientRegistry
+
+    registry = ClientRegistry(get_settings().resolved_oauth_clients_path)
+    try:
+        client_id, secret = registry.add(name, [item for scope in scopes for item in scope.split()])
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    click.echo(f"client_id: {client_id}")
+    click.echo(f"client_secret: {secret}")
+    click.echo("The secret is shown only now: store it in the connector's vault.")
+
+
+@main.command(
+    "retention-run",
+    help="Erase candidates not hired and without application activity for HRGATE_RETENTION_DAYS (run daily).",
+)
+@click.option("--days", type=click.IntRange(min=1), default=None, help="Defaults to HRGATE_RETENTION_DAYS (730).")
+def retention_run(days: int | None) -> None:
+    from resolvers.services.privacy import run_retention
+
+    result = asyncio.run(_run_and_dispose(run_retention(retention_days=days)))
+    click.echo(
+        f"erased {len(result.erased_candidate_ids)} candidate(s) without application activity since "
+        f"{result.cutoff:%Y-%m-%d}"
+    )
+
+
 async def _run_and_dispose(coroutine):  # noqa: ANN001, ANN202
     from gateway.db import dispose_engine
 

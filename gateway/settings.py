@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     public_base_url: str = "http://localhost:8000"
     invitation_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
     max_upload_bytes: int = 200 * 1024 * 1024
+    rate_limit_per_minute: int = 600
+    """Requests per principal (bearer token, invitation token, or client address) per minute and process."""
     vision_enabled: bool = True
     """Face and posture analysis (still only for candidates who gave biometric consent)."""
     broker_heartbeat_timeout_ms: int = 60_000
@@ -37,8 +39,26 @@ class Settings(BaseSettings):
     """Redis broker: how many broker commands in a million also run the maintenance that redelivers
     dead workers' jobs (Dramatiq's default, 1,000, means minutes before a killed worker's job resumes)."""
     page_size_max: int = 100
+    jwt_issuer: str = ""
+    """Expected ``iss`` of bearer tokens; empty means hrgate's own issuer (``public_base_url``)."""
+    jwt_audience: str = "hrgate"
+    """Expected ``aud`` of bearer tokens (hrgate's own tokens carry it too)."""
+    jwks_path: Path | None = None
+    """A JWKS file with the identity provider's public keys (production: an external IdP)."""
+    jwks_url: str = ""
+    """The identity provider's JWKS URL; cached, and fetched again when a token names an unknown ``kid``."""
+    jwks_cache_seconds: int = Field(default=3600, ge=0)
+    jwks_refetch_min_seconds: float = Field(default=10.0, ge=0)
+    """At most one refetch per this many seconds for unknown ``kid`` values (a flood of bad tokens)."""
+    oauth_clients_path: Path | None = None
+    """Registered ERP connector clients (JSON); empty means ``<data_dir>/oauth-clients.json``."""
+    oauth_signing_key_path: Path | None = None
+    """Private JWK the embedded token endpoint signs with; generated (ES256) under ``data_dir`` if missing."""
+    oauth_token_ttl_seconds: int = Field(default=3600, ge=60, le=24 * 3600)
     host: str = "127.0.0.1"
     port: int = 8000
+    retention_days: int = Field(default=730, ge=1)
+    """Candidates not hired and without application activity for this many days are erased (PIPL art. 19, 47)."""
 
     @property
     def resolved_database_url(self) -> str:
@@ -49,6 +69,18 @@ class Settings(BaseSettings):
     @property
     def resolved_media_dir(self) -> Path:
         return self.media_dir or self.data_dir / "media"
+
+    @property
+    def resolved_jwt_issuer(self) -> str:
+        return self.jwt_issuer or self.public_base_url.rstrip("/")
+
+    @property
+    def resolved_oauth_clients_path(self) -> Path:
+        return self.oauth_clients_path or self.data_dir / "oauth-clients.json"
+
+    @property
+    def resolved_oauth_signing_key_path(self) -> Path:
+        return self.oauth_signing_key_path or self.data_dir / "oauth-signing-key.json"
 
     @property
     def embedded_worker(self) -> bool:

@@ -16,6 +16,7 @@ from strawberry.dataloader import DataLoader
 
 from gateway.db import read_session
 from resolvers.pagination import Page, PageRequest, count_children, fetch_child_pages
+from resolvers.services.audit import Actor, record_reads
 
 
 class Filter(Protocol):
@@ -101,6 +102,16 @@ def _child_count_loader(model: type[SQLModel], parent_column: Any) -> DataLoader
                 for parent_id, count in counts.items():
                     results[(parent_id, row_filter)] = count
         return [results[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def audit_read_loader(actor: Actor) -> DataLoader[tuple[str, int], None]:
+    """``AuditReadLoader``: every report or archive read in one batch is audited with one insert."""
+
+    async def load(keys: Sequence[tuple[str, int]]) -> list[None]:
+        await record_reads(actor, keys)
+        return [None] * len(keys)
 
     return DataLoader(load_fn=load)
 

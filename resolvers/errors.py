@@ -36,6 +36,8 @@ class ErrorCode(str, Enum):
     UNSUPPORTED_MEDIA = "unsupported_media"
     EMPTY_UPLOAD = "empty_upload"
     NOT_RESCORABLE = "not_rescorable"
+    REPORT_NOT_READY = "report_not_ready"
+    ALREADY_RESOLVED = "already_resolved"
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,13 @@ class RequisitionFilter:
     status: RequisitionStatus | None = None
     department: str | None = None
     business_line: BusinessLine | None = None
+    hiring_manager_subject: str | None = None
+    """Only the requisitions of this hiring manager (set for principals who are only hiring managers)."""
 
     def clauses(self) -> list[ColumnElement[bool]]:
         clauses = []
+        if self.hiring_manager_subject is not None:
+            clauses.append(col(Requisition.hiring_manager_subject) == self.hiring_manager_subject)
         if self.status is not None:
             clauses.append(col(Requisition.status) == self.status)
         if self.department is not None:
@@ -54,9 +58,19 @@ class ApplicationFilter:
     requisition_id: int | None = None
     min_score: float | None = None
     max_score: float | None = None
+    hiring_manager_subject: str | None = None
+    """Only applications to this hiring manager's requisitions."""
 
     def clauses(self) -> list[ColumnElement[bool]]:
         clauses = []
+        if self.hiring_manager_subject is not None:
+            clauses.append(
+                col(Application.requisition_id).in_(
+                    select(col(Requisition.id)).where(
+                        col(Requisition.hiring_manager_subject) == self.hiring_manager_subject
+                    )
+                )
+            )
         if self.stage is not None:
             clauses.append(col(Application.stage) == self.stage)
         if self.requisition_id is not None:
@@ -82,15 +96,30 @@ class ApplicationFilter:
 
 @dataclass(frozen=True)
 class CandidateFilter:
-    """Case-insensitive match on name or email."""
+    """Case-insensitive match on name or email; for a hiring manager, only candidates of their requisitions."""
 
     search: str | None = None
+    hiring_manager_subject: str | None = None
 
     def clauses(self) -> list[ColumnElement[bool]]:
-        if not self.search:
-            return []
-        pattern = f"%{self.search.lower()}%"
-        return [or_(func.lower(Candidate.full_name).like(pattern), func.lower(Candidate.email).like(pattern))]
+        clauses: list[ColumnElement[bool]] = []
+        if self.hiring_manager_subject is not None:
+            clauses.append(
+                exists(
+                    select(col(Application.id))
+                    .join(Requisition, col(Requisition.id) == col(Application.requisition_id))
+                    .where(
+                        col(Application.candidate_id) == col(Candidate.id),
+                        col(Requisition.hiring_manager_subject) == self.hiring_manager_subject,
+                    )
+                )
+            )
+        if self.search:
+            pattern = f"%{self.search.lower()}%"
+            clauses.append(
+                or_(func.lower(Candidate.full_name).like(pattern), func.lower(Candidate.email).like(pattern))
+            )
+        return clauses
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,9 @@ from resolvers.services.candidate_interview import view_interview
 from schema.context import Info
 from schema.enums import ApplicationStage, BusinessLine, RequisitionStatus
 from schema.ids import decode_id
+from schema.node_lookup import resolve_node, resolve_nodes
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, root_connection
+from schema.permissions import Resource, can_read, hiring_manager_scope
 from schema.types.audit import AuditEvent
 from schema.types.candidate import Application, Candidate
 from schema.types.competency import CompetencyModel
@@ -46,12 +48,22 @@ class Query:
             return InvitationView.from_view(await view_interview(token))
         except DomainError as error:
             first = error.errors[0]
-            raise GraphQLError(first.message, extensions={"code": first.code.name}) from None
+            raise GraphQLError(
+                first.message, extensions={"code": "BAD_USER_INPUT", "reason": first.code.name}
+            ) from None
 
-    node: relay.Node | None = relay.node(description="Any object by its global ID; null when there is none.")
-    nodes: list[relay.Node | None] = relay.node(description="Several objects by their global IDs, null where unknown.")
+    @strawberry.field(description="Any object by its global ID; null when there is none (or it is not yours to see).")
+    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+        return await resolve_node(info, id)
 
-    @strawberry.field(description="Job openings, filtered by status, department and business line.")
+    @strawberry.field(description="Several objects by their global IDs (≤ 100), null where unknown.")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+        return await resolve_nodes(info, ids)
+
+    @strawberry.field(
+        description="Job openings, filtered by status, department and business line.",
+        permission_classes=can_read(Resource.REQUISITION),
+    )
     async def requisitions(
         self,
         info: Info,
@@ -67,10 +79,18 @@ class Query:
             Requisition.from_row,
             first=first,
             after=after,
-            row_filter=RequisitionFilter(status=status, department=department, business_line=business_line),
+            row_filter=RequisitionFilter(
+                status=status,
+                department=department,
+                business_line=business_line,
+                hiring_manager_subject=hiring_manager_scope(info.context.actor, Resource.REQUISITION),
+            ),
         )
 
-    @strawberry.field(description="Applications, filtered by stage, requisition and interview score range.")
+    @strawberry.field(
+        description="Applications, filtered by stage, requisition and interview score range.",
+        permission_classes=can_read(Resource.APPLICATION),
+    )
     async def applications(
         self,
         info: Info,
@@ -86,12 +106,16 @@ class Query:
             requisition_id=_id_argument(requisition_id, "Requisition", "requisitionId"),
             min_score=min_score,
             max_score=max_score,
+            hiring_manager_subject=hiring_manager_scope(info.context.actor, Resource.APPLICATION),
         )
         return await root_connection(
             info, models.Application, Application.from_row, first=first, after=after, row_filter=row_filter
         )
 
-    @strawberry.field(description="Candidates, optionally matching a name or email fragment.")
+    @strawberry.field(
+        description="Candidates, optionally matching a name or email fragment.",
+        permission_classes=can_read(Resource.CANDIDATE),
+    )
     async def candidates(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None, search: str | None = None
     ) -> Connection[Candidate]:
@@ -101,22 +125,24 @@ class Query:
             Candidate.from_row,
             first=first,
             after=after,
-            row_filter=CandidateFilter(search=search),
+            row_filter=CandidateFilter(
+                search=search, hiring_manager_subject=hiring_manager_scope(info.context.actor, Resource.CANDIDATE)
+            ),
         )
 
-    @strawberry.field
+    @strawberry.field(permission_classes=can_read(Resource.REFERENCE))
     async def competency_models(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[CompetencyModel]:
         return await root_connection(info, models.CompetencyModel, CompetencyModel.from_row, first=first, after=after)
 
-    @strawberry.field
+    @strawberry.field(permission_classes=can_read(Resource.REFERENCE))
     async def kpi_definitions(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[KpiDefinition]:
         return await root_connection(info, models.KpiDefinition, KpiDefinition.from_row, first=first, after=after)
 
-    @strawberry.field
+    @strawberry.field(permission_classes=can_read(Resource.EMPLOYEE))
     async def employees(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None, department: str | None = None
     ) -> Connection[Employee]:
@@ -129,7 +155,7 @@ class Query:
             row_filter=EmployeeFilter(department=department),
         )
 
-    @strawberry.field(description="The audit trail, oldest first.")
+    @strawberry.field(description="The audit trail, oldest first.", permission_classes=can_read(Resource.AUDIT))
     async def audit_events(
         self,
         info: Info,

@@ -8,6 +8,7 @@ from strawberry.schema.config import StrawberryConfig
 from schema.limits import LIMITS
 from schema.mutations.competency import CompetencyMutations
 from schema.mutations.interview import InterviewMutations
+from schema.mutations.privacy import PrivacyMutations, PrivacyQuery
 from schema.mutations.recruiting import RecruitingMutations
 from schema.mutations.workforce import WorkforceMutations
 from schema.production import ProductionErrorMasking, ProductionValidation
@@ -21,7 +22,12 @@ from schema.types.kpi import KpiAssignment, KpiRecord
 
 
 @strawberry.type
-class Mutation(CompetencyMutations, RecruitingMutations, InterviewMutations, WorkforceMutations):
+class Mutation(CompetencyMutations, RecruitingMutations, InterviewMutations, WorkforceMutations, PrivacyMutations):
+    pass
+
+
+@strawberry.type(name="Query")
+class RootQuery(Query, PrivacyQuery):
     pass
 
 
@@ -42,7 +48,7 @@ NODE_TYPES = [
 def build_schema() -> strawberry.Schema:
     """One schema per process (relay fields cannot be shared by two); production hardening is per request."""
     return strawberry.Schema(
-        query=Query,
+        query=RootQuery,
         mutation=Mutation,
         subscription=Subscription,
         types=NODE_TYPES,

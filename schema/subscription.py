@@ -12,13 +12,18 @@ from collections.abc import AsyncGenerator
 import strawberry
 from graphql import GraphQLError
 
+from gateway import models
 from gateway.pubsub import get_pubsub
 from resolvers.errors import DomainError
+from resolvers.services.access import rows_managed_by
 from resolvers.services.interview_status import interview_channel, status_event
 from resolvers.services.scoring_records import load_interview
 from schema.context import Info
 from schema.ids import decode_id
+from schema.permissions import Resource, check_read, forbidden, hiring_manager_scope
 from schema.types.invitation import InterviewStatusEvent
+
+MAX_CANDIDATE_SUBSCRIPTIONS = 5
 
 
 @strawberry.type
@@ -31,13 +36,38 @@ class Subscription:
             interview_id = decode_id(id, "Interview", "id")
         except DomainError as error:
             raise GraphQLError(error.errors[0].message, extensions={"code": "BAD_USER_INPUT"}) from None
-        async with get_pubsub().subscribe(interview_channel(interview_id)) as events:
-            interview = await load_interview(interview_id)
-            if interview is None:
-                raise GraphQLError("interview not found", extensions={"code": "NOT_FOUND"})
-            last = status_event(interview)
-            yield InterviewStatusEvent.from_event(last)
-            async for event in events:
-                if event != last:
-                    last = event
-                    yield InterviewStatusEvent.from_event(event)
+        await _check_may_watch(info, interview_id)
+        context = info.context
+        if context.actor.kind == "candidate" and context.active_subscriptions >= MAX_CANDIDATE_SUBSCRIPTIONS:
+            raise GraphQLError(
+                f"at most {MAX_CANDIDATE_SUBSCRIPTIONS} subscriptions per candidate connection",
+                extensions={"code": "TOO_MANY_SUBSCRIPTIONS"},
+            )
+        context.active_subscriptions += 1
+        try:
+            async with get_pubsub().subscribe(interview_channel(interview_id)) as events:
+                interview = await load_interview(interview_id)
+                if interview is None:
+                    raise GraphQLError("interview not found", extensions={"code": "NOT_FOUND"})
+                last = status_event(interview)
+                yield InterviewStatusEvent.from_event(last)
+                async for event in events:
+                    if event != last:
+                        last = event
+                        yield InterviewStatusEvent.from_event(event)
+        finally:
+            context.active_subscriptions -= 1
+
+
+async def _check_may_watch(info: Info, interview_id: int) -> None:
+    """A candidate (invitation token in ``connection_init``) watches only their own interview;
+    staff and connectors need interview read rights (a hiring manager: on their own requisitions)."""
+    actor = info.context.actor
+    if actor.kind == "candidate":
+        if actor.interview_id != interview_id:
+            raise forbidden("a candidate may only follow their own interview")
+        return
+    check_read(info.context, Resource.INTERVIEW)
+    subject = hiring_manager_scope(actor, Resource.INTERVIEW)
+    if subject is not None and interview_id not in await rows_managed_by(models.Interview, [interview_id], subject):
+        raise forbidden("not an interview of your requisitions")

@@ -36,6 +36,15 @@ os.environ["HRGATE_MEDIA_DIR"] = str(_TEST_DATA_DIR / "media")
 os.environ.pop("HRGATE_BROKER_URL", None)
 os.environ.pop("HRGATE_PUBSUB_URL", None)
 os.environ.pop("HRGATE_ENVIRONMENT", None)
+# People's tokens come from a test identity provider (keys generated in tests.tokens, no network).
+from tests.tokens import IDP_ISSUER, write_idp_jwks  # noqa: E402
+
+os.environ["HRGATE_JWKS_PATH"] = str(write_idp_jwks(_TEST_DATA_DIR / "idp-jwks.json"))
+os.environ["HRGATE_JWT_ISSUER"] = IDP_ISSUER
+os.environ.pop("HRGATE_JWKS_URL", None)
+os.environ.pop("HRGATE_JWT_AUDIENCE", None)
+os.environ.pop("HRGATE_OAUTH_CLIENTS_PATH", None)
+os.environ.pop("HRGATE_OAUTH_SIGNING_KEY_PATH", None)
 
 import workers.actors  # noqa: E402,F401 - declares the actors on the in-process broker
 from gateway import db  # noqa: E402

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from resolvers.services.audit import Actor
+from resolvers.services.audit import Actor, person
 from schema.context import Context
 from schema.root import schema
 
-HR_ADMIN = Actor("hr.admin@bank.example", "hr_admin")
+HR_ADMIN = person("hr-admin-1", ["hr_admin"], name="hr.admin@bank.example")
 
 
 class GraphQLClient:

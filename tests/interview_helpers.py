@@ -101,6 +101,7 @@ async def multipart_upload(http: httpx.AsyncClient, token: str, question_id: str
         "/graphql",
         data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.input.file"]})},
         files={"0": (filename, body, "application/octet-stream")},
+        headers={"Apollo-Require-Preflight": "true"},  # CSRF protection of multipart requests
     )
     assert response.status_code == 200, response.text
     return response.json()

@@ -54,12 +54,12 @@ async def test_candidate_sees_prompts_but_not_the_rubric(gql):
 async def test_bad_tokens_are_refused_with_a_code(gql):
     invited = await invited_candidate(gql)
     forged = await gql.execute(INVITATION, token="forged-token")
-    assert forged.errors[0].extensions == {"code": "INVITATION_INVALID"}
+    assert forged.errors[0].extensions == {"code": "BAD_USER_INPUT", "reason": "INVITATION_INVALID"}
     interview = await fetch(Interview, invited.interview_id)
     interview.expires_at = utcnow() - timedelta(minutes=1)
     await insert(interview)
     expired = await gql.execute(INVITATION, token=invited.token)
-    assert expired.errors[0].extensions == {"code": "INVITATION_EXPIRED"}
+    assert expired.errors[0].extensions == {"code": "BAD_USER_INPUT", "reason": "INVITATION_EXPIRED"}
     consent = await gql(
         "mutation($i: InterviewConsentRecordInput!) { interviewConsentRecord(input: $i) { consent { aiProcessing } errors { code field } } }",
         i={"invitationToken": invited.token, "aiProcessing": True, "biometric": True, "noticeVersion": "2026-01"},
@@ -71,7 +71,7 @@ async def test_rejected_application_revokes_the_invitation(gql):
     invited = await invited_candidate(gql)
     await factories.move(gql, invited.application_id, "REJECTED")
     revoked = await gql.execute(INVITATION, token=invited.token)
-    assert revoked.errors[0].extensions == {"code": "INVITATION_REVOKED"}
+    assert revoked.errors[0].extensions == {"code": "BAD_USER_INPUT", "reason": "INVITATION_REVOKED"}
 
 
 async def test_upload_needs_consent_then_streams_to_the_media_store(gql, http):

@@ -39,11 +39,32 @@ def test_worker_refuses_to_start_without_a_broker(tmp_path):
     assert "HRGATE_BROKER_URL" in result.stderr
 
 
+def _client_add(env: dict[str, str], *scopes: str) -> tuple[str, str]:
+    command = [HRGATE, "client-add", "erp"] + [item for scope in scopes for item in ("--scope", scope)]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(": ", 1) for line in result.stdout.splitlines() if ": " in line)
+    return lines["client_id"], lines["client_secret"]
+
+
+def test_client_add_refuses_unknown_scopes_and_stores_no_secret(tmp_path):
+    env = _fresh_env(tmp_path)
+    refused = subprocess.run(
+        [HRGATE, "client-add", "erp", "--scope", "everything:write"], env=env, capture_output=True, text=True
+    )
+    assert refused.returncode == 2 and "unknown scope" in refused.stderr
+    _client_id, secret = _client_add(env, "kpi:write")
+    stored = (tmp_path / "var" / "oauth-clients.json").read_text()
+    assert secret not in stored and "pbkdf2_sha256$" in stored
+
+
 def test_serve_with_no_configuration_answers_graphql_with_demo_data(tmp_path):
     port = _free_port()
+    env = _fresh_env(tmp_path)
+    client_id, secret = _client_add(env, "requisitions:read")
     server = subprocess.Popen(
         [HRGATE, "serve", "--port", str(port)],
-        env=_fresh_env(tmp_path),
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -60,8 +81,12 @@ def test_serve_with_no_configuration_answers_graphql_with_demo_data(tmp_path):
                 pass
             assert time.monotonic() < deadline, "gateway did not become ready"
             time.sleep(0.5)
+        token = httpx.post(
+            f"{base}/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret), timeout=10
+        ).json()["access_token"]
         response = httpx.post(
             f"{base}/graphql",
+            headers={"authorization": f"Bearer {token}"},
             json={
                 "query": "{ requisitions(first: 10) { totalCount edges { node { title competencyModelVersion "
                 "{ dimensions { edges { node { key weight } } } } } } } }"

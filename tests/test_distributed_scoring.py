@@ -51,14 +51,16 @@ def production_env(tmp_path):
 class StatusListener:
     """A graphql-transport-ws client collecting every interviewStatus event in the background."""
 
-    def __init__(self, ws_url: str, interview_id: str) -> None:
+    def __init__(self, ws_url: str, interview_id: str, connection_params: dict | None = None) -> None:
+        """``connection_params``: the ``connection_init`` payload, e.g. ``{"invitationToken": …}``."""
         self.ws_url, self.interview_id = ws_url, interview_id
+        self.connection_params = connection_params or {}
         self.events: list[dict] = []
         self._task: asyncio.Task | None = None
 
     async def __aenter__(self) -> StatusListener:
         self.socket = await websockets.connect(self.ws_url, subprotocols=["graphql-transport-ws"])
-        await self.socket.send(json.dumps({"type": "connection_init"}))
+        await self.socket.send(json.dumps({"type": "connection_init", "payload": self.connection_params}))
         assert json.loads(await self.socket.recv())["type"] == "connection_ack"
         await self.socket.send(
             json.dumps(
@@ -111,7 +113,7 @@ async def test_killed_worker_leaves_the_interview_to_another_and_replicas_share_
         processes.gateway(production_env, tmp_path / "gateway-b.log") as gateway_b,
     ):
         ws_url = gateway_b.replace("http://", "ws://") + "/graphql"
-        async with StatusListener(ws_url, invited.interview_id) as listener:
+        async with StatusListener(ws_url, invited.interview_id, {"invitationToken": invited.token}) as listener:
             await listener.wait_for(lambda event: event["status"] == "IN_PROGRESS", timeout=10)
 
             submit = await asyncio.to_thread(

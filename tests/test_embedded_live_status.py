@@ -24,7 +24,8 @@ async def test_subscription_follows_an_interview_scored_inside_the_gateway(gql, 
 
     env = {key: value for key, value in os.environ.items() if key not in ("HRGATE_BROKER_URL", "HRGATE_PUBSUB_URL")}
     with processes.gateway(env, tmp_path / "gateway.log") as base_url:
-        async with StatusListener(base_url.replace("http://", "ws://") + "/graphql", invited.interview_id) as listener:
+        ws_url = base_url.replace("http://", "ws://") + "/graphql"
+        async with StatusListener(ws_url, invited.interview_id, {"invitationToken": invited.token}) as listener:
             await listener.wait_for(lambda event: event["status"] == "IN_PROGRESS", timeout=10)
             submit = await asyncio.to_thread(
                 httpx.post,

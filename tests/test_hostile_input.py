@@ -14,6 +14,7 @@ from schema.context import Context
 from schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_DIRECTIVES, MAX_TOKENS
 from schema.root import schema as graphql_schema
 from tests.graphql_client import HR_ADMIN
+from tests.tokens import bearer, hr_admin_headers, person_token, service_token
 
 CIRCULAR_INTROSPECTION = """
 query { __schema { types { fields { type { fields { type { fields { type { fields { type { name } } } } } } } } } } }
@@ -121,3 +122,99 @@ async def test_malformed_queries_give_errors_without_internals(query):
     assert formatted and all(
         "stack" not in str(item).lower() and "traceback" not in str(item).lower() for item in formatted
     )
+
+
+# --- over HTTP: transport rules of the ASGI app -------------------------------------------------
+
+
+@pytest.fixture
+async def production_http():
+    import httpx
+
+    from gateway.app import create_app
+
+    settings = Settings(environment="production", database_url=get_settings().resolved_database_url)
+    app = create_app(settings, embedded_worker=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hrgate.test") as client:
+        yield client
+
+
+async def test_queries_and_mutations_over_get_are_refused(http):
+    query = await http.get("/graphql", params={"query": "{ __typename }"}, headers=hr_admin_headers())
+    assert query.status_code in (400, 405) and "data" not in query.text
+    mutation = await http.get(
+        "/graphql",
+        params={"query": 'mutation { requisitionClose(input: {id: "x"}) { errors { code } } }'},
+        headers=hr_admin_headers(),
+    )
+    assert mutation.status_code in (400, 405) and "data" not in mutation.text
+
+
+async def test_csrf_simple_requests_are_refused(http):
+    form = await http.post("/graphql", data={"query": "{ __typename }"}, headers=hr_admin_headers())
+    assert form.status_code == 400 and form.json()["errors"][0]["extensions"]["code"] == "CSRF_REFUSED"
+    plain = await http.post(
+        "/graphql", content='{"query": "{ __typename }"}', headers={**hr_admin_headers(), "content-type": "text/plain"}
+    )
+    assert plain.status_code == 400
+    multipart = await http.post(
+        "/graphql",
+        data={"operations": '{"query": "{ __typename }"}', "map": "{}"},
+        files={"0": ("a.wav", b"RIFF", "audio/wav")},
+        headers=hr_admin_headers(),
+    )
+    assert multipart.status_code == 400 and "Apollo-Require-Preflight" in multipart.text
+
+
+async def test_batches_are_refused_for_people_and_capped_for_services(http):
+    batch = [{"query": "{ __typename }"}] * 2
+    person = await http.post("/graphql", json=batch, headers=hr_admin_headers())
+    assert person.status_code == 400
+    connector = bearer(service_token("erp-sap", "requisitions:read"))
+    allowed = await http.post("/graphql", json=batch, headers=connector)
+    assert allowed.status_code == 200 and [item["data"] for item in allowed.json()] == [{"__typename": "Query"}] * 2
+    too_many = await http.post("/graphql", json=[{"query": "{ __typename }"}] * 6, headers=connector)
+    assert too_many.status_code == 400
+
+
+async def test_request_bodies_over_one_mebibyte_are_refused(http):
+    padding = "#" + "x" * (1024 * 1024) + "\n"
+    response = await http.post("/graphql", json={"query": padding + "{ __typename }"}, headers=hr_admin_headers())
+    assert response.status_code == 413
+
+
+async def test_no_tracing_and_cost_reported(http):
+    response = await http.post("/graphql", json={"query": "{ __typename }"}, headers=hr_admin_headers())
+    extensions = response.json()["extensions"]
+    assert "tracing" not in extensions and extensions["cost"]["maximum"] == MAX_COST
+
+
+async def test_production_has_no_graphiql_and_no_introspection(production_http):
+    page = await production_http.get("/graphql", headers={"accept": "text/html"})
+    assert "graphiql" not in page.text.lower()
+    introspection = await production_http.post(
+        "/graphql", json={"query": "{ __schema { types { name } } }"}, headers=hr_admin_headers()
+    )
+    assert introspection.json()["errors"][0]["extensions"]["code"] == "INTROSPECTION_DISABLED"
+
+
+async def test_rate_limit_answers_429_with_retry_after(monkeypatch):
+    import httpx
+
+    from gateway.app import create_app
+
+    settings = Settings(rate_limit_per_minute=3, database_url=get_settings().resolved_database_url)
+    app = create_app(settings, embedded_worker=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hrgate.test") as client:
+        headers = hr_admin_headers()
+        statuses = [
+            (await client.post("/graphql", json={"query": "{ __typename }"}, headers=headers)).status_code
+            for _ in range(4)
+        ]
+        assert statuses == [200, 200, 200, 429]
+        limited = await client.post("/graphql", json={"query": "{ __typename }"}, headers=headers)
+        assert limited.status_code == 429 and 1 <= int(limited.headers["retry-after"]) <= 60
+        other = await client.post(
+            "/graphql", json={"query": "{ __typename }"}, headers=bearer(person_token("r-2", "recruiter"))
+        )
+        assert other.status_code == 200  # limits are per principal

@@ -7,6 +7,7 @@ import pytest
 
 from gateway.app import create_app
 from gateway.settings import Settings, get_settings
+from tests.tokens import hr_admin_headers
 
 
 @pytest.fixture
@@ -17,9 +18,11 @@ async def client():
 
 
 async def test_graphql_over_post(client):
-    response = await client.post("/graphql", json={"query": "{ requisitions(first: 5) { totalCount } }"})
+    response = await client.post(
+        "/graphql", json={"query": "{ requisitions(first: 5) { totalCount } }"}, headers=hr_admin_headers()
+    )
     assert response.status_code == 200
-    assert response.json() == {"data": {"requisitions": {"totalCount": 0}}}
+    assert response.json()["data"] == {"requisitions": {"totalCount": 0}}
 
 
 async def test_mutation_payload_errors_over_http(client):
@@ -30,6 +33,7 @@ async def test_mutation_payload_errors_over_http(client):
             "{ application { id } errors { field code message } } }",
             "variables": {"input": {"candidateId": "bad", "requisitionId": "bad"}},
         },
+        headers=hr_admin_headers(),
     )
     assert response.status_code == 200
     payload = response.json()["data"]["applicationCreate"]

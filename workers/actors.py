@@ -1,5 +1,7 @@
 """Dramatiq actors. ``hrgate worker`` (``dramatiq workers.actors``) runs them in production.
 
+Scoring is declared here; the daily retention job in ``workers.retention`` (imported, so workers run it too).
+
 Messages carry ids only. Transient failures retry with backoff; a permanent one
 (an unreadable recording) marks the interview failed with a reason a person can
 act on, and so does the last failed retry.
@@ -14,6 +16,7 @@ from dramatiq.middleware import CurrentMessage
 
 from resolvers.services.scoring_records import mark_failed
 from workers.broker import broker
+from workers.retention import retention_run
 from workers.runtime import run_in_thread_loop
 from workers.scoring import PermanentScoringError, score_interview_job
 
@@ -46,4 +49,4 @@ def score_interview(interview_id: int) -> None:
         raise
 
 
-__all__ = ["broker", "score_interview"]
+__all__ = ["broker", "retention_run", "score_interview"]

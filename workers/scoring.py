@@ -116,8 +116,7 @@ def report_result(job: records.ScoringJob, fusion: FusionResult) -> records.Repo
     )
 
 
-async def score_interview_job(interview_id: int) -> None:
-    """Score a queued interview (or finish one a dead worker left in SCORING). Idempotent."""
+async def _score(interview_id: int) -> None:
     job = await records.claim(interview_id)
     if job is None:
         logger.info("interview %s is not queued for scoring: nothing to do", interview_id)
@@ -150,3 +149,11 @@ async def score_interview_job(interview_id: int) -> None:
         evidences.append(evidence)
     fusion = fuse_interview(evidences, dimension_specs(job), config)
     await records.save_report(job, report_result(job, fusion), pipeline_version=PIPELINE_VERSION)
+
+
+async def score_interview_job(interview_id: int) -> None:
+    """Score a queued interview (or finish one a dead worker left in SCORING). Idempotent."""
+    try:
+        await _score(interview_id)
+    except records.ClaimLost as lost:
+        logger.info("stopped scoring: %s", lost)

@@ -54,7 +54,7 @@ class CandidateInterview:
 
 
 def candidate_actor(interview: Interview) -> Actor:
-    return Actor(f"candidate:interview:{interview.id}", "candidate")
+    return Actor(f"candidate:interview:{interview.id}", "candidate", kind="candidate", interview_id=interview.id)
 
 
 async def open_invitation(

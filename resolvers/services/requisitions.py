@@ -18,6 +18,7 @@ class RequisitionDraft(BaseModel):
     department: str = Field(min_length=1, max_length=200)
     business_line: BusinessLine
     headcount: int = Field(ge=1, le=10_000)
+    hiring_manager_subject: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class RequisitionChanges(BaseModel):
@@ -26,6 +27,7 @@ class RequisitionChanges(BaseModel):
     business_line: BusinessLine | None = None
     headcount: int | None = Field(default=None, ge=1, le=10_000)
     status: RequisitionStatus | None = None
+    hiring_manager_subject: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 async def create_requisition(

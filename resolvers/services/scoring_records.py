@@ -33,6 +33,12 @@ from resolvers.services.candidate_interview import consent_state, interview_answ
 from resolvers.services.interview_status import move_interview, publish_after_commit, status_event
 
 CLAIMABLE = (InterviewStatus.QUEUED, InterviewStatus.SCORING)
+
+
+class ClaimLost(Exception):
+    """The interview left SCORING while a worker was on it (erased, or failed by another path): stop, write nothing."""
+
+
 """SCORING is claimable too: it means a worker died mid-job and the broker redelivered the message."""
 
 
@@ -157,7 +163,9 @@ async def save_answer_evidence(
     """Store one answer's transcript and features, and publish progress."""
     async with unit_of_work() as uow:
         answer = await uow.session.get(Answer, answer_id)
-        interview = await uow.session.get(Interview, job.interview_id)
+        interview = await uow.session.get(Interview, job.interview_id, with_for_update=True)
+        if interview.status is not InterviewStatus.SCORING:
+            raise ClaimLost(f"interview {job.interview_id} is {interview.status.value}")
         answer.transcript = transcript
         answer.language = language
         answer.duration_seconds = duration_seconds
@@ -174,6 +182,8 @@ async def save_report(job: ScoringJob, result: ReportResult, *, pipeline_version
     async with unit_of_work() as uow:
         session = uow.session
         interview = await session.get(Interview, job.interview_id, with_for_update=True)
+        if interview.status is not InterviewStatus.SCORING:
+            raise ClaimLost(f"interview {job.interview_id} is {interview.status.value}")
         report = (
             await session.exec(select(InterviewReport).where(InterviewReport.interview_id == job.interview_id))
         ).first() or InterviewReport(

@@ -11,6 +11,7 @@ from schema.enums import KpiDirection, PeriodKind
 from schema.ids import decode_id
 from schema.mutations.common import UserError, run_mutation
 from schema.mutations.inputs import input_data
+from schema.permissions import Action, can_write
 from schema.types.competency import CompetencyModel, CompetencyModelVersion, DimensionKpiLink
 from schema.types.kpi import KpiDefinition
 
@@ -106,7 +107,10 @@ def _content(input: CompetencyModelVersionCreateInput | CompetencyModelVersionUp
 
 @strawberry.type
 class CompetencyMutations:
-    @strawberry.mutation(description="Create a competency model with its first version.")
+    @strawberry.mutation(
+        description="Create a competency model with its first version.",
+        permission_classes=can_write(Action.COMPETENCY),
+    )
     async def competency_model_create(
         self, info: Info, input: CompetencyModelCreateInput
     ) -> CompetencyModelCreatePayload:
@@ -125,7 +129,10 @@ class CompetencyMutations:
             errors=[],
         )
 
-    @strawberry.mutation(description="Add the next version of a competency model.")
+    @strawberry.mutation(
+        description="Add the next version of a competency model.",
+        permission_classes=can_write(Action.COMPETENCY),
+    )
     async def competency_model_version_create(
         self, info: Info, input: CompetencyModelVersionCreateInput
     ) -> CompetencyModelVersionPayload:
@@ -138,7 +145,10 @@ class CompetencyMutations:
         version, errors = await run_mutation(operation)
         return CompetencyModelVersionPayload(version=CompetencyModelVersion.from_optional_row(version), errors=errors)
 
-    @strawberry.mutation(description="Edit a version that is not pinned yet (pinned versions are frozen).")
+    @strawberry.mutation(
+        description="Edit a version that is not pinned yet (pinned versions are frozen).",
+        permission_classes=can_write(Action.COMPETENCY),
+    )
     async def competency_model_version_update(
         self, info: Info, input: CompetencyModelVersionUpdateInput
     ) -> CompetencyModelVersionPayload:
@@ -151,7 +161,10 @@ class CompetencyMutations:
         version, errors = await run_mutation(operation)
         return CompetencyModelVersionPayload(version=CompetencyModelVersion.from_optional_row(version), errors=errors)
 
-    @strawberry.mutation(description="Define a KPI.")
+    @strawberry.mutation(
+        description="Define a KPI.",
+        permission_classes=can_write(Action.COMPETENCY),
+    )
     async def kpi_definition_create(self, info: Info, input: KpiDefinitionCreateInput) -> KpiDefinitionCreatePayload:
         async def operation(uow):
             return await kpi_service.create_kpi_definition(
@@ -161,7 +174,10 @@ class CompetencyMutations:
         kpi, errors = await run_mutation(operation)
         return KpiDefinitionCreatePayload(kpi_definition=KpiDefinition.from_optional_row(kpi), errors=errors)
 
-    @strawberry.mutation(description="Link a dimension to a KPI it should predict.")
+    @strawberry.mutation(
+        description="Link a dimension to a KPI it should predict.",
+        permission_classes=can_write(Action.COMPETENCY),
+    )
     async def dimension_kpi_link_create(
         self, info: Info, input: DimensionKpiLinkCreateInput
     ) -> DimensionKpiLinkCreatePayload:

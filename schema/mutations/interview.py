@@ -12,6 +12,7 @@ from resolvers.services import candidate_interview as interview_service
 from schema.context import Info
 from schema.ids import decode_id
 from schema.mutations.common import UserError, run_mutation
+from schema.permissions import Action, can_write
 from schema.types.interview import Interview
 from schema.types.invitation import InvitationConsent, InvitationView
 
@@ -129,7 +130,10 @@ class InterviewMutations:
             return InterviewSubmitPayload(errors=errors)
         return InterviewSubmitPayload(invitation=await _invitation_view(input.invitation_token), errors=[])
 
-    @strawberry.mutation(description="HR: score a scored or failed interview again with the current pipeline version.")
+    @strawberry.mutation(
+        description="HR: score a scored or failed interview again with the current pipeline version.",
+        permission_classes=can_write(Action.RESCORE),
+    )
     async def interview_rescore(self, info: Info, input: InterviewRescoreInput) -> InterviewRescorePayload:
         async def operation(uow):
             interview_id = decode_id(input.interview_id, "Interview", "interviewId")

@@ -12,6 +12,7 @@ from schema.enums import ApplicationStage, BusinessLine, ConsentKind, Requisitio
 from schema.ids import decode_id
 from schema.mutations.common import UserError, run_mutation
 from schema.mutations.inputs import input_data
+from schema.permissions import Action, can_write
 from schema.types.candidate import Application, Candidate
 from schema.types.interview import Interview
 from schema.types.requisition import Requisition
@@ -24,6 +25,9 @@ class RequisitionCreateInput:
     business_line: BusinessLine
     headcount: int
     competency_model_version_id: strawberry.ID
+    hiring_manager_subject: str | None = strawberry.field(
+        default=None, description="The identity-provider subject (sub) of the hiring manager who may see it."
+    )
 
 
 @strawberry.input(description="Only the fields given change. Closing has its own mutation.")
@@ -34,6 +38,7 @@ class RequisitionUpdateInput:
     business_line: BusinessLine | None = None
     headcount: int | None = None
     status: RequisitionStatus | None = None
+    hiring_manager_subject: str | None = None
 
 
 @strawberry.input
@@ -110,7 +115,10 @@ class InterviewInvitePayload:
 
 @strawberry.type
 class RecruitingMutations:
-    @strawberry.mutation(description="Open a requisition; it pins (and freezes) a competency model version.")
+    @strawberry.mutation(
+        description="Open a requisition; it pins (and freezes) a competency model version.",
+        permission_classes=can_write(Action.REQUISITION),
+    )
     async def requisition_create(self, info: Info, input: RequisitionCreateInput) -> RequisitionPayload:
         async def operation(uow):
             version_id = decode_id(
@@ -124,7 +132,7 @@ class RecruitingMutations:
         requisition, errors = await run_mutation(operation)
         return RequisitionPayload(requisition=Requisition.from_optional_row(requisition), errors=errors)
 
-    @strawberry.mutation
+    @strawberry.mutation(permission_classes=can_write(Action.REQUISITION))
     async def requisition_update(self, info: Info, input: RequisitionUpdateInput) -> RequisitionPayload:
         async def operation(uow):
             requisition_id = decode_id(input.id, "Requisition", "id")
@@ -136,7 +144,7 @@ class RecruitingMutations:
         requisition, errors = await run_mutation(operation)
         return RequisitionPayload(requisition=Requisition.from_optional_row(requisition), errors=errors)
 
-    @strawberry.mutation
+    @strawberry.mutation(permission_classes=can_write(Action.REQUISITION))
     async def requisition_close(self, info: Info, input: RequisitionCloseInput) -> RequisitionPayload:
         async def operation(uow):
             requisition_id = decode_id(input.id, "Requisition", "id")
@@ -147,7 +155,7 @@ class RecruitingMutations:
         requisition, errors = await run_mutation(operation)
         return RequisitionPayload(requisition=Requisition.from_optional_row(requisition), errors=errors)
 
-    @strawberry.mutation
+    @strawberry.mutation(permission_classes=can_write(Action.RECRUITING))
     async def candidate_create(self, info: Info, input: CandidateCreateInput) -> CandidateCreatePayload:
         async def operation(uow):
             return await candidate_service.create_candidate(
@@ -157,7 +165,10 @@ class RecruitingMutations:
         candidate, errors = await run_mutation(operation)
         return CandidateCreatePayload(candidate=Candidate.from_optional_row(candidate), errors=errors)
 
-    @strawberry.mutation(description="A candidate applies to an open requisition (once).")
+    @strawberry.mutation(
+        description="A candidate applies to an open requisition (once).",
+        permission_classes=can_write(Action.RECRUITING),
+    )
     async def application_create(self, info: Info, input: ApplicationCreateInput) -> ApplicationPayload:
         async def operation(uow):
             candidate_id = decode_id(input.candidate_id, "Candidate", "candidateId")
@@ -169,7 +180,10 @@ class RecruitingMutations:
         application, errors = await run_mutation(operation)
         return ApplicationPayload(application=Application.from_optional_row(application), errors=errors)
 
-    @strawberry.mutation(description="Move an application to another stage; illegal moves are refused.")
+    @strawberry.mutation(
+        description="Move an application to another stage; illegal moves are refused.",
+        permission_classes=can_write(Action.RECRUITING),
+    )
     async def application_move_stage(self, info: Info, input: ApplicationMoveStageInput) -> ApplicationPayload:
         async def operation(uow):
             application_id = decode_id(input.application_id, "Application", "applicationId")
@@ -180,7 +194,10 @@ class RecruitingMutations:
         application, errors = await run_mutation(operation)
         return ApplicationPayload(application=Application.from_optional_row(application), errors=errors)
 
-    @strawberry.mutation(description="Invite an application to an AI interview; returns the invitation link once.")
+    @strawberry.mutation(
+        description="Invite an application to an AI interview; returns the invitation link once.",
+        permission_classes=can_write(Action.RECRUITING),
+    )
     async def interview_invite(self, info: Info, input: InterviewInviteInput) -> InterviewInvitePayload:
         settings = info.context.settings
 

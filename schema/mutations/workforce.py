@@ -13,6 +13,7 @@ from schema.enums import BackgroundCheckStatus
 from schema.ids import decode_id
 from schema.mutations.common import UserError, run_mutation
 from schema.mutations.inputs import input_data
+from schema.permissions import Action, can_write
 from schema.types.employee import Employee
 from schema.types.kpi import KpiRecord
 
@@ -58,7 +59,8 @@ class KpiRecordCreatePayload:
 @strawberry.type
 class WorkforceMutations:
     @strawberry.mutation(
-        description="Hire an application at the offer stage: creates the employee, onboarding archive and KPIs."
+        description="Hire an application at the offer stage: creates the employee, onboarding archive and KPIs.",
+        permission_classes=can_write(Action.HIRE),
     )
     async def employee_hire(self, info: Info, input: EmployeeHireInput) -> EmployeeHirePayload:
         async def operation(uow):
@@ -69,7 +71,10 @@ class WorkforceMutations:
         employee, errors = await run_mutation(operation)
         return EmployeeHirePayload(employee=Employee.from_optional_row(employee), errors=errors)
 
-    @strawberry.mutation(description="Record one period's actual for a KPI assigned to an employee.")
+    @strawberry.mutation(
+        description="Record one period's actual for a KPI assigned to an employee.",
+        permission_classes=can_write(Action.KPI_RECORD),
+    )
     async def kpi_record_create(self, info: Info, input: KpiRecordCreateInput) -> KpiRecordCreatePayload:
         async def operation(uow):
             employee_id = decode_id(input.employee_id, "Employee", "employeeId")

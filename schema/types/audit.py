@@ -9,12 +9,14 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from gateway import models
+from schema.permissions import Resource
 from schema.types.base import RowNode
 
 
 @strawberry.type(description="Who did or read what, when, under which role or scope.")
 class AuditEvent(RowNode):
     table = models.AuditEvent
+    resource = Resource.AUDIT
     id: relay.NodeID[int]
     occurred_at: datetime
     actor: str

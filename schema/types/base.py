@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Iterable
 from typing import Any, ClassVar, Self
@@ -9,7 +10,9 @@ from typing import Any, ClassVar, Self
 from sqlmodel import SQLModel
 from strawberry import relay
 
+from resolvers.services.access import is_scoped_to_requisitions, rows_managed_by
 from schema.context import Info
+from schema.permissions import Resource, check_read, hiring_manager_scope
 
 
 class RowNode(relay.Node):
@@ -18,6 +21,12 @@ class RowNode(relay.Node):
     table: ClassVar[type[SQLModel]]
     row_attributes: ClassVar[dict[str, str]] = {}
     """Type field → row attribute, where the names differ (e.g. a private ``raw_tags`` from ``tags``)."""
+    resource: ClassVar[Resource] = Resource.REFERENCE
+    """What reading this type needs (``schema.permissions``); checked by ``node(id:)`` lookups too."""
+    audited_as: ClassVar[str | None] = None
+    """Entity type recorded in the audit trail whenever a person or service reads one (reports, archives)."""
+    audited_id_attribute: ClassVar[str] = "id"
+    """The row attribute holding the audited entity's id (a dimension score audits its report)."""
 
     @classmethod
     def from_row(cls, row: Any) -> Self:
@@ -40,7 +49,23 @@ class RowNode(relay.Node):
                 ids.append(int(node_id))
             except ValueError:
                 ids.append(None)
+        check_read(info.context, cls.resource)
         loader = info.context.loaders.by_id(cls.table)
         rows = await loader.load_many([row_id for row_id in ids if row_id is not None])
         by_id = {row.id: row for row in rows if row is not None}
+        subject = hiring_manager_scope(info.context.actor, cls.resource)
+        if subject is not None:
+            # Fail closed: a type with no known path to its requisition shows a hiring manager nothing.
+            visible = (
+                await rows_managed_by(cls.table, list(by_id), subject)
+                if is_scoped_to_requisitions(cls.table)
+                else set()
+            )
+            by_id = {row_id: row for row_id, row in by_id.items() if row_id in visible}
+        await cls.audit_reads(info, [getattr(row, cls.audited_id_attribute) for row in by_id.values()])
         return [cls.from_optional_row(by_id.get(row_id)) if row_id is not None else None for row_id in ids]
+
+    @classmethod
+    async def audit_reads(cls, info: Info, row_ids: Iterable[int]) -> None:
+        if cls.audited_as is not None:
+            await asyncio.gather(*(info.context.audit_read(cls.audited_as, row_id) for row_id in row_ids))

@@ -9,9 +9,11 @@ import strawberry
 from strawberry import relay
 
 from gateway import models
+from resolvers.filters import ApplicationFilter
 from schema.context import Info
 from schema.enums import ApplicationStage, ConsentKind
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, child_connection
+from schema.permissions import Resource, can_read, hiring_manager_scope
 from schema.types.base import RowNode
 from schema.types.requisition import Requisition
 
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 @strawberry.type(description="A person applying for openings.")
 class Candidate(RowNode):
     table = models.Candidate
+    resource = Resource.CANDIDATE
     id: relay.NodeID[int]
     full_name: str
     email: str
@@ -29,10 +32,14 @@ class Candidate(RowNode):
     resume_text: str
     created_at: datetime
 
-    @strawberry.field
+    @strawberry.field(
+        description="The candidate's applications (a hiring manager sees those to their own requisitions).",
+        permission_classes=can_read(Resource.APPLICATION),
+    )
     async def applications(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[Application]:
+        subject = hiring_manager_scope(info.context.actor, Resource.APPLICATION)
         return await child_connection(
             info,
             models.Application,
@@ -41,9 +48,13 @@ class Candidate(RowNode):
             Application.from_row,
             first=first,
             after=after,
+            row_filter=ApplicationFilter(hiring_manager_subject=subject) if subject is not None else None,
         )
 
-    @strawberry.field(description="Consents given or refused, oldest first (append-only).")
+    @strawberry.field(
+        description="Consents given or refused, oldest first (append-only).",
+        permission_classes=can_read(Resource.CANDIDATE),
+    )
     async def consents(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[ConsentRecord]:
@@ -61,6 +72,7 @@ class Candidate(RowNode):
 @strawberry.type(description="What a candidate agreed to, under which notice version, and when.")
 class ConsentRecord(RowNode):
     table = models.ConsentRecord
+    resource = Resource.CANDIDATE
     id: relay.NodeID[int]
     kind: ConsentKind
     notice_version: str
@@ -71,6 +83,7 @@ class ConsentRecord(RowNode):
 @strawberry.type(description="A candidate's application to a requisition, moving through the hiring stages.")
 class Application(RowNode):
     table = models.Application
+    resource = Resource.APPLICATION
     id: relay.NodeID[int]
     stage: ApplicationStage
     created_at: datetime
@@ -78,15 +91,15 @@ class Application(RowNode):
     candidate_id: strawberry.Private[int]
     requisition_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(permission_classes=can_read(Resource.CANDIDATE))
     async def candidate(self, info: Info) -> Candidate:
         return Candidate.from_row(await info.context.loaders.by_id(models.Candidate).load(self.candidate_id))
 
-    @strawberry.field
+    @strawberry.field(permission_classes=can_read(Resource.REQUISITION))
     async def requisition(self, info: Info) -> Requisition:
         return Requisition.from_row(await info.context.loaders.by_id(models.Requisition).load(self.requisition_id))
 
-    @strawberry.field(description="Every stage move, oldest first.")
+    @strawberry.field(description="Every stage move, oldest first.", permission_classes=can_read(Resource.APPLICATION))
     async def stage_history(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[ApplicationStageChange]:
@@ -100,7 +113,7 @@ class Application(RowNode):
             after=after,
         )
 
-    @strawberry.field
+    @strawberry.field(permission_classes=can_read(Resource.INTERVIEW))
     async def interviews(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[Annotated[Interview, strawberry.lazy("schema.types.interview")]]:
@@ -116,7 +129,9 @@ class Application(RowNode):
             after=after,
         )
 
-    @strawberry.field(description="The most recent AI interview, if any.")
+    @strawberry.field(
+        description="The most recent AI interview, if any.", permission_classes=can_read(Resource.INTERVIEW)
+    )
     async def latest_interview(
         self, info: Info
     ) -> Annotated[Interview, strawberry.lazy("schema.types.interview")] | None:
@@ -129,6 +144,7 @@ class Application(RowNode):
 @strawberry.type(description="One move of an application between stages.")
 class ApplicationStageChange(RowNode):
     table = models.ApplicationStageChange
+    resource = Resource.APPLICATION
     id: relay.NodeID[int]
     from_stage: ApplicationStage | None
     to_stage: ApplicationStage

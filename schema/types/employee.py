@@ -11,6 +11,7 @@ from gateway import models
 from schema.context import Info
 from schema.enums import BackgroundCheckStatus
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, child_connection
+from schema.permissions import Resource, can_read
 from schema.types.base import RowNode
 from schema.types.candidate import Application, Candidate
 from schema.types.interview import InterviewReport
@@ -20,6 +21,7 @@ from schema.types.kpi import KpiAssignment
 @strawberry.type(description="A hired candidate.")
 class Employee(RowNode):
     table = models.Employee
+    resource = Resource.EMPLOYEE
     id: relay.NodeID[int]
     employee_number: str
     full_name: str
@@ -30,20 +32,28 @@ class Employee(RowNode):
     candidate_id: strawberry.Private[int]
     application_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(permission_classes=can_read(Resource.CANDIDATE))
     async def candidate(self, info: Info) -> Candidate:
         return Candidate.from_row(await info.context.loaders.by_id(models.Candidate).load(self.candidate_id))
 
-    @strawberry.field(description="The application that led to the hire.")
+    @strawberry.field(
+        description="The application that led to the hire.", permission_classes=can_read(Resource.APPLICATION)
+    )
     async def application(self, info: Info) -> Application:
         return Application.from_row(await info.context.loaders.by_id(models.Application).load(self.application_id))
 
-    @strawberry.field(description="Resume, interview report and background check, as they were at hire.")
+    @strawberry.field(
+        description="Resume, interview report and background check, as they were at hire (each read is audited).",
+        permission_classes=can_read(Resource.ARCHIVE),
+    )
     async def onboarding_archive(self, info: Info) -> OnboardingArchive | None:
         loader = info.context.loaders.one_by(models.OnboardingArchive, models.OnboardingArchive.employee_id)
-        return OnboardingArchive.from_optional_row(await loader.load(self.id))
+        row = await loader.load(self.id)
+        if row is not None:
+            await OnboardingArchive.audit_reads(info, [row.id])
+        return OnboardingArchive.from_optional_row(row)
 
-    @strawberry.field
+    @strawberry.field(permission_classes=can_read(Resource.EMPLOYEE))
     async def kpi_assignments(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[KpiAssignment]:
@@ -69,6 +79,8 @@ class BackgroundCheck:
 @strawberry.type(description="The onboarding archive: resume, interview report and background check joined.")
 class OnboardingArchive(RowNode):
     table = models.OnboardingArchive
+    resource = Resource.ARCHIVE
+    audited_as = "OnboardingArchive"
     id: relay.NodeID[int]
     resume_text: str
     created_at: datetime
@@ -90,9 +102,11 @@ class OnboardingArchive(RowNode):
             ),
         )
 
-    @strawberry.field
+    @strawberry.field(permission_classes=can_read(Resource.REPORT))
     async def interview_report(self, info: Info) -> InterviewReport | None:
         if self.interview_report_id is None:
             return None
         row = await info.context.loaders.by_id(models.InterviewReport).load(self.interview_report_id)
+        if row is not None:
+            await InterviewReport.audit_reads(info, [row.id])
         return InterviewReport.from_optional_row(row)

@@ -14,6 +14,7 @@ from resolvers.filters import DimensionScoreFilter
 from schema.context import Info
 from schema.enums import HumanDecision, InterviewStatus
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, child_connection
+from schema.permissions import Resource, can_read
 from schema.types.base import RowNode
 from schema.types.competency import Dimension, Question
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 @strawberry.type(description="An AI video interview of one application.")
 class Interview(RowNode):
     table = models.Interview
+    resource = Resource.INTERVIEW
     id: relay.NodeID[int]
     status: InterviewStatus
     status_reason: str | None
@@ -32,13 +34,13 @@ class Interview(RowNode):
     submitted_at: datetime | None
     application_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(permission_classes=can_read(Resource.APPLICATION))
     async def application(self, info: Info) -> Annotated[Application, strawberry.lazy("schema.types.candidate")]:
         from schema.types.candidate import Application
 
         return Application.from_row(await info.context.loaders.by_id(models.Application).load(self.application_id))
 
-    @strawberry.field(description="The questions asked, in order.")
+    @strawberry.field(description="The questions asked, in order.", permission_classes=can_read(Resource.INTERVIEW))
     async def questions(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[InterviewQuestion]:
@@ -52,23 +54,32 @@ class Interview(RowNode):
             after=after,
         )
 
-    @strawberry.field
+    @strawberry.field(
+        description="The recorded answers with transcripts and features.",
+        permission_classes=can_read(Resource.INTERVIEW),
+    )
     async def answers(self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None) -> Connection[Answer]:
         return await child_connection(
             info, models.Answer, models.Answer.interview_id, self.id, Answer.from_row, first=first, after=after
         )
 
-    @strawberry.field(description="The scored report, once scoring finished.")
+    @strawberry.field(
+        description="The scored report, once scoring finished (each read is audited).",
+        permission_classes=can_read(Resource.REPORT),
+    )
     async def report(self, info: Info) -> InterviewReport | None:
         row = await info.context.loaders.one_by(models.InterviewReport, models.InterviewReport.interview_id).load(
             self.id
         )
+        if row is not None:
+            await InterviewReport.audit_reads(info, [row.id])
         return InterviewReport.from_optional_row(row)
 
 
 @strawberry.type(description="A question as placed in an interview.")
 class InterviewQuestion(RowNode):
     table = models.InterviewQuestion
+    resource = Resource.INTERVIEW
     id: relay.NodeID[int]
     position: int
     question_id: strawberry.Private[int]
@@ -81,6 +92,7 @@ class InterviewQuestion(RowNode):
 @strawberry.type(description="A recorded answer: media facts, transcript and extracted features.")
 class Answer(RowNode):
     table = models.Answer
+    resource = Resource.INTERVIEW
     id: relay.NodeID[int]
     media_content_type: str | None
     media_bytes: int | None
@@ -122,6 +134,8 @@ class Evidence:
 @strawberry.type(description="The fused interview result, and the human decision taken on it.")
 class InterviewReport(RowNode):
     table = models.InterviewReport
+    resource = Resource.REPORT
+    audited_as = "InterviewReport"
     id: relay.NodeID[int]
     total: float | None = strawberry.field(description="Weighted total, 0–100; null with insufficient evidence.")
     percentile: float | None = strawberry.field(description="Percentile among scored interviews of the requisition.")
@@ -155,11 +169,14 @@ class InterviewReport(RowNode):
             for axis in self.raw_radar
         ]
 
-    @strawberry.field
+    @strawberry.field(permission_classes=can_read(Resource.INTERVIEW))
     async def interview(self, info: Info) -> Interview:
         return Interview.from_row(await info.context.loaders.by_id(models.Interview).load(self.interview_id))
 
-    @strawberry.field(description="Per-dimension scores of the report's pipeline version.")
+    @strawberry.field(
+        description="Per-dimension scores of the report's pipeline version.",
+        permission_classes=can_read(Resource.REPORT),
+    )
     async def dimension_scores(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[DimensionScore]:
@@ -178,6 +195,9 @@ class InterviewReport(RowNode):
 @strawberry.type(description="One dimension's score with the evidence it rests on and a confidence.")
 class DimensionScore(RowNode):
     table = models.DimensionScore
+    resource = Resource.REPORT
+    audited_as = "InterviewReport"
+    audited_id_attribute = "report_id"
     id: relay.NodeID[int]
     score: float | None
     confidence: float

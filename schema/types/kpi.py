@@ -12,6 +12,7 @@ from gateway import models
 from schema.context import Info
 from schema.enums import KpiDirection, PeriodKind
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, child_connection
+from schema.permissions import Resource, can_read
 from schema.types.base import RowNode
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ class KpiDefinition(RowNode):
 @strawberry.type(description="A KPI an employee is measured on, and the competency dimension it came from.")
 class KpiAssignment(RowNode):
     table = models.KpiAssignment
+    resource = Resource.EMPLOYEE
     id: relay.NodeID[int]
     target: float | None
     assigned_at: datetime
@@ -46,7 +48,7 @@ class KpiAssignment(RowNode):
     async def kpi(self, info: Info) -> KpiDefinition:
         return KpiDefinition.from_row(await info.context.loaders.by_id(models.KpiDefinition).load(self.kpi_id))
 
-    @strawberry.field
+    @strawberry.field(permission_classes=can_read(Resource.EMPLOYEE))
     async def employee(self, info: Info) -> Annotated[Employee, strawberry.lazy("schema.types.employee")]:
         from schema.types.employee import Employee
 
@@ -60,7 +62,9 @@ class KpiAssignment(RowNode):
             return None
         return Dimension.from_row(await info.context.loaders.by_id(models.Dimension).load(self.dimension_id))
 
-    @strawberry.field(description="Period actuals, in the order they were recorded.")
+    @strawberry.field(
+        description="Period actuals, in the order they were recorded.", permission_classes=can_read(Resource.EMPLOYEE)
+    )
     async def records(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[KpiRecord]:
@@ -78,6 +82,7 @@ class KpiAssignment(RowNode):
 @strawberry.type(description="One period's target and actual, e.g. 2026-Q3.")
 class KpiRecord(RowNode):
     table = models.KpiRecord
+    resource = Resource.EMPLOYEE
     id: relay.NodeID[int]
     period: str
     target: float | None
@@ -85,6 +90,6 @@ class KpiRecord(RowNode):
     recorded_at: datetime
     assignment_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(permission_classes=can_read(Resource.EMPLOYEE))
     async def assignment(self, info: Info) -> KpiAssignment:
         return KpiAssignment.from_row(await info.context.loaders.by_id(models.KpiAssignment).load(self.assignment_id))

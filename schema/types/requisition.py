@@ -13,6 +13,7 @@ from resolvers.filters import ApplicationFilter
 from schema.context import Info
 from schema.enums import ApplicationStage, BusinessLine, RequisitionStatus
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, child_connection
+from schema.permissions import Resource, can_read
 from schema.types.base import RowNode
 from schema.types.competency import CompetencyModelVersion
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 @strawberry.type(description="A job opening, pinned to one competency model version.")
 class Requisition(RowNode):
     table = models.Requisition
+    resource = Resource.REQUISITION
     id: relay.NodeID[int]
     title: str
     department: str
@@ -33,6 +35,9 @@ class Requisition(RowNode):
     updated_at: datetime
     closed_at: datetime | None
     close_reason: str | None
+    hiring_manager_subject: str | None = strawberry.field(
+        description="The identity-provider subject of the hiring manager who sees this opening's candidates."
+    )
     competency_model_version_id: strawberry.Private[int]
 
     @strawberry.field(description="The competency model version interviews for this opening are scored against.")
@@ -40,7 +45,7 @@ class Requisition(RowNode):
         row = await info.context.loaders.by_id(models.CompetencyModelVersion).load(self.competency_model_version_id)
         return CompetencyModelVersion.from_row(row)
 
-    @strawberry.field
+    @strawberry.field(permission_classes=can_read(Resource.APPLICATION))
     async def applications(
         self,
         info: Info,
