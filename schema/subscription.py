@@ -32,12 +32,8 @@ class Subscription:
         description="The interview's status now, then each change (queued, scoring with progress, scored, failed)."
     )
     async def interview_status(self, info: Info, id: strawberry.ID) -> AsyncGenerator[InterviewStatusEvent, None]:
-        try:
-            interview_id = decode_id(id, "Interview", "id")
-        except DomainError as error:
-            raise GraphQLError(error.errors[0].message, extensions={"code": "BAD_USER_INPUT"}) from None
-        await _check_may_watch(info, interview_id)
         context = info.context
+        # Counted before the first await: a client opening many subscriptions at once must not slip through.
         if context.actor.kind == "candidate" and context.active_subscriptions >= MAX_CANDIDATE_SUBSCRIPTIONS:
             raise GraphQLError(
                 f"at most {MAX_CANDIDATE_SUBSCRIPTIONS} subscriptions per candidate connection",
@@ -45,6 +41,11 @@ class Subscription:
             )
         context.active_subscriptions += 1
         try:
+            try:
+                interview_id = decode_id(id, "Interview", "id")
+            except DomainError as error:
+                raise GraphQLError(error.errors[0].message, extensions={"code": "BAD_USER_INPUT"}) from None
+            await _check_may_watch(info, interview_id)
             async with get_pubsub().subscribe(interview_channel(interview_id)) as events:
                 interview = await load_interview(interview_id)
                 if interview is None:

@@ -35,3 +35,12 @@ def test_lint():
         [str(Path(sys.executable).parent / "ruff"), "check", "."], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_strawberry_has_the_alias_limit_fix():
+    """CVE-2026-47707: aliases hidden in fragments bypassed MaxAliasesLimiter before 0.315.7."""
+    from importlib.metadata import version
+
+    from packaging.version import Version
+
+    assert Version(version("strawberry-graphql")) >= Version("0.315.7")
