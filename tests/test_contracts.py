@@ -44,3 +44,13 @@ def test_strawberry_has_the_alias_limit_fix():
     from packaging.version import Version
 
     assert Version(version("strawberry-graphql")) >= Version("0.315.7")
+
+
+async def test_the_readme_first_query_runs_within_the_limits(gql):
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_query = re.search(r"```graphql\n(\{\n  requisitions.*?)```", readme, re.S).group(1)
+    result = await gql.execute(first_query)
+    assert result.errors is None, result.errors
+    assert result.extensions["cost"]["requested"] <= result.extensions["cost"]["maximum"]
