@@ -15,6 +15,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.permission import BasePermission
 
+from gateway.oauth import SCOPES as CONNECTOR_SCOPES
 from resolvers.services.audit import Actor
 
 HR_ADMIN, RECRUITER, HIRING_MANAGER, AUDITOR = "hr_admin", "recruiter", "hiring_manager", "auditor"
@@ -59,19 +60,7 @@ READ_ROLES: dict[Resource, frozenset[str]] = {
     Resource.AUDIT: _WORKFORCE_READERS,
 }
 READ_SCOPES: dict[Resource, frozenset[str]] = {
-    Resource.REFERENCE: frozenset(
-        {
-            "requisitions:read",
-            "requisitions:write",
-            "candidates:read",
-            "candidates:write",
-            "reports:read",
-            "employees:read",
-            "employees:write",
-            "kpi:write",
-            "competency:write",
-        }
-    ),
+    Resource.REFERENCE: frozenset(CONNECTOR_SCOPES),  # any connector may read reference data
     Resource.REQUISITION: frozenset({"requisitions:read", "requisitions:write", "candidates:write"}),
     Resource.APPLICATION: frozenset({"requisitions:read", "candidates:read", "candidates:write"}),
     Resource.CANDIDATE: frozenset({"candidates:read", "candidates:write"}),

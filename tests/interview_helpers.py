@@ -156,3 +156,17 @@ async def wait_for_status(interview_id: str, *statuses: str, timeout: float = 18
             return interview
         assert time.monotonic() < deadline, f"interview still {interview.status.value} after {timeout}s"
         await asyncio.sleep(0.2)
+
+
+def submit_over_http(base_url: str, token: str) -> dict:
+    """``interviewSubmit`` sent to a running gateway process; returns the payload."""
+    response = httpx.post(
+        f"{base_url}/graphql",
+        timeout=30,
+        json={
+            "query": "mutation($t: String!) { interviewSubmit(input: {invitationToken: $t}) "
+            "{ invitation { status } errors { code } } }",
+            "variables": {"t": token},
+        },
+    )
+    return response.json()["data"]["interviewSubmit"]

@@ -12,7 +12,6 @@ import json
 import os
 import time
 
-import httpx
 import pytest
 import redis
 import websockets
@@ -23,7 +22,7 @@ from gateway.models import Answer, Interview, InterviewReport
 from gateway.storage import get_media_store
 from tests import processes
 from tests.db_helpers import fetch, node_id
-from tests.interview_helpers import give_consent, invited_candidate, put_answer, teller_model
+from tests.interview_helpers import give_consent, invited_candidate, put_answer, submit_over_http, teller_model
 
 REDIS = os.environ.get("HRGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
 BROKER_URL, PUBSUB_URL = f"{REDIS}/14", f"{REDIS}/13"
@@ -116,17 +115,8 @@ async def test_killed_worker_leaves_the_interview_to_another_and_replicas_share_
         async with StatusListener(ws_url, invited.interview_id, {"invitationToken": invited.token}) as listener:
             await listener.wait_for(lambda event: event["status"] == "IN_PROGRESS", timeout=10)
 
-            submit = await asyncio.to_thread(
-                httpx.post,
-                f"{gateway_a}/graphql",
-                timeout=30,
-                json={
-                    "query": "mutation($t: String!) { interviewSubmit(input: {invitationToken: $t}) "
-                    "{ invitation { status } errors { code } } }",
-                    "variables": {"t": invited.token},
-                },
-            )
-            assert submit.json()["data"]["interviewSubmit"]["errors"] == []
+            submitted = await asyncio.to_thread(submit_over_http, gateway_a, invited.token)
+            assert submitted["errors"] == []
             await listener.wait_for(lambda event: event["status"] == "QUEUED", timeout=15)  # from A, seen on B
 
             worker_command = [str(processes.BIN / "hrgate"), "worker", "--processes", "1", "--threads", "1"]

@@ -6,10 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 
-import httpx
-
 from tests import processes
-from tests.interview_helpers import give_consent, invited_candidate, put_answer, teller_model
+from tests.interview_helpers import give_consent, invited_candidate, put_answer, submit_over_http, teller_model
 from tests.test_distributed_scoring import StatusListener
 
 
@@ -27,17 +25,8 @@ async def test_subscription_follows_an_interview_scored_inside_the_gateway(gql, 
         ws_url = base_url.replace("http://", "ws://") + "/graphql"
         async with StatusListener(ws_url, invited.interview_id, {"invitationToken": invited.token}) as listener:
             await listener.wait_for(lambda event: event["status"] == "IN_PROGRESS", timeout=10)
-            submit = await asyncio.to_thread(
-                httpx.post,
-                f"{base_url}/graphql",
-                timeout=30,
-                json={
-                    "query": "mutation($t: String!) { interviewSubmit(input: {invitationToken: $t}) "
-                    "{ errors { code } } }",
-                    "variables": {"t": invited.token},
-                },
-            )
-            assert submit.json()["data"]["interviewSubmit"]["errors"] == []
+            submitted = await asyncio.to_thread(submit_over_http, base_url, invited.token)
+            assert submitted["errors"] == []
             scored = await listener.wait_for(lambda event: event["status"] in ("SCORED", "FAILED"), timeout=180)
         assert scored["status"] == "SCORED" and scored["answersScored"] == scored["answersTotal"] == 1
         statuses = [event["status"] for event in listener.events]
