@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from gateway.models.analytics import CandidateSelfReport, KpiImport, ReweightingProposal
 from gateway.models.audit import AuditEvent
 from gateway.models.candidate import Application, ApplicationStageChange, Candidate, ConsentRecord
 from gateway.models.competency import CompetencyModel, CompetencyModelVersion, Dimension, Question
@@ -24,6 +25,7 @@ __all__ = [
     "Application",
     "ApplicationStageChange",
     "AuditEvent",
+    "CandidateSelfReport",
     "Candidate",
     "CompetencyModel",
     "CompetencyModelVersion",
@@ -37,10 +39,12 @@ __all__ = [
     "InterviewReport",
     "KpiAssignment",
     "KpiDefinition",
+    "KpiImport",
     "KpiRecord",
     "OnboardingArchive",
     "Question",
     "Requisition",
     "ReviewRequest",
+    "ReweightingProposal",
     "metadata",
 ]

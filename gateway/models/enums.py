@@ -113,3 +113,9 @@ class ReviewRequestKind(str, Enum):
 class ReviewRequestStatus(str, Enum):
     OPEN = "open"
     RESOLVED = "resolved"
+
+
+class ProposalStatus(str, Enum):
+    PROPOSED = "proposed"
+    APPLIED = "applied"
+    REJECTED = "rejected"
