@@ -9,6 +9,7 @@ BIN := $(VENV)/bin
 .PHONY: run test install system-packages services test-sqlite test-postgresql
 
 run: install
+	@scripts/install-system-packages runtime
 	$(BIN)/hrgate serve
 
 test: install system-packages services test-sqlite test-postgresql

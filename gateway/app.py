@@ -27,6 +27,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 import workers.actors  # noqa: F401 - declares the actors on the configured broker, so jobs can be sent
 from gateway.auth import AuthenticationError, TokenVerifier, build_verifier
 from gateway.body_limit import BodySizeLimit
+from gateway.chart_routes import chart_routes
 from gateway.csrf import CsrfGuard
 from gateway.db import dispose_engine
 from gateway.health import healthz, readyz
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
         Route("/interview/{token}/answers/{question_id}", put_answer, methods=["PUT"]),
         Route("/oauth/token", token_server.token_endpoint, methods=["POST"]),
         Route("/.well-known/jwks.json", token_server.jwks_endpoint, methods=["GET"]),
+        *chart_routes(graphql_app.verifier),
     ]
     return Starlette(
         routes=routes,
