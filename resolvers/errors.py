@@ -38,6 +38,9 @@ class ErrorCode(str, Enum):
     NOT_RESCORABLE = "not_rescorable"
     REPORT_NOT_READY = "report_not_ready"
     ALREADY_RESOLVED = "already_resolved"
+    DUPLICATE_ROW = "duplicate_row"
+    TOO_MANY_ROWS = "too_many_rows"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ class Action(Enum):
     RESCORE = "rescore"
     HIRE = "hire"
     KPI_RECORD = "kpi_record"
+    DECISION = "decision"  # the human hiring decision on an interview report: people only, never a connector
 
 
 READ_ROLES: dict[Resource, frozenset[str]] = {
@@ -79,6 +80,7 @@ WRITE_ROLES: dict[Action, frozenset[str]] = {
     Action.RESCORE: frozenset({HR_ADMIN, RECRUITER}),
     Action.HIRE: frozenset({HR_ADMIN}),
     Action.KPI_RECORD: frozenset({HR_ADMIN}),
+    Action.DECISION: frozenset({HR_ADMIN, RECRUITER}),
 }
 WRITE_SCOPES: dict[Action, frozenset[str]] = {
     Action.COMPETENCY: frozenset({"competency:write"}),
@@ -87,6 +89,7 @@ WRITE_SCOPES: dict[Action, frozenset[str]] = {
     Action.RESCORE: frozenset(),
     Action.HIRE: frozenset({"employees:write"}),
     Action.KPI_RECORD: frozenset({"kpi:write"}),
+    Action.DECISION: frozenset(),
 }
 
 

@@ -5,15 +5,20 @@ from __future__ import annotations
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
+from schema.analytics_query import AnalyticsQuery
 from schema.limits import LIMITS
+from schema.mutations.analytics import AnalyticsMutations
 from schema.mutations.competency import CompetencyMutations
+from schema.mutations.decisions import DecisionMutations
 from schema.mutations.interview import InterviewMutations
+from schema.mutations.kpi_import import KpiImportMutations
 from schema.mutations.privacy import PrivacyMutations, PrivacyQuery
 from schema.mutations.recruiting import RecruitingMutations
 from schema.mutations.workforce import WorkforceMutations
 from schema.production import ProductionErrorMasking, ProductionValidation
 from schema.query import Query
 from schema.subscription import Subscription
+from schema.types.analytics import ReweightingProposal
 from schema.types.candidate import ApplicationStageChange, ConsentRecord
 from schema.types.competency import Question
 from schema.types.employee import OnboardingArchive
@@ -22,12 +27,21 @@ from schema.types.kpi import KpiAssignment, KpiRecord
 
 
 @strawberry.type
-class Mutation(CompetencyMutations, RecruitingMutations, InterviewMutations, WorkforceMutations, PrivacyMutations):
+class Mutation(
+    CompetencyMutations,
+    RecruitingMutations,
+    InterviewMutations,
+    WorkforceMutations,
+    PrivacyMutations,
+    AnalyticsMutations,
+    KpiImportMutations,
+    DecisionMutations,
+):
     pass
 
 
 @strawberry.type(name="Query")
-class RootQuery(Query, PrivacyQuery):
+class RootQuery(Query, PrivacyQuery, AnalyticsQuery):
     pass
 
 
@@ -42,6 +56,7 @@ NODE_TYPES = [
     KpiRecord,
     OnboardingArchive,
     Question,
+    ReweightingProposal,
 ]
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -54,3 +54,482 @@ def distribution(
         quartile_3=float(quartiles[3]),
         maximum=float(quartiles[4]),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Correlation with an honest interval
+# ---------------------------------------------------------------------------------------------
+
+MIN_SAMPLE_SIZE = 10
+"""Below this many pairs (or group members) a statistic is answered as "not enough data", never a number."""
+CONFIDENCE_LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """Pearson or Spearman r with n, a Fisher-z confidence interval and a two-sided p-value.
+
+    ``enough_data`` is false (and r, interval and p are None) under the minimum n or without variation.
+    """
+
+    method: str
+    n: int
+    r: float | None
+    ci_lower: float | None
+    ci_upper: float | None
+    p_value: float | None
+    enough_data: bool
+    note: str
+
+
+def _pairs(x: Sequence[float | None], y: Sequence[float | None]) -> tuple[np.ndarray, np.ndarray]:
+    if len(x) != len(y):
+        raise ValueError("x and y must have the same length")
+    pairs = [
+        (float(a), float(b))
+        for a, b in zip(x, y, strict=True)
+        if a is not None and b is not None and np.isfinite(a) and np.isfinite(b)
+    ]
+    if not pairs:
+        return np.empty(0), np.empty(0)
+    data = np.asarray(pairs, dtype=float)
+    return data[:, 0], data[:, 1]
+
+
+def correlation(
+    x: Sequence[float | None],
+    y: Sequence[float | None],
+    *,
+    method: str = "pearson",
+    min_n: int = MIN_SAMPLE_SIZE,
+    confidence: float = CONFIDENCE_LEVEL,
+) -> Correlation:
+    """Correlation of paired values (pairs with a missing side are dropped).
+
+    The interval is Fisher's z: ``atanh(r) ± z_(1-α/2) · se`` with ``se = 1/√(n−3)`` for Pearson and
+    the Fieller–Hartley–Pearson ``√(1.06/(n−3))`` for Spearman, transformed back with ``tanh``.
+    """
+    from scipy import stats
+
+    if method not in ("pearson", "spearman"):
+        raise ValueError("method must be 'pearson' or 'spearman'")
+    xs, ys = _pairs(x, y)
+    n = int(xs.size)
+    minimum = max(min_n, 4)
+    if n < minimum:
+        return Correlation(method, n, None, None, None, None, False, f"not enough data (n = {n}, need {minimum})")
+    if np.ptp(xs) == 0 or np.ptp(ys) == 0:
+        return Correlation(method, n, None, None, None, None, False, "no variation in one of the variables")
+    result = stats.pearsonr(xs, ys) if method == "pearson" else stats.spearmanr(xs, ys)
+    r = float(np.clip(result[0], -1.0, 1.0))
+    p_value = float(result[1])
+    standard_error = (1.0 if method == "pearson" else np.sqrt(1.06)) / np.sqrt(n - 3)
+    critical = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = np.arctanh(np.clip(r, -0.999999, 0.999999))
+    lower, upper = float(np.tanh(z - critical * standard_error)), float(np.tanh(z + critical * standard_error))
+    return Correlation(method, n, r, lower, upper, p_value, True, "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Funnel: pass rates by stage
+# ---------------------------------------------------------------------------------------------
+
+PIPELINE_STAGES = ("screening", "ai_interview", "second_interview", "offer", "hired")
+"""The forward stages in order (``gateway.models.enums.APPLICATION_TRANSITIONS``); rejected/withdrawn end a path."""
+
+
+@dataclass(frozen=True)
+class StagePassRate:
+    stage: str
+    reached: int
+    share_of_applications: float | None
+    """Applications that ever reached the stage ÷ all applications."""
+    rate_from_previous: float | None
+    """Reached this stage ÷ reached the previous one (the stage's pass rate)."""
+
+
+def pass_rates(
+    stages_reached: Sequence[Iterable[str]], *, stages: Sequence[str] = PIPELINE_STAGES
+) -> list[StagePassRate]:
+    """``stages_reached``: per application, every stage its history shows (``to_stage`` values and the first stage).
+
+    A stage counts as reached when the application reached it or any later forward stage (a history may skip rows).
+    """
+    order = {stage: index for index, stage in enumerate(stages)}
+    furthest = []
+    for reached in stages_reached:
+        indices = [order[stage] for stage in reached if stage in order]
+        furthest.append(max(indices) if indices else 0)
+    total = len(furthest)
+    rates = []
+    previous: int | None = None
+    for index, stage in enumerate(stages):
+        count = sum(1 for value in furthest if value >= index)
+        rates.append(
+            StagePassRate(
+                stage=stage,
+                reached=count,
+                share_of_applications=count / total if total else None,
+                rate_from_previous=(count / previous if previous else None) if index else (1.0 if total else None),
+            )
+        )
+        previous = count
+    return rates
+
+
+# ---------------------------------------------------------------------------------------------
+# Strongest / weakest dimensions
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DimensionMean:
+    key: str
+    n: int
+    mean: float | None
+    standard_deviation: float | None
+
+
+def dimension_means(scores_by_dimension: dict[str, Sequence[float | None]]) -> list[DimensionMean]:
+    """Mean score per dimension, strongest first (dimensions without scores last)."""
+    means = []
+    for key, values in scores_by_dimension.items():
+        data = np.asarray([value for value in values if value is not None], dtype=float)
+        means.append(
+            DimensionMean(
+                key=key,
+                n=int(data.size),
+                mean=float(data.mean()) if data.size else None,
+                standard_deviation=float(data.std(ddof=1)) if data.size > 1 else None,
+            )
+        )
+    return sorted(means, key=lambda item: (item.mean is None, -(item.mean or 0.0), item.key))
+
+
+# ---------------------------------------------------------------------------------------------
+# Ability–performance map for one employee
+# ---------------------------------------------------------------------------------------------
+
+HIGH_SCORE = 70.0
+LOW_SCORE = 50.0
+LOW_ATTAINMENT = 0.9
+HIGH_ATTAINMENT = 1.1
+
+
+def kpi_attainment(actual: float, target: float | None, *, lower_is_better: bool) -> float | None:
+    """Actual against target, oriented so that 1.0 is on target and more is better, whatever the KPI's direction.
+
+    Higher-is-better: ``actual / target``; lower-is-better (e.g. error rate): ``target / actual``
+    (an actual of 0 beats any positive target: reported as 2.0, capped). None without a usable target.
+    """
+    if target is None or target <= 0:
+        return None
+    if not lower_is_better:
+        return actual / target
+    if actual <= 0:
+        return 2.0
+    return min(target / actual, 2.0)
+
+
+@dataclass(frozen=True)
+class AbilityPerformanceGap:
+    dimension_key: str
+    kpi_key: str
+    score: float | None
+    attainment: float | None
+    flag: str
+    """``high_score_low_kpi``, ``low_score_high_kpi``, ``consistent`` or ``unknown`` (no score or no target)."""
+    explanation: str
+
+
+def ability_performance_flag(
+    dimension_key: str, kpi_key: str, score: float | None, attainment: float | None
+) -> AbilityPerformanceGap:
+    """Compare an interview dimension score (0–100) with a linked KPI's attainment (1.0 = on target)."""
+    if score is None or attainment is None:
+        reason = "no interview score" if score is None else "no KPI target to compare against"
+        return AbilityPerformanceGap(dimension_key, kpi_key, score, attainment, "unknown", reason)
+    if score >= HIGH_SCORE and attainment < LOW_ATTAINMENT:
+        flag, words = "high_score_low_kpi", "scored high in the interview but misses the KPI target"
+    elif score < LOW_SCORE and attainment >= HIGH_ATTAINMENT:
+        flag, words = "low_score_high_kpi", "scored low in the interview but beats the KPI target"
+    else:
+        flag, words = "consistent", "interview score and KPI result agree"
+    return AbilityPerformanceGap(
+        dimension_key,
+        kpi_key,
+        score,
+        attainment,
+        flag,
+        f"{dimension_key} {score:.0f}/100, {kpi_key} at {attainment:.0%} of target: {words}",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Performance prediction
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PerformancePrediction:
+    """A linear regression from dimension scores to a KPI, judged by k-fold cross-validation.
+
+    ``cv_rmse`` is the model's out-of-fold error, ``baseline_rmse`` that of predicting the training mean;
+    the prediction interval is ``ŷ ± t_(n−1) · s · √(1 + 1/n)`` with ``s`` the out-of-fold residual sd.
+    """
+
+    n: int
+    enough_data: bool
+    note: str
+    dimension_keys: list[str]
+    coefficients: dict[str, float]
+    intercept: float | None
+    cv_rmse: float | None
+    baseline_rmse: float | None
+    beats_baseline: bool | None
+    prediction: float | None = None
+    prediction_lower: float | None = None
+    prediction_upper: float | None = None
+
+
+def predict_performance(
+    dimension_keys: Sequence[str],
+    features: Sequence[Sequence[float]],
+    outcomes: Sequence[float],
+    new_scores: dict[str, float] | None = None,
+    *,
+    folds: int = 5,
+    min_n: int = MIN_SAMPLE_SIZE,
+    confidence: float = CONFIDENCE_LEVEL,
+    seed: int = 0,
+) -> PerformancePrediction:
+    """Fit, cross-validate against the mean baseline, and (with ``new_scores``) predict a new candidate's KPI."""
+    from scipy import stats
+    from sklearn.linear_model import LinearRegression
+    from sklearn.model_selection import KFold
+
+    keys = list(dimension_keys)
+    x = np.asarray(features, dtype=float).reshape(-1, len(keys)) if len(features) else np.empty((0, len(keys)))
+    y = np.asarray(outcomes, dtype=float)
+    keep = np.isfinite(x).all(axis=1) & np.isfinite(y)
+    x, y = x[keep], y[keep]
+    n = int(y.size)
+    minimum = max(min_n, len(keys) + 3, folds)
+    if n < minimum:
+        return PerformancePrediction(
+            n, False, f"not enough data (n = {n}, need {minimum})", keys, {}, None, None, None, None
+        )
+    squared_model, squared_baseline, residuals = [], [], []
+    for train, test in KFold(n_splits=folds, shuffle=True, random_state=seed).split(x):
+        fold_model = LinearRegression().fit(x[train], y[train])
+        error = y[test] - fold_model.predict(x[test])
+        residuals.extend(error)
+        squared_model.extend(error**2)
+        squared_baseline.extend((y[test] - y[train].mean()) ** 2)
+    cv_rmse = float(np.sqrt(np.mean(squared_model)))
+    baseline_rmse = float(np.sqrt(np.mean(squared_baseline)))
+    model = LinearRegression().fit(x, y)
+    result = PerformancePrediction(
+        n=n,
+        enough_data=True,
+        note="",
+        dimension_keys=keys,
+        coefficients={key: float(value) for key, value in zip(keys, model.coef_, strict=True)},
+        intercept=float(model.intercept_),
+        cv_rmse=cv_rmse,
+        baseline_rmse=baseline_rmse,
+        beats_baseline=cv_rmse < baseline_rmse,
+    )
+    if new_scores is None:
+        return result
+    missing = [key for key in keys if key not in new_scores]
+    if missing:
+        raise ValueError(f"scores missing for: {', '.join(missing)}")
+    point = float(model.predict(np.asarray([[new_scores[key] for key in keys]], dtype=float))[0])
+    spread = float(np.std(residuals, ddof=1)) * float(np.sqrt(1 + 1 / n))
+    half_width = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * spread
+    return replace(result, prediction=point, prediction_lower=point - half_width, prediction_upper=point + half_width)
+
+
+# ---------------------------------------------------------------------------------------------
+# Adverse impact (four-fifths rule)
+# ---------------------------------------------------------------------------------------------
+
+FOUR_FIFTHS = 0.8
+
+
+@dataclass(frozen=True)
+class GroupSelection:
+    group_key: str
+    """One group key (``gender``) or an intersection (``gender×age_band``)."""
+    group_value: str
+    """The value, or the values joined by ``×`` for an intersection."""
+    applicants: int
+    selected: int
+    selection_rate: float | None
+    impact_ratio: float | None
+    """This group's rate ÷ the highest rate among the groups of the same key."""
+    flagged: bool
+    """Impact ratio under four fifths (0.8)."""
+    small_sample: bool
+    """Fewer applicants than the minimum n: read the ratio with care."""
+
+
+def adverse_impact(
+    records: Sequence[tuple[dict[str, str], bool]],
+    group_keys: Sequence[str],
+    *,
+    intersections: bool = True,
+    min_n: int = MIN_SAMPLE_SIZE,
+) -> list[GroupSelection]:
+    """Selection rate and impact ratio per group of each key and (optionally) of every pair of keys.
+
+    ``records``: per applicant, their self-reported groups (missing keys = declined, left out of that key)
+    and whether they were selected. Group data is used only here, never by scoring.
+    """
+    from itertools import combinations
+
+    combos: list[tuple[str, ...]] = [(key,) for key in group_keys]
+    if intersections:
+        combos += [pair for pair in combinations(group_keys, 2)]
+    results: list[GroupSelection] = []
+    for combo in combos:
+        tallies: dict[str, list[int]] = {}
+        for groups, selected in records:
+            if not all(groups.get(key) for key in combo):
+                continue
+            tally = tallies.setdefault("×".join(str(groups[key]) for key in combo), [0, 0])
+            tally[0] += 1
+            tally[1] += int(bool(selected))
+        rates = {value: selected / applicants for value, (applicants, selected) in tallies.items() if applicants}
+        best = max(rates.values(), default=0.0)
+        for value in sorted(tallies):
+            applicants, selected = tallies[value]
+            rate = rates.get(value)
+            ratio = rate / best if rate is not None and best > 0 else None
+            results.append(
+                GroupSelection(
+                    group_key="×".join(combo),
+                    group_value=value,
+                    applicants=applicants,
+                    selected=selected,
+                    selection_rate=rate,
+                    impact_ratio=ratio,
+                    flagged=ratio is not None and ratio < FOUR_FIFTHS,
+                    small_sample=applicants < min_n,
+                )
+            )
+    return results
+
+
+# ---------------------------------------------------------------------------------------------
+# Re-weighting proposal
+# ---------------------------------------------------------------------------------------------
+
+MAX_WEIGHT_STEP = 0.10
+"""At most ten points of weight move per dimension in one proposal."""
+MIN_WEIGHT = 0.05
+"""No dimension is proposed away entirely; a version's weights must stay positive."""
+WEAK_VALIDITY = 0.1
+"""|r| under this "barely predicts": the dimension's questions deserve a review."""
+
+
+@dataclass(frozen=True)
+class WeightChange:
+    dimension_key: str
+    current_weight: float
+    proposed_weight: float
+    validity: Correlation | None
+    explanation: str
+
+
+def _percent(weight: float) -> str:
+    return f"{weight * 100:.0f} %"
+
+
+def _strength(r: float) -> str:
+    if r <= -WEAK_VALIDITY:
+        return "runs against"
+    if r < WEAK_VALIDITY:
+        return "barely predicts"
+    if r < 0.3:
+        return "weakly predicts"
+    if r < 0.5:
+        return "moderately predicts"
+    return "strongly predicts"
+
+
+def propose_weights(
+    current: dict[str, float],
+    validity: dict[str, Correlation],
+    *,
+    names: dict[str, str] | None = None,
+    outcome_names: dict[str, str] | None = None,
+    max_step: float = MAX_WEIGHT_STEP,
+) -> list[WeightChange]:
+    """Move each dimension's weight toward its share of predictive validity, by at most ``max_step``.
+
+    Dimensions with enough data aim at ``max(r, 0) / Σ max(r, 0)`` of the weight those dimensions hold
+    together; dimensions without enough data (or without a linked KPI) keep their weight. Weights are
+    floored at ``MIN_WEIGHT`` and renormalised to sum to 1 (which may move a weight a little past the step).
+    """
+    names = names or {}
+    outcome_names = outcome_names or {}
+    measured = {
+        key: corr for key, corr in validity.items() if key in current and corr.enough_data and corr.r is not None
+    }
+    positive = {key: max(corr.r or 0.0, 0.0) for key, corr in measured.items()}
+    mass = sum(current[key] for key in measured)
+    total_validity = sum(positive.values())
+    raw: dict[str, float] = {}
+    for key, weight in current.items():
+        if key in measured and total_validity > 0:
+            target = mass * positive[key] / total_validity
+            raw[key] = max(MIN_WEIGHT, weight + float(np.clip(target - weight, -max_step, max_step)))
+        else:
+            raw[key] = weight
+    scale = sum(raw.values())
+    proposed = {key: round(value / scale, 4) for key, value in raw.items()}
+    # Rounding residue goes to the largest weight so the sum is exactly 1 within the validator's tolerance.
+    residue = round(1.0 - sum(proposed.values()), 4)
+    if residue:
+        largest = max(proposed, key=lambda key: proposed[key])
+        proposed[largest] = round(proposed[largest] + residue, 4)
+    changes = []
+    for key, weight in current.items():
+        name = names.get(key, key)
+        corr = validity.get(key)
+        before, after = _percent(weight), _percent(proposed[key])
+        if corr is None:
+            words = f"{name} has no linked KPI to measure against: {before} → {after}"
+        elif not corr.enough_data or corr.r is None:
+            words = f"{name}: {corr.note or 'not enough data'}; weight {before} → {after} (only renormalised)"
+        else:
+            outcome = outcome_names.get(key, "the linked KPIs")
+            words = f"{name} {_strength(corr.r)} {outcome} (r = {corr.r:.2f}, n = {corr.n}): {before} → {after}"
+        changes.append(WeightChange(key, weight, proposed[key], corr, words))
+    return changes
+
+
+def question_suggestions(
+    changes: Sequence[WeightChange], *, names: dict[str, str] | None = None
+) -> list[dict[str, str]]:
+    """For dimensions that barely predict their KPIs: advice on the question bank, in words."""
+    names = names or {}
+    suggestions = []
+    for change in changes:
+        corr = change.validity
+        if corr is None or not corr.enough_data or corr.r is None or corr.r >= WEAK_VALIDITY:
+            continue
+        name = names.get(change.dimension_key, change.dimension_key)
+        suggestions.append(
+            {
+                "dimensionKey": change.dimension_key,
+                "suggestion": (
+                    f"Review the {name} questions: scores barely relate to job results (r = {corr.r:.2f}). "
+                    "Add questions built on real on-the-job situations measured by the linked KPIs, tighten the "
+                    "rubric concepts and excellent answers, and retire questions whose answers everyone passes."
+                ),
+            }
+        )
+    return suggestions

@@ -72,15 +72,40 @@ async def link_dimension_to_kpi(
     return link
 
 
+def check_finite(name: str, value: float | None) -> None:
+    """Refuse NaN and infinities: they would poison every statistic computed from KPI actuals."""
+    if value is not None and not math.isfinite(value):
+        raise DomainError.single(name, f"{name} must be a finite number", ErrorCode.INVALID)
+
+
+def check_period(period: str, kpi: KpiDefinition, *, today: date | None = None) -> None:
+    """The period must be written for the KPI's period kind and must have started by ``today``."""
+    start = period_start(period, kpi.period_kind)
+    if start is None:
+        raise DomainError.single(
+            "period",
+            f"'{period}' is not a {kpi.period_kind.value} period (e.g. {EXAMPLES[kpi.period_kind]})",
+            ErrorCode.INVALID_PERIOD,
+        )
+    if start > (today or date.today()):
+        raise DomainError.single("period", f"period {period} has not started yet", ErrorCode.INVALID_PERIOD)
+
+
+def not_assigned() -> DomainError:
+    return DomainError.single("kpiId", "this KPI is not assigned to the employee", ErrorCode.KPI_NOT_ASSIGNED)
+
+
+def already_recorded(period: str) -> DomainError:
+    return DomainError.single("period", f"an actual for {period} is already recorded", ErrorCode.ALREADY_EXISTS)
+
+
 async def record_kpi_actual(
     data: dict, employee_id: int, kpi_id: int, *, session: AsyncSession, actor: Actor, today: date | None = None
 ) -> KpiRecord:
     """Record one period's actual (and target) for a KPI the employee is assigned."""
     draft = validate_draft(KpiRecordDraft, data)
-    for name in ("actual", "target"):
-        value = getattr(draft, name)
-        if value is not None and not math.isfinite(value):
-            raise DomainError.single(name, f"{name} must be a finite number", ErrorCode.INVALID)
+    check_finite("actual", draft.actual)
+    check_finite("target", draft.target)
     if await session.get(Employee, employee_id) is None:
         raise not_found("employeeId", "employee")
     kpi = await session.get(KpiDefinition, kpi_id)
@@ -92,23 +117,13 @@ async def record_kpi_actual(
         )
     ).first()
     if assignment is None:
-        raise DomainError.single("kpiId", "this KPI is not assigned to the employee", ErrorCode.KPI_NOT_ASSIGNED)
-    start = period_start(draft.period, kpi.period_kind)
-    if start is None:
-        raise DomainError.single(
-            "period",
-            f"'{draft.period}' is not a {kpi.period_kind.value} period (e.g. {EXAMPLES[kpi.period_kind]})",
-            ErrorCode.INVALID_PERIOD,
-        )
-    if start > (today or date.today()):
-        raise DomainError.single("period", f"period {draft.period} has not started yet", ErrorCode.INVALID_PERIOD)
+        raise not_assigned()
+    check_period(draft.period, kpi, today=today)
     duplicate = await session.exec(
         select(KpiRecord.id).where(KpiRecord.assignment_id == assignment.id, KpiRecord.period == draft.period)
     )
     if duplicate.first() is not None:
-        raise DomainError.single(
-            "period", f"an actual for {draft.period} is already recorded", ErrorCode.ALREADY_EXISTS
-        )
+        raise already_recorded(draft.period)
     record = KpiRecord(
         assignment_id=assignment.id,
         period=draft.period,

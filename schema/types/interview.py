@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 
 from gateway import models
 from resolvers.filters import DimensionScoreFilter
+from resolvers.services import decisions
 from schema.context import Info
 from schema.enums import HumanDecision, InterviewStatus
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, child_connection
@@ -190,6 +191,13 @@ class InterviewReport(RowNode):
             after=after,
             row_filter=DimensionScoreFilter(pipeline_version=self.pipeline_version),
         )
+
+    @strawberry.field(
+        description="What the scores suggest; a person decides (humanDecision). REJECT when total < 40, else "
+        "ADVANCE when total ≥ 70 or percentile ≥ 60, else HOLD; null with insufficient evidence."
+    )
+    def ai_recommendation(self) -> HumanDecision | None:
+        return decisions.ai_recommendation(self)
 
 
 @strawberry.type(description="One dimension's score with the evidence it rests on and a confidence.")

@@ -1,0 +1,251 @@
+"""Analytics answers: the queries of ``resolvers.analytics.queries`` fed to ``resolvers.analytics.statistics``.
+
+Each function takes ``*, session`` and raises ``DomainError`` for unknown IDs or unusable input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from gateway.models import (
+    CompetencyModelVersion,
+    Dimension,
+    DimensionKpiLink,
+    Employee,
+    KpiDefinition,
+    Requisition,
+)
+from resolvers.analytics import statistics as st
+from resolvers.analytics.queries import (
+    ApplicationScores,
+    EmployeeKpiResult,
+    dimension_scores,
+    employee_kpi_results,
+    selection_records,
+    stages_reached,
+)
+from resolvers.errors import DomainError, ErrorCode, not_found
+
+RANKED_DIMENSIONS = 3
+"""How many strongest and weakest dimensions a requisition summary names."""
+
+
+@dataclass(frozen=True)
+class RequisitionAnalytics:
+    requisition_id: int
+    pass_rates: list[st.StagePassRate]
+    totals: st.Distribution
+    dimension_means: list[st.DimensionMean]
+
+    @property
+    def strongest(self) -> list[st.DimensionMean]:
+        return [item for item in self.dimension_means if item.mean is not None][:RANKED_DIMENSIONS]
+
+    @property
+    def weakest(self) -> list[st.DimensionMean]:
+        scored = [item for item in self.dimension_means if item.mean is not None]
+        return list(reversed(scored))[:RANKED_DIMENSIONS]
+
+
+async def _requisition(requisition_id: int, *, session: AsyncSession) -> Requisition:
+    requisition = await session.get(Requisition, requisition_id)
+    if requisition is None:
+        raise not_found("requisitionId", "requisition")
+    return requisition
+
+
+async def _version_dimensions(model_version_id: int, *, session: AsyncSession) -> list[Dimension]:
+    if await session.get(CompetencyModelVersion, model_version_id) is None:
+        raise not_found("modelVersionId", "competency model version")
+    rows = await session.exec(
+        select(Dimension).where(Dimension.model_version_id == model_version_id).order_by(col(Dimension.position))
+    )
+    return list(rows.all())
+
+
+async def requisition_analytics(requisition_id: int, *, session: AsyncSession) -> RequisitionAnalytics:
+    """Pass rates by stage, the distribution of interview totals, dimensions by mean score."""
+    requisition = await _requisition(requisition_id, session=session)
+    reached = await stages_reached(requisition_id, session=session)
+    scored = await dimension_scores(session=session, requisition_id=requisition_id)
+    dimensions = await _version_dimensions(requisition.competency_model_version_id, session=session)
+    by_dimension = {dimension.key: [item.scores.get(dimension.key) for item in scored] for dimension in dimensions}
+    return RequisitionAnalytics(
+        requisition_id=requisition_id,
+        pass_rates=st.pass_rates(list(reached.values())),
+        totals=st.distribution([item.total for item in scored if item.total is not None]),
+        dimension_means=st.dimension_means(by_dimension),
+    )
+
+
+@dataclass(frozen=True)
+class DimensionKpiCorrelation:
+    dimension_key: str
+    kpi_id: int
+    kpi_key: str
+    pearson: st.Correlation
+    spearman: st.Correlation
+
+
+def _oriented_outcomes(results: Sequence[EmployeeKpiResult]) -> dict[int, float]:
+    """Per application: attainment when every employee has a target, else the direction-oriented actual."""
+    use_attainment = bool(results) and all(result.attainment is not None for result in results)
+    return {
+        result.application_id: (result.attainment if use_attainment else result.oriented)  # type: ignore[misc]
+        for result in results
+    }
+
+
+async def _links(dimensions: Sequence[Dimension], *, session: AsyncSession) -> list[tuple[Dimension, KpiDefinition]]:
+    by_id = {dimension.id: dimension for dimension in dimensions}
+    if not by_id:
+        return []
+    rows = await session.exec(
+        select(DimensionKpiLink, KpiDefinition)
+        .join(KpiDefinition, col(KpiDefinition.id) == DimensionKpiLink.kpi_id)
+        .where(col(DimensionKpiLink.dimension_id).in_(list(by_id)))
+        .order_by(col(DimensionKpiLink.id))
+    )
+    return [(by_id[link.dimension_id], kpi) for link, kpi in rows.all()]
+
+
+async def dimension_kpi_correlations(
+    model_version_id: int, *, session: AsyncSession, period: str | None = None, department: str | None = None
+) -> list[DimensionKpiCorrelation]:
+    """For each dimension → KPI link of the version: hires' interview scores against their KPI results.
+
+    KPI results are oriented so that a positive r always means "a higher score goes with better performance".
+    """
+    dimensions = await _version_dimensions(model_version_id, session=session)
+    links = await _links(dimensions, session=session)
+    kpi_ids = sorted({kpi.id for _, kpi in links})
+    results = await employee_kpi_results(
+        session=session, kpi_ids=kpi_ids, model_version_id=model_version_id, period=period, department=department
+    )
+    scores = {
+        item.application_id: item
+        for item in await dimension_scores(
+            session=session, model_version_id=model_version_id, application_ids=[r.application_id for r in results]
+        )
+    }
+    correlations = []
+    for dimension, kpi in links:
+        outcomes = _oriented_outcomes([result for result in results if result.kpi_id == kpi.id])
+        pairs = [(scores[app].scores.get(dimension.key), value) for app, value in outcomes.items() if app in scores]
+        xs, ys = [pair[0] for pair in pairs], [pair[1] for pair in pairs]
+        correlations.append(
+            DimensionKpiCorrelation(
+                dimension.key, kpi.id, kpi.key, st.correlation(xs, ys), st.correlation(xs, ys, method="spearman")
+            )
+        )
+    return correlations
+
+
+@dataclass(frozen=True)
+class AbilityPerformance:
+    employee_id: int
+    report_id: int | None
+    """The interview report the scores come from (its read is audited like any report read)."""
+    scores: dict[str, float | None]
+    kpis: list[EmployeeKpiResult]
+    gaps: list[st.AbilityPerformanceGap]
+
+
+async def employee_ability_performance(
+    employee_id: int, *, session: AsyncSession, period: str | None = None
+) -> AbilityPerformance:
+    """The employee's interview dimension scores beside their KPI results, with gaps flagged per linked pair."""
+    employee = await session.get(Employee, employee_id)
+    if employee is None:
+        raise not_found("employeeId", "employee")
+    scored = await dimension_scores(session=session, application_ids=[employee.application_id])
+    scores = scored[0].scores if scored else {}
+    results = await employee_kpi_results(session=session, employee_ids=[employee_id], period=period)
+    dimension_ids = {result.dimension_id for result in results if result.dimension_id is not None}
+    dimensions = {}
+    if dimension_ids:
+        rows = await session.exec(select(Dimension).where(col(Dimension.id).in_(list(dimension_ids))))
+        dimensions = {dimension.id: dimension.key for dimension in rows.all()}
+    gaps = [
+        st.ability_performance_flag(
+            dimensions[result.dimension_id],
+            result.kpi_key,
+            scores.get(dimensions[result.dimension_id]),
+            result.attainment,
+        )
+        for result in results
+        if result.dimension_id in dimensions
+    ]
+    return AbilityPerformance(employee_id, scored[0].report_id if scored else None, dict(scores), results, gaps)
+
+
+async def performance_prediction(
+    model_version_id: int,
+    kpi_id: int,
+    new_scores: dict[str, float] | None,
+    *,
+    session: AsyncSession,
+    period: str | None = None,
+) -> st.PerformancePrediction:
+    """Regress the KPI on the version's dimension scores over past hires; predict for ``new_scores`` if given."""
+    dimensions = await _version_dimensions(model_version_id, session=session)
+    kpi = await session.get(KpiDefinition, kpi_id)
+    if kpi is None:
+        raise not_found("kpiId", "KPI definition")
+    keys = [dimension.key for dimension in dimensions]
+    if new_scores is not None:
+        unknown = sorted(set(new_scores) - set(keys))
+        missing = [key for key in keys if key not in new_scores]
+        if unknown or missing:
+            raise DomainError.single(
+                "dimensionScores",
+                f"give one score per dimension of the version ({', '.join(keys)}); "
+                f"unknown: {', '.join(unknown) or 'none'}, missing: {', '.join(missing) or 'none'}",
+                ErrorCode.INVALID,
+            )
+        if any(not 0 <= value <= 100 for value in new_scores.values()):
+            raise DomainError.single("dimensionScores", "scores are between 0 and 100", ErrorCode.INVALID)
+    results = await employee_kpi_results(
+        session=session, kpi_ids=[kpi_id], model_version_id=model_version_id, period=period
+    )
+    # The raw KPI unit (not oriented): a prediction reads as "error rate about 1.2 %".
+    outcomes = {result.application_id: result.actual for result in results}
+    scored: dict[int, ApplicationScores] = {
+        item.application_id: item
+        for item in await dimension_scores(
+            session=session, application_ids=list(outcomes), model_version_id=model_version_id
+        )
+    }
+    features, targets = [], []
+    for application_id, value in outcomes.items():
+        item = scored.get(application_id)
+        if item is None or any(item.scores.get(key) is None for key in keys):
+            continue
+        features.append([item.scores[key] for key in keys])
+        targets.append(value)
+    return st.predict_performance(keys, features, targets, new_scores)
+
+
+GROUP_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+
+
+async def adverse_impact(
+    requisition_id: int,
+    group_keys: Sequence[str],
+    *,
+    session: AsyncSession,
+    selected_stage: str = "second_interview",
+) -> list[st.GroupSelection]:
+    """Selection (reaching ``selected_stage``, by default: passed the AI interview) by self-reported group."""
+    await _requisition(requisition_id, session=session)
+    if not group_keys or len(group_keys) > 5 or any(not re.match(GROUP_KEY_PATTERN, key) for key in group_keys):
+        raise DomainError.single("groupKeys", "give 1–5 group keys such as gender or age_band", ErrorCode.INVALID)
+    if selected_stage not in st.PIPELINE_STAGES[1:]:
+        raise DomainError.single("selectedStage", "a forward stage after screening", ErrorCode.INVALID)
+    records = await selection_records(requisition_id, selected_stage=selected_stage, session=session)
+    return st.adverse_impact(records, list(dict.fromkeys(group_keys)))

@@ -1,0 +1,182 @@
+"""``AnalyticsQuery``: the analytics a bank's HR team reads (a mixin of the root ``Query``).
+
+Unknown or malformed IDs and unusable input come back as ``errors`` in each result (like mutation
+payloads); permissions are top-level errors. Statistics under the minimum sample size are null with
+``enoughData: false``.
+
+Who may read: ``requisitionAnalytics`` — report readers (hiring managers only for their requisitions);
+``dimensionKpiCorrelations``, ``employeeAbilityPerformance``, ``performancePrediction`` and
+``reweightingProposals`` — employee readers (they rest on KPI records); ``adverseImpact`` — audit
+readers (HR admin, auditor), because it reads self-reported group data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import strawberry
+
+from gateway import models
+from gateway.db import read_session
+from resolvers.analytics import reports
+from resolvers.analytics.queries import ProposalFilter
+from resolvers.errors import DomainError, not_found
+from schema.context import Info
+from schema.ids import decode_id
+from schema.mutations.common import UserError
+from schema.pagination import DEFAULT_PAGE_SIZE, Connection, root_connection
+from schema.permissions import Resource, can_read, hiring_manager_scope
+from schema.types.analytics import (
+    AdverseImpactResult,
+    DimensionKpiCorrelation,
+    DimensionKpiCorrelationsResult,
+    DimensionScoreInput,
+    EmployeeAbilityPerformance,
+    EmployeeAbilityPerformanceResult,
+    GroupSelection,
+    PerformancePrediction,
+    PerformancePredictionResult,
+    ProposalStatus,
+    RequisitionAnalytics,
+    RequisitionAnalyticsResult,
+    ReweightingProposal,
+)
+
+Result = TypeVar("Result")
+
+
+async def run_query(operation: Callable[..., Awaitable[Result]]) -> tuple[Result | None, list[UserError]]:
+    """Run a read in one short session; ``DomainError`` becomes the result's errors."""
+    try:
+        async with read_session() as session:
+            return await operation(session), []
+    except DomainError as error:
+        return None, [UserError.from_field_error(field_error) for field_error in error.errors]
+
+
+@strawberry.type
+class AnalyticsQuery:
+    @strawberry.field(
+        description="A requisition's pass rates by stage, distribution of interview totals, strongest and weakest "
+        "dimensions.",
+        permission_classes=can_read(Resource.REPORT),
+    )
+    async def requisition_analytics(self, info: Info, requisition_id: strawberry.ID) -> RequisitionAnalyticsResult:
+        subject = hiring_manager_scope(info.context.actor, Resource.REPORT)
+
+        async def operation(session):
+            row_id = decode_id(requisition_id, "Requisition", "requisitionId")
+            requisition = await session.get(models.Requisition, row_id)
+            if requisition is None or (subject is not None and requisition.hiring_manager_subject != subject):
+                raise not_found("requisitionId", "requisition")
+            return await reports.requisition_analytics(row_id, session=session)
+
+        data, errors = await run_query(operation)
+        return RequisitionAnalyticsResult(
+            analytics=RequisitionAnalytics.from_data(data) if data else None, errors=errors
+        )
+
+    @strawberry.field(
+        description="For each dimension→KPI link of a version: hires' scores against KPI results "
+        "(Pearson and Spearman, n, 95 % CI, p). `period` is a prefix: 2026 or 2026-Q3.",
+        permission_classes=can_read(Resource.EMPLOYEE),
+    )
+    async def dimension_kpi_correlations(
+        self, info: Info, model_version_id: strawberry.ID, period: str | None = None, department: str | None = None
+    ) -> DimensionKpiCorrelationsResult:
+        async def operation(session):
+            row_id = decode_id(model_version_id, "CompetencyModelVersion", "modelVersionId")
+            return await reports.dimension_kpi_correlations(
+                row_id, session=session, period=period, department=department
+            )
+
+        data, errors = await run_query(operation)
+        return DimensionKpiCorrelationsResult(
+            correlations=[DimensionKpiCorrelation.from_data(item) for item in data] if data is not None else None,
+            errors=errors,
+        )
+
+    @strawberry.field(
+        description="An employee's interview dimension scores beside their KPI results, with gaps flagged.",
+        permission_classes=can_read(Resource.EMPLOYEE),
+    )
+    async def employee_ability_performance(
+        self, info: Info, employee_id: strawberry.ID, period: str | None = None
+    ) -> EmployeeAbilityPerformanceResult:
+        async def operation(session):
+            row_id = decode_id(employee_id, "Employee", "employeeId")
+            return await reports.employee_ability_performance(row_id, session=session, period=period)
+
+        data, errors = await run_query(operation)
+        if data is not None and data.report_id is not None:
+            await info.context.audit_read("InterviewReport", data.report_id)
+        return EmployeeAbilityPerformanceResult(
+            ability_performance=EmployeeAbilityPerformance.from_data(data) if data else None, errors=errors
+        )
+
+    @strawberry.field(
+        description="Regression from a version's dimension scores to a KPI over past hires (cross-validated "
+        "against the mean); with `dimensionScores`, a new candidate's predicted KPI and its 95 % interval.",
+        permission_classes=can_read(Resource.EMPLOYEE),
+    )
+    async def performance_prediction(
+        self,
+        info: Info,
+        model_version_id: strawberry.ID,
+        kpi_id: strawberry.ID,
+        dimension_scores: list[DimensionScoreInput] | None = None,
+        period: str | None = None,
+    ) -> PerformancePredictionResult:
+        async def operation(session):
+            version_id = decode_id(model_version_id, "CompetencyModelVersion", "modelVersionId")
+            kpi_row_id = decode_id(kpi_id, "KpiDefinition", "kpiId")
+            scores = (
+                {item.dimension_key: item.score for item in dimension_scores} if dimension_scores is not None else None
+            )
+            return await reports.performance_prediction(version_id, kpi_row_id, scores, session=session, period=period)
+
+        data, errors = await run_query(operation)
+        return PerformancePredictionResult(
+            prediction=PerformancePrediction.from_data(data) if data else None, errors=errors
+        )
+
+    @strawberry.field(
+        description="Selection rate and impact ratio by self-reported group and by pairs of groups; flagged under "
+        "four fifths. Selected = reached `selectedStage` (default second_interview: passed the AI interview).",
+        permission_classes=can_read(Resource.AUDIT),
+    )
+    async def adverse_impact(
+        self,
+        info: Info,
+        requisition_id: strawberry.ID,
+        group_keys: list[str],
+        selected_stage: str = "second_interview",
+    ) -> AdverseImpactResult:
+        async def operation(session):
+            row_id = decode_id(requisition_id, "Requisition", "requisitionId")
+            return await reports.adverse_impact(row_id, group_keys, session=session, selected_stage=selected_stage)
+
+        data, errors = await run_query(operation)
+        return AdverseImpactResult(
+            groups=[GroupSelection(**item.__dict__) for item in data] if data is not None else None, errors=errors
+        )
+
+    @strawberry.field(
+        description="Re-weighting proposals, oldest first.", permission_classes=can_read(Resource.EMPLOYEE)
+    )
+    async def reweighting_proposals(
+        self,
+        info: Info,
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+        status: ProposalStatus | None = None,
+    ) -> Connection[ReweightingProposal]:
+        return await root_connection(
+            info,
+            models.ReweightingProposal,
+            ReweightingProposal.from_row,
+            first=first,
+            after=after,
+            row_filter=ProposalFilter(status=status),
+        )

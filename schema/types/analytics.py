@@ -1,0 +1,384 @@
+"""Analytics answers as GraphQL types: funnel, distributions, validity, predictions, adverse impact, proposals.
+
+Numbers come from ``resolvers.analytics.statistics``; where a sample is under the minimum n the
+statistic is null and ``enoughData`` false, with a ``note`` saying why.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from gateway import models
+from gateway.models import enums
+from resolvers.analytics import reports
+from resolvers.analytics import statistics as st
+from resolvers.analytics.queries import EmployeeKpiResult as EmployeeKpiResultData
+from schema.context import Info
+from schema.enums import KpiDirection
+from schema.mutations.common import UserError
+from schema.permissions import Resource
+from schema.types.base import RowNode
+from schema.types.competency import CompetencyModelVersion
+
+ProposalStatus = strawberry.enum(enums.ProposalStatus, name="ProposalStatus")
+
+
+@strawberry.type(description="One histogram bin [lower, upper) of interview totals.")
+class HistogramBin:
+    lower: float
+    upper: float
+    count: int
+
+
+@strawberry.type(description="Histogram and five-number summary with mean and standard deviation (null when empty).")
+class ScoreDistribution:
+    bins: list[HistogramBin]
+    n: int
+    mean: float | None
+    standard_deviation: float | None
+    minimum: float | None
+    quartile_1: float | None
+    median: float | None
+    quartile_3: float | None
+    maximum: float | None
+
+    @classmethod
+    def from_data(cls, data: st.Distribution) -> ScoreDistribution:
+        values = dict(data.__dict__)
+        values["bins"] = [HistogramBin(lower=b.lower, upper=b.upper, count=b.count) for b in data.bins]
+        return cls(**values)
+
+
+@strawberry.type(description="Applications that reached a stage, as a share of all and of the previous stage.")
+class StagePassRate:
+    stage: str
+    reached: int
+    share_of_applications: float | None
+    rate_from_previous: float | None
+
+
+@strawberry.type(description="Mean interview score of one dimension across the requisition's latest reports.")
+class DimensionMean:
+    dimension_key: str
+    n: int
+    mean: float | None
+    standard_deviation: float | None
+
+    @classmethod
+    def from_data(cls, data: st.DimensionMean) -> DimensionMean:
+        return cls(dimension_key=data.key, n=data.n, mean=data.mean, standard_deviation=data.standard_deviation)
+
+
+@strawberry.type(
+    description="A requisition's funnel, the distribution of interview totals, strongest/weakest dimensions."
+)
+class RequisitionAnalytics:
+    requisition_id: relay.GlobalID
+    pass_rates: list[StagePassRate]
+    totals: ScoreDistribution
+    dimensions: list[DimensionMean]
+    strongest_dimensions: list[DimensionMean]
+    weakest_dimensions: list[DimensionMean]
+
+    @classmethod
+    def from_data(cls, data: reports.RequisitionAnalytics) -> RequisitionAnalytics:
+        return cls(
+            requisition_id=relay.GlobalID("Requisition", str(data.requisition_id)),
+            pass_rates=[StagePassRate(**rate.__dict__) for rate in data.pass_rates],
+            totals=ScoreDistribution.from_data(data.totals),
+            dimensions=[DimensionMean.from_data(item) for item in data.dimension_means],
+            strongest_dimensions=[DimensionMean.from_data(item) for item in data.strongest],
+            weakest_dimensions=[DimensionMean.from_data(item) for item in data.weakest],
+        )
+
+
+@strawberry.type(description="A correlation with n, 95 % Fisher-z interval and p-value; null under the minimum n.")
+class CorrelationEstimate:
+    method: str
+    n: int
+    r: float | None
+    ci_lower: float | None
+    ci_upper: float | None
+    p_value: float | None
+    enough_data: bool
+    note: str
+
+    @classmethod
+    def from_data(cls, data: st.Correlation) -> CorrelationEstimate:
+        return cls(**data.__dict__)
+
+
+@strawberry.type(
+    description="Interview scores of one dimension against hires' results on a linked KPI "
+    "(oriented: positive r means higher score, better performance, also for lower-is-better KPIs)."
+)
+class DimensionKpiCorrelation:
+    dimension_key: str
+    kpi_id: relay.GlobalID
+    kpi_key: str
+    pearson: CorrelationEstimate
+    spearman: CorrelationEstimate
+
+    @classmethod
+    def from_data(cls, data: reports.DimensionKpiCorrelation) -> DimensionKpiCorrelation:
+        return cls(
+            dimension_key=data.dimension_key,
+            kpi_id=relay.GlobalID("KpiDefinition", str(data.kpi_id)),
+            kpi_key=data.kpi_key,
+            pearson=CorrelationEstimate.from_data(data.pearson),
+            spearman=CorrelationEstimate.from_data(data.spearman),
+        )
+
+
+@strawberry.type(description="A dimension score (0–100) from the latest interview report.")
+class DimensionScoreValue:
+    dimension_key: str
+    score: float | None
+
+
+@strawberry.type(description="An employee's KPI over the selected periods (means), with attainment against target.")
+class EmployeeKpiResult:
+    kpi_id: relay.GlobalID
+    kpi_key: str
+    direction: KpiDirection
+    periods: int
+    actual: float
+    target: float | None
+    attainment: float | None = strawberry.field(
+        description="1.0 = on target, more is better whatever the KPI's direction; null without a target."
+    )
+
+    @classmethod
+    def from_data(cls, data: EmployeeKpiResultData) -> EmployeeKpiResult:
+        return cls(
+            kpi_id=relay.GlobalID("KpiDefinition", str(data.kpi_id)),
+            kpi_key=data.kpi_key,
+            direction=data.direction,
+            periods=data.periods,
+            actual=data.actual,
+            target=data.target,
+            attainment=data.attainment,
+        )
+
+
+@strawberry.type(description="A dimension beside a KPI it should predict: HIGH_SCORE_LOW_KPI and the like.")
+class AbilityPerformanceGap:
+    dimension_key: str
+    kpi_key: str
+    score: float | None
+    attainment: float | None
+    flag: str = strawberry.field(
+        description="high_score_low_kpi, low_score_high_kpi, consistent, or unknown (no score or no target)."
+    )
+    explanation: str
+
+
+@strawberry.type(description="An employee's interview dimension scores beside their KPI results.")
+class EmployeeAbilityPerformance:
+    employee_id: relay.GlobalID
+    dimension_scores: list[DimensionScoreValue]
+    kpis: list[EmployeeKpiResult]
+    gaps: list[AbilityPerformanceGap]
+
+    @classmethod
+    def from_data(cls, data: reports.AbilityPerformance) -> EmployeeAbilityPerformance:
+        return cls(
+            employee_id=relay.GlobalID("Employee", str(data.employee_id)),
+            dimension_scores=[DimensionScoreValue(dimension_key=k, score=v) for k, v in sorted(data.scores.items())],
+            kpis=[EmployeeKpiResult.from_data(item) for item in data.kpis],
+            gaps=[AbilityPerformanceGap(**gap.__dict__) for gap in data.gaps],
+        )
+
+
+@strawberry.type(description="A regression coefficient: KPI units per interview point of one dimension.")
+class DimensionCoefficient:
+    dimension_key: str
+    coefficient: float
+
+
+@strawberry.type(
+    description="Linear regression from dimension scores to a KPI, k-fold cross-validated against predicting the mean; "
+    "with scores given, a prediction and its 95 % interval in the KPI's unit."
+)
+class PerformancePrediction:
+    n: int
+    enough_data: bool
+    note: str
+    coefficients: list[DimensionCoefficient]
+    intercept: float | None
+    cv_rmse: float | None
+    baseline_rmse: float | None
+    beats_baseline: bool | None
+    prediction: float | None
+    prediction_lower: float | None
+    prediction_upper: float | None
+
+    @classmethod
+    def from_data(cls, data: st.PerformancePrediction) -> PerformancePrediction:
+        return cls(
+            n=data.n,
+            enough_data=data.enough_data,
+            note=data.note,
+            coefficients=[DimensionCoefficient(dimension_key=k, coefficient=v) for k, v in data.coefficients.items()],
+            intercept=data.intercept,
+            cv_rmse=data.cv_rmse,
+            baseline_rmse=data.baseline_rmse,
+            beats_baseline=data.beats_baseline,
+            prediction=data.prediction,
+            prediction_lower=data.prediction_lower,
+            prediction_upper=data.prediction_upper,
+        )
+
+
+@strawberry.type(description="Selection rate and impact ratio of one group (or intersection, keys joined by ×).")
+class GroupSelection:
+    group_key: str
+    group_value: str
+    applicants: int
+    selected: int
+    selection_rate: float | None
+    impact_ratio: float | None
+    flagged: bool = strawberry.field(description="Impact ratio under four fifths (0.8).")
+    small_sample: bool
+
+
+@strawberry.input(description="A score (0–100) for one dimension of the version, for a prediction.")
+class DimensionScoreInput:
+    dimension_key: str
+    score: float
+
+
+@strawberry.type(description="A dimension's weight, current or proposed (fractions summing to 1).")
+class DimensionWeight:
+    dimension_key: str
+    weight: float
+
+
+@strawberry.type(description="Why a weight changes: the measured validity and the sentence explaining it.")
+class WeightEvidence:
+    dimension_key: str
+    kpi_keys: list[str]
+    current_weight: float
+    proposed_weight: float
+    r: float | None
+    n: int
+    ci_lower: float | None
+    ci_upper: float | None
+    p_value: float | None
+    enough_data: bool
+    explanation: str
+
+    @classmethod
+    def from_entry(cls, entry: dict[str, Any]) -> WeightEvidence:
+        return cls(
+            dimension_key=entry["dimensionKey"],
+            kpi_keys=list(entry.get("kpiKeys", [])),
+            current_weight=entry["currentWeight"],
+            proposed_weight=entry["proposedWeight"],
+            r=entry.get("r"),
+            n=entry.get("n", 0),
+            ci_lower=entry.get("ciLower"),
+            ci_upper=entry.get("ciUpper"),
+            p_value=entry.get("pValue"),
+            enough_data=bool(entry.get("enoughData")),
+            explanation=entry["explanation"],
+        )
+
+
+@strawberry.type(description="Advice on the question bank of a dimension that barely predicts its KPIs.")
+class QuestionSuggestion:
+    dimension_key: str
+    suggestion: str
+
+
+def _weights(weights: dict[str, float]) -> list[DimensionWeight]:
+    return [DimensionWeight(dimension_key=key, weight=value) for key, value in weights.items()]
+
+
+@strawberry.type(description="Proposed dimension weights for a competency model version, from measured validity.")
+class ReweightingProposal(RowNode):
+    table = models.ReweightingProposal
+    resource = Resource.EMPLOYEE
+    id: relay.NodeID[int]
+    status: ProposalStatus
+    decided_by: str | None
+    decided_at: datetime | None
+    notes: str
+    created_at: datetime
+    model_version_id: strawberry.Private[int]
+    applied_version_id: strawberry.Private[int | None]
+    current_weights_raw: strawberry.Private[dict[str, float]]
+    proposed_weights_raw: strawberry.Private[dict[str, float]]
+    evidence_raw: strawberry.Private[list[dict[str, Any]]]
+    suggestions_raw: strawberry.Private[list[dict[str, Any]]]
+    row_attributes = {
+        "current_weights_raw": "current_weights",
+        "proposed_weights_raw": "proposed_weights",
+        "evidence_raw": "evidence",
+        "suggestions_raw": "question_suggestions",
+    }
+
+    @strawberry.field
+    def current_weights(self) -> list[DimensionWeight]:
+        return _weights(self.current_weights_raw)
+
+    @strawberry.field
+    def proposed_weights(self) -> list[DimensionWeight]:
+        return _weights(self.proposed_weights_raw)
+
+    @strawberry.field
+    def evidence(self) -> list[WeightEvidence]:
+        return [WeightEvidence.from_entry(entry) for entry in self.evidence_raw or []]
+
+    @strawberry.field
+    def question_suggestions(self) -> list[QuestionSuggestion]:
+        return [
+            QuestionSuggestion(dimension_key=item["dimensionKey"], suggestion=item["suggestion"])
+            for item in self.suggestions_raw or []
+        ]
+
+    @strawberry.field(description="The version the proposal was measured on.")
+    async def model_version(self, info: Info) -> CompetencyModelVersion:
+        row = await info.context.loaders.by_id(models.CompetencyModelVersion).load(self.model_version_id)
+        return CompetencyModelVersion.from_row(row)
+
+    @strawberry.field(description="The version created when the proposal was applied.")
+    async def applied_version(self, info: Info) -> CompetencyModelVersion | None:
+        if self.applied_version_id is None:
+            return None
+        row = await info.context.loaders.by_id(models.CompetencyModelVersion).load(self.applied_version_id)
+        return CompetencyModelVersion.from_optional_row(row)
+
+
+@strawberry.type
+class RequisitionAnalyticsResult:
+    analytics: RequisitionAnalytics | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
+class DimensionKpiCorrelationsResult:
+    correlations: list[DimensionKpiCorrelation] | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
+class EmployeeAbilityPerformanceResult:
+    ability_performance: EmployeeAbilityPerformance | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
+class PerformancePredictionResult:
+    prediction: PerformancePrediction | None = None
+    errors: list[UserError]
+
+
+@strawberry.type
+class AdverseImpactResult:
+    groups: list[GroupSelection] | None = None
+    errors: list[UserError]
