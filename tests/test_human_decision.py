@@ -17,7 +17,8 @@ from resolvers.services.decisions import ai_recommendation
 from tests import factories
 from tests.assertions import codes, refused
 from tests.db_helpers import all_row_counts, fetch, global_id, insert
-from tests.feedback_schema import FeedbackClient, error_codes
+from tests.feedback_schema import error_codes
+from tests.graphql_client import GraphQLClient
 
 DECIDE = f"""
 mutation($input: InterviewReportDecideInput!) {{
@@ -78,7 +79,7 @@ def test_ai_recommendation_rule(total, percentile, insufficient, expected):
 
 async def test_following_the_recommendation_needs_no_reason_and_is_audited(gql):
     report_id = await _report(gql, total=78.0, percentile=81.0)
-    payload = await FeedbackClient(RECRUITER).mutate(
+    payload = await GraphQLClient(RECRUITER).mutate(
         DECIDE, "interviewReportDecide", input={"reportId": report_id, "decision": "ADVANCE"}
     )
     report = payload["report"]
@@ -98,7 +99,7 @@ async def test_following_the_recommendation_needs_no_reason_and_is_audited(gql):
 
 async def test_overriding_the_recommendation_needs_a_reason(gql):
     report_id = await _report(gql, total=52.0, percentile=30.0)
-    client = FeedbackClient()
+    client = GraphQLClient()
     for reason in (None, "   "):
         errors = await refused(
             client,
@@ -132,7 +133,7 @@ async def test_overriding_the_recommendation_needs_a_reason(gql):
 
 async def test_without_a_recommendation_any_decision_stands_without_a_reason(gql):
     report_id = await _report(gql, total=None, insufficient=True)
-    payload = await FeedbackClient().mutate(
+    payload = await GraphQLClient().mutate(
         DECIDE, "interviewReportDecide", input={"reportId": report_id, "decision": "HOLD"}
     )
     assert payload["report"]["aiRecommendation"] is None and payload["report"]["humanDecision"] == "HOLD"
@@ -140,7 +141,7 @@ async def test_without_a_recommendation_any_decision_stands_without_a_reason(gql
 
 async def test_decide_errors(gql):
     report_id = await _report(gql, total=75.0)
-    client = FeedbackClient()
+    client = GraphQLClient()
     missing = await refused(
         client,
         DECIDE,
@@ -170,10 +171,10 @@ async def test_who_may_decide(gql):
         service("sap-hr", ["kpi:write"]),
     ):
         before = await all_row_counts()
-        result = await FeedbackClient(principal).execute(DECIDE, input={"reportId": report_id, "decision": "ADVANCE"})
+        result = await GraphQLClient(principal).execute(DECIDE, input={"reportId": report_id, "decision": "ADVANCE"})
         assert error_codes(result) == ["FORBIDDEN"], principal
         assert await all_row_counts() == before
     for principal in (RECRUITER, person("hr-admin-2", ["hr_admin"])):
-        await FeedbackClient(principal).mutate(
+        await GraphQLClient(principal).mutate(
             DECIDE, "interviewReportDecide", input={"reportId": report_id, "decision": "ADVANCE"}
         )

@@ -13,7 +13,8 @@ from resolvers.services.audit import person, service
 from tests import factories
 from tests.assertions import codes, refused
 from tests.db_helpers import all_row_counts, global_id, node_id, row_count
-from tests.feedback_schema import FeedbackClient, error_codes
+from tests.feedback_schema import error_codes
+from tests.graphql_client import GraphQLClient
 
 IMPORT = f"""
 mutation($input: KpiRecordsImportInput!) {{
@@ -75,7 +76,7 @@ async def test_import_writes_every_row_and_a_replay_writes_nothing(gql):
         _record(first, world["satisfaction"], "2026-Q3", 92.5),
         _record(second, world["error_rate"], "2026-09", 1.2, 1.0),
     ]
-    client = FeedbackClient()
+    client = GraphQLClient()
     payload = await client.mutate(
         IMPORT, "kpiRecordsImport", input={"idempotencyKey": "sap-2026-09", "records": records}
     )
@@ -119,7 +120,7 @@ async def test_import_writes_every_row_and_a_replay_writes_nothing(gql):
 
 async def test_the_same_key_with_other_content_is_refused(gql):
     world = await _workforce(gql)
-    client = FeedbackClient()
+    client = GraphQLClient()
     record = _record(world["employees"][0], world["error_rate"], "2026-09", 0.8)
     await client.mutate(IMPORT, "kpiRecordsImport", input={"idempotencyKey": "batch-7", "records": [record]})
     errors = await refused(
@@ -143,7 +144,7 @@ async def test_the_same_key_with_other_content_is_refused(gql):
 async def test_bad_rows_are_reported_row_by_row_and_good_rows_kept(gql):
     world = await _workforce(gql)
     first, second = world["employees"]
-    client = FeedbackClient()
+    client = GraphQLClient()
     await client.mutate(
         IMPORT,
         "kpiRecordsImport",
@@ -205,7 +206,7 @@ async def test_bad_rows_are_reported_row_by_row_and_good_rows_kept(gql):
 
 async def test_more_than_the_row_limit_refuses_the_whole_import(gql):
     world = await _workforce(gql)
-    client = FeedbackClient()
+    client = GraphQLClient()
     record = _record(world["employees"][0], world["error_rate"], "2026-09", 0.8)
     too_many = [record] * (kpi_import_service.MAX_ROWS + 1)
     errors = await refused(client, IMPORT, "kpiRecordsImport", input={"idempotencyKey": "huge", "records": too_many})
@@ -230,7 +231,7 @@ async def test_csv_with_excel_bom_chinese_columns_and_crlf(gql):
         "\r\n"
         "张三,error_rate,张三01,2026-09,0.5,,未入职\r\n"
     )
-    client = FeedbackClient()
+    client = GraphQLClient()
     payload = await client.mutate(
         IMPORT_CSV, "kpiRecordsImportCsv", input={"idempotencyKey": "hr-九月", "csv": csv_text}
     )
@@ -267,7 +268,7 @@ async def test_csv_cells_that_are_not_finite_numbers_and_short_rows(gql):
         f"{number},error_rate,2026/07,,0.5\n"
         f"{number},error_rate,2026-07,1,0.4\n"
     )
-    client = FeedbackClient()
+    client = GraphQLClient()
     payload = await client.mutate(IMPORT_CSV, "kpiRecordsImportCsv", input={"idempotencyKey": "cells", "csv": csv_text})
     result = payload["kpiImport"]
     assert [(error["row"], error["field"], error["code"]) for error in result["rowErrors"]] == [
@@ -284,7 +285,7 @@ async def test_csv_cells_that_are_not_finite_numbers_and_short_rows(gql):
 
 
 async def test_csv_without_the_required_header_is_refused(gql):
-    client = FeedbackClient()
+    client = GraphQLClient()
     for csv_text in ("", "employee,kpi,period,actual\nE1,error_rate,2026-09,1\n"):
         errors = await refused(
             client, IMPORT_CSV, "kpiRecordsImportCsv", input={"idempotencyKey": "no-header", "csv": csv_text}
@@ -323,7 +324,7 @@ async def test_non_finite_numbers_are_refused_by_the_service(gql):
 async def test_who_may_import(gql):
     world = await _workforce(gql)
     record = _record(world["employees"][0], world["error_rate"], "2026-09", 0.8)
-    connector = FeedbackClient(service("sap-hr", ["kpi:write"]))
+    connector = GraphQLClient(service("sap-hr", ["kpi:write"]))
     payload = await connector.mutate(IMPORT, "kpiRecordsImport", input={"idempotencyKey": "sap", "records": [record]})
     assert payload["kpiImport"]["rowsWritten"] == 1
     csv_text = f"employee_number,kpi_key,period,actual\n{world['numbers'][1]},error_rate,2026-09,0.3\n"
@@ -334,7 +335,7 @@ async def test_who_may_import(gql):
         person("auditor-1", ["auditor"]),
     ):
         before = await all_row_counts()
-        client = FeedbackClient(principal)
+        client = GraphQLClient(principal)
         pushed = await client.execute(IMPORT, input={"idempotencyKey": "x", "records": [record]})
         uploaded = await client.execute(IMPORT_CSV, input={"idempotencyKey": "y", "csv": csv_text})
         assert error_codes(pushed) == ["FORBIDDEN"] and error_codes(uploaded) == ["FORBIDDEN"], principal
