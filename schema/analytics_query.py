@@ -35,6 +35,8 @@ from schema.types.analytics import (
     EmployeeAbilityPerformance,
     EmployeeAbilityPerformanceResult,
     GroupSelection,
+    HiringAnalytics,
+    HiringAnalyticsResult,
     PerformancePrediction,
     PerformancePredictionResult,
     ProposalStatus,
@@ -57,6 +59,35 @@ async def run_query(operation: Callable[..., Awaitable[Result]]) -> tuple[Result
 
 @strawberry.type
 class AnalyticsQuery:
+    @strawberry.field(
+        description="Pass rates, distribution of interview totals and dimensions over every requisition of a "
+        "competency model version and/or department, for applications made in a period (2026, 2026-Q3, 2026-09).",
+        permission_classes=can_read(Resource.REPORT),
+    )
+    async def hiring_analytics(
+        self,
+        info: Info,
+        model_version_id: strawberry.ID | None = None,
+        department: str | None = None,
+        period: str | None = None,
+    ) -> HiringAnalyticsResult:
+        subject = hiring_manager_scope(info.context.actor, Resource.REPORT)
+
+        async def operation(session):
+            version_id = (
+                decode_id(model_version_id, "CompetencyModelVersion", "modelVersionId") if model_version_id else None
+            )
+            return await reports.cohort_analytics(
+                session=session,
+                model_version_id=version_id,
+                department=department,
+                period=period,
+                hiring_manager_subject=subject,
+            )
+
+        data, errors = await run_query(operation)
+        return HiringAnalyticsResult(analytics=HiringAnalytics.from_data(data) if data else None, errors=errors)
+
     @strawberry.field(
         description="A requisition's pass rates by stage, distribution of interview totals, strongest and weakest "
         "dimensions.",

@@ -7,6 +7,7 @@ Group data (``CandidateSelfReport``) is read only by ``selection_records`` (adve
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -181,16 +182,7 @@ async def employee_kpi_results(
 async def stages_reached(requisition_id: int, *, session: AsyncSession) -> dict[int, set[str]]:
     """Per application of the requisition: every stage its history shows, plus where it stands now."""
     applications = (await session.exec(select(Application).where(Application.requisition_id == requisition_id))).all()
-    reached = {application.id: {PIPELINE_STAGES[0], application.stage.value} for application in applications}
-    if reached:
-        changes = await session.exec(
-            select(ApplicationStageChange).where(col(ApplicationStageChange.application_id).in_(list(reached)))
-        )
-        for change in changes.all():
-            reached[change.application_id].add(change.to_stage.value)
-            if change.from_stage is not None:
-                reached[change.application_id].add(change.from_stage.value)
-    return reached
+    return await stages_reached_by(list(applications), session=session)
 
 
 async def selection_records(
@@ -221,3 +213,41 @@ class ProposalFilter:
 
     def clauses(self) -> list:
         return [] if self.status is None else [ReweightingProposal.status == self.status]
+
+
+async def cohort_applications(
+    *,
+    session: AsyncSession,
+    model_version_id: int | None = None,
+    department: str | None = None,
+    created_from: datetime | None = None,
+    created_before: datetime | None = None,
+    hiring_manager_subject: str | None = None,
+) -> list[Application]:
+    """Applications of the requisitions matching the filters, made within [created_from, created_before)."""
+    statement = select(Application).join(Requisition, col(Requisition.id) == Application.requisition_id)
+    if model_version_id is not None:
+        statement = statement.where(Requisition.competency_model_version_id == model_version_id)
+    if department is not None:
+        statement = statement.where(Requisition.department == department)
+    if hiring_manager_subject is not None:
+        statement = statement.where(Requisition.hiring_manager_subject == hiring_manager_subject)
+    if created_from is not None:
+        statement = statement.where(col(Application.created_at) >= created_from)
+    if created_before is not None:
+        statement = statement.where(col(Application.created_at) < created_before)
+    return list((await session.exec(statement.order_by(col(Application.id)))).all())
+
+
+async def stages_reached_by(applications: list[Application], *, session: AsyncSession) -> dict[int, set[str]]:
+    """Per application: every stage its history shows, plus where it stands now."""
+    reached = {application.id: {PIPELINE_STAGES[0], application.stage.value} for application in applications}
+    if reached:
+        changes = await session.exec(
+            select(ApplicationStageChange).where(col(ApplicationStageChange.application_id).in_(list(reached)))
+        )
+        for change in changes.all():
+            reached[change.application_id].add(change.to_stage.value)
+            if change.from_stage is not None:
+                reached[change.application_id].add(change.from_stage.value)
+    return reached

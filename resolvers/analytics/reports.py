@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, time
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,12 +25,15 @@ from resolvers.analytics import statistics as st
 from resolvers.analytics.queries import (
     ApplicationScores,
     EmployeeKpiResult,
+    cohort_applications,
     dimension_scores,
     employee_kpi_results,
     selection_records,
     stages_reached,
+    stages_reached_by,
 )
 from resolvers.errors import DomainError, ErrorCode, not_found
+from resolvers.services.periods import period_range
 
 RANKED_DIMENSIONS = 3
 """How many strongest and weakest dimensions a requisition summary names."""
@@ -249,3 +253,53 @@ async def adverse_impact(
         raise DomainError.single("selectedStage", "a forward stage after screening", ErrorCode.INVALID)
     records = await selection_records(requisition_id, selected_stage=selected_stage, session=session)
     return st.adverse_impact(records, list(dict.fromkeys(group_keys)))
+
+
+@dataclass(frozen=True)
+class CohortAnalytics(RequisitionAnalytics):
+    """The same figures over every requisition matching a model version, department and/or period."""
+
+    requisition_count: int = 0
+    application_count: int = 0
+
+
+async def cohort_analytics(
+    *,
+    session: AsyncSession,
+    model_version_id: int | None = None,
+    department: str | None = None,
+    period: str | None = None,
+    hiring_manager_subject: str | None = None,
+) -> CohortAnalytics:
+    """Pass rates, score distribution and dimension means of the applications made in ``period``
+    (``2026``, ``2026-Q3`` or ``2026-09``) to requisitions of the version and/or department."""
+    created_from = created_before = None
+    if period is not None:
+        bounds = period_range(period)
+        if bounds is None:
+            raise DomainError.single("period", f"'{period}' is not 2026, 2026-Q3 or 2026-09", ErrorCode.INVALID_PERIOD)
+        created_from, created_before = (datetime.combine(day, time.min, tzinfo=UTC) for day in bounds)
+    if model_version_id is not None and await session.get(CompetencyModelVersion, model_version_id) is None:
+        raise not_found("modelVersionId", "competency model version")
+    applications = await cohort_applications(
+        session=session,
+        model_version_id=model_version_id,
+        department=department,
+        created_from=created_from,
+        created_before=created_before,
+        hiring_manager_subject=hiring_manager_subject,
+    )
+    reached = await stages_reached_by(applications, session=session)
+    scored = await dimension_scores(session=session, application_ids=[application.id for application in applications])
+    if model_version_id is not None:
+        keys = [dimension.key for dimension in await _version_dimensions(model_version_id, session=session)]
+    else:
+        keys = sorted({key for item in scored for key in item.scores})
+    return CohortAnalytics(
+        requisition_id=0,
+        pass_rates=st.pass_rates(list(reached.values())),
+        totals=st.distribution([item.total for item in scored if item.total is not None]),
+        dimension_means=st.dimension_means({key: [item.scores.get(key) for item in scored] for key in keys}),
+        requisition_count=len({application.requisition_id for application in applications}),
+        application_count=len(applications),
+    )

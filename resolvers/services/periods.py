@@ -26,3 +26,15 @@ def period_start(period: str, kind: PeriodKind) -> date | None:
     if kind is PeriodKind.MONTH:
         return date(year, int(match["month"]), 1)
     return date(year, 1, 1)
+
+
+def period_range(period: str) -> tuple[date, date] | None:
+    """[first day, first day of the next period) of a year, quarter or month, or None if not a period."""
+    for kind in (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR):
+        start = period_start(period, kind)
+        if start is None:
+            continue
+        months = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.YEAR: 12}[kind]
+        month_index = start.month - 1 + months
+        return start, date(start.year + month_index // 12, month_index % 12 + 1, 1)
+    return None

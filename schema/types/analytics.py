@@ -382,3 +382,32 @@ class PerformancePredictionResult:
 class AdverseImpactResult:
     groups: list[GroupSelection] | None = None
     errors: list[UserError]
+
+
+@strawberry.type(description="Pass rates, score distribution and dimension means over a cohort of requisitions.")
+class HiringAnalytics:
+    requisition_count: int
+    application_count: int
+    pass_rates: list[StagePassRate]
+    totals: ScoreDistribution
+    dimensions: list[DimensionMean]
+    strongest_dimensions: list[DimensionMean]
+    weakest_dimensions: list[DimensionMean]
+
+    @classmethod
+    def from_data(cls, data: reports.CohortAnalytics) -> HiringAnalytics:
+        return cls(
+            requisition_count=data.requisition_count,
+            application_count=data.application_count,
+            pass_rates=[StagePassRate(**rate.__dict__) for rate in data.pass_rates],
+            totals=ScoreDistribution.from_data(data.totals),
+            dimensions=[DimensionMean.from_data(item) for item in data.dimension_means],
+            strongest_dimensions=[DimensionMean.from_data(item) for item in data.strongest],
+            weakest_dimensions=[DimensionMean.from_data(item) for item in data.weakest],
+        )
+
+
+@strawberry.type
+class HiringAnalyticsResult:
+    analytics: HiringAnalytics | None = None
+    errors: list[UserError]
