@@ -73,6 +73,17 @@ class DimensionMean:
         return cls(dimension_key=data.key, n=data.n, mean=data.mean, standard_deviation=data.standard_deviation)
 
 
+def _funnel(data: reports.RequisitionAnalytics) -> dict:
+    """The fields a requisition's and a cohort's analytics share."""
+    return {
+        "pass_rates": [StagePassRate(**rate.__dict__) for rate in data.pass_rates],
+        "totals": ScoreDistribution.from_data(data.totals),
+        "dimensions": [DimensionMean.from_data(item) for item in data.dimension_means],
+        "strongest_dimensions": [DimensionMean.from_data(item) for item in data.strongest],
+        "weakest_dimensions": [DimensionMean.from_data(item) for item in data.weakest],
+    }
+
+
 @strawberry.type(
     description="A requisition's funnel, the distribution of interview totals, strongest/weakest dimensions."
 )
@@ -88,11 +99,7 @@ class RequisitionAnalytics:
     def from_data(cls, data: reports.RequisitionAnalytics) -> RequisitionAnalytics:
         return cls(
             requisition_id=relay.GlobalID("Requisition", str(data.requisition_id)),
-            pass_rates=[StagePassRate(**rate.__dict__) for rate in data.pass_rates],
-            totals=ScoreDistribution.from_data(data.totals),
-            dimensions=[DimensionMean.from_data(item) for item in data.dimension_means],
-            strongest_dimensions=[DimensionMean.from_data(item) for item in data.strongest],
-            weakest_dimensions=[DimensionMean.from_data(item) for item in data.weakest],
+            **_funnel(data),
         )
 
 
@@ -399,11 +406,7 @@ class HiringAnalytics:
         return cls(
             requisition_count=data.requisition_count,
             application_count=data.application_count,
-            pass_rates=[StagePassRate(**rate.__dict__) for rate in data.pass_rates],
-            totals=ScoreDistribution.from_data(data.totals),
-            dimensions=[DimensionMean.from_data(item) for item in data.dimension_means],
-            strongest_dimensions=[DimensionMean.from_data(item) for item in data.strongest],
-            weakest_dimensions=[DimensionMean.from_data(item) for item in data.weakest],
+            **_funnel(data),
         )
 
 
