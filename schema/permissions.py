@@ -47,6 +47,7 @@ class Action(Enum):
     HIRE = "hire"
     KPI_RECORD = "kpi_record"
     DECISION = "decision"  # the human hiring decision on an interview report: people only, never a connector
+    ERASURE = "erasure"  # erasing a candidate's personal data (PIPL art. 47): HR admins only, never a connector
 
 
 READ_ROLES: dict[Resource, frozenset[str]] = {
@@ -81,6 +82,7 @@ WRITE_ROLES: dict[Action, frozenset[str]] = {
     Action.HIRE: frozenset({HR_ADMIN}),
     Action.KPI_RECORD: frozenset({HR_ADMIN}),
     Action.DECISION: frozenset({HR_ADMIN, RECRUITER}),
+    Action.ERASURE: frozenset({HR_ADMIN}),
 }
 WRITE_SCOPES: dict[Action, frozenset[str]] = {
     Action.COMPETENCY: frozenset({"competency:write"}),
@@ -90,6 +92,7 @@ WRITE_SCOPES: dict[Action, frozenset[str]] = {
     Action.HIRE: frozenset({"employees:write"}),
     Action.KPI_RECORD: frozenset({"kpi:write"}),
     Action.DECISION: frozenset(),
+    Action.ERASURE: frozenset(),
 }
 
 

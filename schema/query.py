@@ -22,6 +22,7 @@ from schema.ids import decode_id
 from schema.node_lookup import resolve_node, resolve_nodes
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, root_connection
 from schema.permissions import Resource, can_read, hiring_manager_scope
+from schema.report_filters import audit_score_filter, require_score_filter_permission
 from schema.types.audit import AuditEvent
 from schema.types.candidate import Application, Candidate
 from schema.types.competency import CompetencyModel
@@ -88,7 +89,8 @@ class Query:
         )
 
     @strawberry.field(
-        description="Applications, filtered by stage, requisition and interview score range.",
+        description="Applications, filtered by stage, requisition and interview score range (the score range needs "
+        "report read rights and is audited).",
         permission_classes=can_read(Resource.APPLICATION),
     )
     async def applications(
@@ -101,6 +103,7 @@ class Query:
         min_score: float | None = None,
         max_score: float | None = None,
     ) -> Connection[Application]:
+        score_filtered = require_score_filter_permission(info, min_score, max_score)
         row_filter = ApplicationFilter(
             stage=stage,
             requisition_id=_id_argument(requisition_id, "Requisition", "requisitionId"),
@@ -108,9 +111,12 @@ class Query:
             max_score=max_score,
             hiring_manager_subject=hiring_manager_scope(info.context.actor, Resource.APPLICATION),
         )
-        return await root_connection(
+        connection = await root_connection(
             info, models.Application, Application.from_row, first=first, after=after, row_filter=row_filter
         )
+        if score_filtered:
+            await audit_score_filter(info, row_filter, connection)
+        return connection
 
     @strawberry.field(
         description="Candidates, optionally matching a name or email fragment.",

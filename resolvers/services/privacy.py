@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, exists, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from gateway.db import UnitOfWork, unit_of_work
+from gateway.db import UnitOfWork, read_session, unit_of_work
 from gateway.models import (
     Answer,
     Application,
@@ -43,6 +43,7 @@ from gateway.models.enums import ApplicationStage, InterviewStatus, ReviewReques
 from gateway.settings import get_settings
 from gateway.storage import MediaStore, get_media_store
 from resolvers.errors import DomainError, ErrorCode
+from resolvers.filters import ApplicationFilter
 from resolvers.services.audit import Actor, record_audit
 from resolvers.services.candidate_interview import TOKEN_FIELD, candidate_actor, consent_state
 from resolvers.services.candidates import change_stage
@@ -519,6 +520,54 @@ async def resolve_review_request(
         details={"interview_id": request.interview_id, "kind": request.kind.value},
     )
     return request
+
+
+async def record_report_filter_use(
+    actor: Actor, row_filter: ApplicationFilter, application_ids: Sequence[int], *, requisition_id: int | None = None
+) -> None:
+    """A list was filtered on interview report totals: one ``report.filter`` audit event per use.
+
+    A score filter compares every report in scope with the bounds, so each use tells the caller something
+    about all of them, not only about the rows returned. One event per use records who asked, the bounds,
+    the scope (requisition, stage, hiring manager) and the reports that matched on the returned page: an
+    auditor sees who narrowed in on whose total (a binary search shows as a run of events with narrowing
+    bounds around the same report) without one row per compared report. Written in its own unit of work,
+    like every audited read.
+    """
+    report_ids: list[int] = []
+    if application_ids:
+        async with read_session() as session:
+            bounds = [col(Interview.application_id).in_(list(application_ids)), col(InterviewReport.total).is_not(None)]
+            if row_filter.min_score is not None:
+                bounds.append(col(InterviewReport.total) >= row_filter.min_score)
+            if row_filter.max_score is not None:
+                bounds.append(col(InterviewReport.total) <= row_filter.max_score)
+            rows = await session.exec(
+                select(InterviewReport.id)
+                .join(Interview, col(Interview.id) == col(InterviewReport.interview_id))
+                .where(*bounds)
+                .order_by(col(InterviewReport.id))
+            )
+            report_ids = list(rows.all())
+    async with unit_of_work() as uow:
+        record_audit(
+            session=uow.session,
+            actor=actor,
+            action="report.filter",
+            entity_type="InterviewReport",
+            entity_id=None,
+            details={
+                "kind": actor.kind,
+                "subject": actor.subject,
+                "min_score": row_filter.min_score,
+                "max_score": row_filter.max_score,
+                "requisition_id": requisition_id if requisition_id is not None else row_filter.requisition_id,
+                "stage": row_filter.stage.value if row_filter.stage else None,
+                "hiring_manager_subject": row_filter.hiring_manager_subject,
+                "application_ids": list(application_ids),
+                "report_ids": report_ids,
+            },
+        )
 
 
 def record_review_requests_read(

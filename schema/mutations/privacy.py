@@ -145,8 +145,9 @@ class PrivacyMutations:
         return ReviewRequestResolvePayload(review_request=ReviewRequest.from_optional_row(request), errors=errors)
 
     @strawberry.mutation(
-        description="HR: erase a candidate's personal data (recordings, transcripts, contact); idempotent.",
-        permission_classes=can_write(Action.RECRUITING),
+        description="HR admin: erase a candidate's personal data (recordings, transcripts, contact, self-reported "
+        "groups); idempotent. People only: no connector scope allows it.",
+        permission_classes=can_write(Action.ERASURE),
     )
     async def candidate_erase(self, info: Info, input: CandidateEraseInput) -> CandidateErasePayload:
         async def operation(uow):

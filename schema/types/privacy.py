@@ -11,7 +11,7 @@ from gateway import models
 from gateway.models import enums
 from resolvers.services import privacy
 from schema.context import Info
-from schema.permissions import Resource
+from schema.permissions import Resource, can_read
 from schema.types.base import RowNode
 from schema.types.interview import Interview, RadarAxis
 
@@ -33,7 +33,7 @@ class ReviewRequest(RowNode):
     resolved_at: datetime | None
     interview_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(permission_classes=can_read(Resource.INTERVIEW))
     async def interview(self, info: Info) -> Interview:
         return Interview.from_row(await info.context.loaders.by_id(models.Interview).load(self.interview_id))
 

