@@ -1,0 +1,128 @@
+"""Hostile-query limits that must hold in linear time: fragment bombs, expanded size, nesting.
+
+A fragment spread three times per level is walked 3ⁿ times by a checker that does
+not remember fragments; these tests send such documents and require a quick, single
+refusal. Validation is CPU-bound on the event loop, so an asyncio timeout cannot stop
+it: ``deadline`` turns a hang into a failure with a real-time signal instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from graphql import get_introspection_query, parse, validate
+
+from schema.context import Context
+from schema.limits import (
+    MAX_EXPANDED_NESTING,
+    MAX_EXPANDED_SELECTIONS,
+    DepthRule,
+    FieldRepeatRule,
+    document_shape,
+    static_cost,
+)
+from schema.root import schema as graphql_schema
+from tests.graphql_client import HR_ADMIN
+from tests.tokens import hr_admin_headers
+
+
+def fragment_chain(levels: int, spreads: int = 3) -> str:
+    """``query Q{...F0} fragment F0 on Query{...F1 ...F1 ...F1} … fragment Fn on Query{__typename}``."""
+    fragments = " ".join(
+        f"fragment F{level} on Query{{{' '.join([f'...F{level + 1}'] * spreads)}}}" for level in range(levels)
+    )
+    return f"query Q{{...F0}} {fragments} fragment F{levels} on Query{{__typename}}"
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Fail (instead of hanging for hours) when the block runs longer than ``seconds``."""
+
+    def expire(*_args: object) -> None:
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def codes(result) -> list[str]:  # noqa: ANN001
+    return [(error.extensions or {}).get("code") for error in result.errors or []]
+
+
+async def test_the_reported_fragment_bomb_is_refused_with_one_error():
+    query = fragment_chain(15)
+    assert len(query.encode()) < 800  # the 722-byte document of the report
+    with deadline(5):
+        result = await graphql_schema.execute(query, context_value=Context(actor=HR_ADMIN))
+    assert codes(result) == ["QUERY_TOO_LARGE"] and result.data is None
+    assert str(MAX_EXPANDED_SELECTIONS) in result.errors[0].message
+
+
+async def test_a_forty_level_fragment_chain_is_refused_within_50_ms():
+    """Best of three (the machine is shared): the old checker needed hours for one."""
+    timings = []
+    with deadline(5):
+        for _ in range(3):
+            started = time.perf_counter()
+            result = await graphql_schema.execute(fragment_chain(40), context_value=Context(actor=HR_ADMIN))
+            timings.append(time.perf_counter() - started)
+            assert codes(result) == ["QUERY_TOO_LARGE"]
+    assert min(timings) < 0.05, f"refusing took {min(timings) * 1000:.1f} ms"
+
+
+async def test_every_rule_is_linear_on_a_fragment_chain():
+    """Each rule alone (as if the size check were missing) still finishes at once."""
+    document = parse(fragment_chain(40))
+    with deadline(5):
+        started = time.perf_counter()
+        validate(graphql_schema._schema, document, [DepthRule, FieldRepeatRule])
+        cost = static_cost(graphql_schema._schema, document, "Q", {})
+        shape = document_shape(document)
+        elapsed = time.perf_counter() - started
+    assert elapsed < 0.05, f"took {elapsed * 1000:.1f} ms"
+    assert cost == 0  # only __typename, priced nothing
+    assert shape.selections == (3**41 - 1) // 2 + 3**40  # 1 + 3 + … + 3⁴⁰ spreads, 3⁴⁰ __typename
+
+
+async def test_fragment_bomb_over_http_leaves_the_gateway_answering(http):
+    """No token, one request: refused at once, and a health probe sent meanwhile answers."""
+    with deadline(10):
+        started = time.perf_counter()
+        bomb, health = await asyncio.gather(
+            http.post("/graphql", json={"query": fragment_chain(40)}), http.get("/healthz")
+        )
+        elapsed = time.perf_counter() - started
+    assert health.status_code == 200 and health.json() == {"status": "ok"}
+    errors = bomb.json()["errors"]
+    assert [error["extensions"]["code"] for error in errors] == ["QUERY_TOO_LARGE"]
+    assert elapsed < 2, f"took {elapsed:.2f} s"
+
+
+async def test_a_long_chain_of_single_spreads_is_refused_by_nesting(http):
+    levels = MAX_EXPANDED_NESTING + 5
+    response = await http.post(
+        "/graphql", json={"query": fragment_chain(levels, spreads=1)}, headers=hr_admin_headers()
+    )
+    errors = response.json()["errors"]
+    assert [error["extensions"]["code"] for error in errors] == ["QUERY_TOO_LARGE"]
+    assert "nests" in errors[0]["message"]
+
+
+async def test_the_standard_introspection_query_and_fragments_still_work():
+    introspection = await graphql_schema.execute(get_introspection_query(), context_value=Context(actor=HR_ADMIN))
+    assert introspection.errors is None
+    shared = await graphql_schema.execute(
+        "query { ...A ...A } fragment A on Query { ...B } fragment B on Query { requisitions(first: 2) { totalCount } }",
+        context_value=Context(actor=HR_ADMIN),
+    )
+    assert shared.errors is None
+    assert shared.extensions["cost"]["requested"] == 2 * 2  # priced at each spread, as written
