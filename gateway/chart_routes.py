@@ -12,6 +12,7 @@ requisitions, anything else answers 404 as ``node(id:)`` answers null). Errors a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
@@ -22,12 +23,15 @@ from strawberry import relay
 
 from gateway.auth import AuthenticationError, TokenVerifier
 from gateway.models import InterviewReport, Requisition
-from resolvers.analytics.statistics import distribution
-from resolvers.charts import render_histogram, render_radar
 from resolvers.services.access import rows_managed_by
 from resolvers.services.audit import Actor, record_reads
 from resolvers.services.chart_data import report_radar, requisition_totals
 from schema.permissions import Resource, check_read, hiring_manager_scope
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from resolvers.charts import RadarAxis
 
 CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 LANGUAGES = ("zh", "en")
@@ -49,7 +53,11 @@ class ChartError(Exception):
         self.status, self.code, self.message = status, code, message
 
     def response(self) -> JSONResponse:
-        return JSONResponse({"errors": [{"message": self.message, "code": self.code}]}, status_code=self.status)
+        return JSONResponse(
+            {"errors": [{"message": self.message, "code": self.code}]},
+            status_code=self.status,
+            headers={"cache-control": "no-store"},
+        )
 
 
 @dataclass
@@ -103,6 +111,21 @@ def _image(body: bytes, fmt: str) -> Response:
     return Response(body, media_type=CONTENT_TYPES[fmt], headers=_HEADERS)
 
 
+def _radar(axes: Sequence[RadarAxis], *, language: Any, fmt: Any) -> bytes:
+    """Runs in a worker thread: matplotlib is imported there on the first chart, never at start or on the event loop."""
+    from resolvers.charts import render_radar
+
+    return render_radar(axes, language=language, fmt=fmt)
+
+
+def _histogram(totals: Sequence[float], *, title: str, language: Any, fmt: Any) -> bytes:
+    """Runs in a worker thread, like ``_radar`` (numpy and matplotlib load on first use)."""
+    from resolvers.analytics.statistics import distribution
+    from resolvers.charts import render_histogram
+
+    return render_histogram(distribution(totals), title=title, fmt=fmt, language=language)
+
+
 def chart_routes(verifier: TokenVerifier) -> list[Route]:
     """The chart routes, authenticated by ``verifier`` (the one the GraphQL endpoint uses)."""
 
@@ -118,7 +141,7 @@ def chart_routes(verifier: TokenVerifier) -> list[Route]:
             return error.response()
         if actor.kind in ("person", "service"):
             await record_reads(actor, [("InterviewReport", data.report_id)])
-        body = await run_in_threadpool(render_radar, data.axes, language=language, fmt=fmt)
+        body = await run_in_threadpool(_radar, data.axes, language=language, fmt=fmt)
         return _image(body, fmt)
 
     async def histogram(request: Request) -> Response:
@@ -131,9 +154,7 @@ def chart_routes(verifier: TokenVerifier) -> list[Route]:
                 raise ChartError(404, "NOT_FOUND", f"no Requisition with ID '{request.path_params['requisition_id']}'")
         except ChartError as error:
             return error.response()
-        body = await run_in_threadpool(
-            render_histogram, distribution(data.totals), title=data.title, fmt=fmt, language=language
-        )
+        body = await run_in_threadpool(_histogram, data.totals, title=data.title, fmt=fmt, language=language)
         return _image(body, fmt)
 
     return [

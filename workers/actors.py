@@ -2,6 +2,10 @@
 
 Scoring is declared here; the daily retention job in ``workers.retention`` (imported, so workers run it too).
 
+The scoring code (``workers.scoring`` and the model pipeline behind it) is imported by the actor
+when its first job runs, never when this module is imported: the gateway imports this module to send
+jobs, and its idle process must not hold PyAV, faster-whisper, MediaPipe or torch.
+
 Messages carry ids only. Transient failures retry with backoff; a permanent one
 (an unreadable recording) marks the interview failed with a reason a person can
 act on, and so does the last failed retry.
@@ -18,7 +22,6 @@ from resolvers.services.scoring_records import mark_failed
 from workers.broker import broker
 from workers.retention import retention_run
 from workers.runtime import run_in_thread_loop
-from workers.scoring import PermanentScoringError, score_interview_job
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +39,8 @@ SCORING_TIME_LIMIT_MS = 20 * 60 * 1000
     time_limit=SCORING_TIME_LIMIT_MS,
 )
 def score_interview(interview_id: int) -> None:
+    from workers.scoring import PermanentScoringError
+
     try:
         run_in_thread_loop(score_interview_job(interview_id))
     except PermanentScoringError as error:
@@ -47,6 +52,13 @@ def score_interview(interview_id: int) -> None:
         if retries >= SCORING_MAX_RETRIES:
             run_in_thread_loop(mark_failed(interview_id, f"scoring failed after {retries + 1} attempts: {error}"))
         raise
+
+
+async def score_interview_job(interview_id: int) -> None:
+    """Score one interview: loads the scoring code (and its models' libraries) on the first job only."""
+    from workers.scoring import score_interview_job as run_scoring
+
+    await run_scoring(interview_id)
 
 
 __all__ = ["broker", "retention_run", "score_interview"]

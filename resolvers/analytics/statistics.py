@@ -1,11 +1,17 @@
-"""Pure statistics over plain numbers (no database): distributions, correlations, predictions, adverse impact."""
+"""Pure statistics over plain numbers (no database): distributions, correlations, predictions, adverse impact.
+
+numpy, scipy and scikit-learn are imported inside the functions that compute, so the gateway (whose
+GraphQL types import this module's dataclasses) loads them on the first analytics request only.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,8 @@ def distribution(
     values: Sequence[float], *, bins: int = 10, value_range: tuple[float, float] = (0.0, 100.0)
 ) -> Distribution:
     """Interview totals (0–100) by default; empty input gives empty counts and no summary, never made-up numbers."""
+    import numpy as np
+
     data = np.asarray([value for value in values if value is not None], dtype=float)
     counts, edges = np.histogram(data, bins=bins, range=value_range)
     histogram = [
@@ -83,6 +91,8 @@ class Correlation:
 
 
 def _pairs(x: Sequence[float | None], y: Sequence[float | None]) -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np
+
     if len(x) != len(y):
         raise ValueError("x and y must have the same length")
     pairs = [
@@ -109,6 +119,7 @@ def correlation(
     The interval is Fisher's z: ``atanh(r) ± z_(1-α/2) · se`` with ``se = 1/√(n−3)`` for Pearson and
     the Fieller–Hartley–Pearson ``√(1.06/(n−3))`` for Spearman, transformed back with ``tanh``.
     """
+    import numpy as np
     from scipy import stats
 
     if method not in ("pearson", "spearman"):
@@ -192,6 +203,8 @@ class DimensionMean:
 
 def dimension_means(scores_by_dimension: dict[str, Sequence[float | None]]) -> list[DimensionMean]:
     """Mean score per dimension, strongest first (dimensions without scores last)."""
+    import numpy as np
+
     means = []
     for key, values in scores_by_dimension.items():
         data = np.asarray([value for value in values if value is not None], dtype=float)
@@ -304,6 +317,7 @@ def predict_performance(
     seed: int = 0,
 ) -> PerformancePrediction:
     """Fit, cross-validate against the mean baseline, and (with ``new_scores``) predict a new candidate's KPI."""
+    import numpy as np
     from scipy import stats
     from sklearn.linear_model import LinearRegression
     from sklearn.model_selection import KFold
@@ -473,6 +487,8 @@ def propose_weights(
     together; dimensions without enough data (or without a linked KPI) keep their weight. Weights are
     floored at ``MIN_WEIGHT`` and renormalised to sum to 1 (which may move a weight a little past the step).
     """
+    import numpy as np
+
     names = names or {}
     outcome_names = outcome_names or {}
     measured = {

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scipy.stats import percentileofscore
 from sqlalchemy import update
 from sqlmodel import col, select
 
@@ -247,6 +246,8 @@ async def _refresh_percentiles(requisition_id: int, *, session: Any) -> None:
             )
         )
     ).all()
+    from scipy.stats import percentileofscore  # scipy loads in the worker that scores, never in the gateway
+
     totals = [report.total for report in reports]
     for report in reports:
         report.percentile = round(float(percentileofscore(totals, report.total, kind="mean")), 1)

@@ -1,0 +1,84 @@
+"""An idle gateway holds no scientific or model library: they load in the code that uses them, on first use.
+
+Each check runs in a fresh interpreter (this test process has long since imported everything).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY_MODULES = (
+    "numpy",
+    "scipy",
+    "av",
+    "matplotlib",
+    "ctranslate2",
+    "torch",
+    "sklearn",
+    "cv2",
+    "mediapipe",
+    "sentence_transformers",
+    "faster_whisper",
+)
+
+_IDLE_GATEWAY = """
+import json, sys, time
+from starlette.testclient import TestClient
+
+HEAVY = {heavy!r}
+import gateway.app
+
+after_import = [name for name in HEAVY if name in sys.modules]
+with TestClient(gateway.app.create_app()) as client:  # the embedded default: lifespan starts the Dramatiq worker
+    health = client.get("/healthz").status_code
+    typename = client.post("/graphql", json={{"query": "{{ __typename }}"}}).json()["data"]
+    time.sleep(1.5)  # the worker's threads are up and polling their queues
+    idle = [name for name in HEAVY if name in sys.modules]
+print(json.dumps({{"after_import": after_import, "idle": idle, "health": health, "typename": typename}}))
+"""
+
+
+def _run(script: str, data_dir: Path) -> dict:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("HRGATE_")}
+    env["HRGATE_DATA_DIR"] = str(data_dir)
+    completed = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def test_idle_gateway_with_embedded_worker_imports_no_scientific_or_model_library(tmp_path):
+    result = _run(_IDLE_GATEWAY.format(heavy=HEAVY_MODULES), tmp_path)
+    assert result["health"] == 200 and result["typename"] == {"__typename": "Query"}
+    assert result["after_import"] == []
+    assert result["idle"] == []
+
+
+def test_the_code_that_computes_loads_its_libraries_on_first_use(tmp_path):
+    """The lazy imports are real imports: the first chart, statistic or scoring job brings its library in."""
+    script = """
+import json, sys
+import gateway.app
+from resolvers.analytics.statistics import distribution
+from resolvers.charts import render_radar
+loaded = {}
+summary = distribution([50.0, 70.0, 90.0])
+loaded["numpy"] = "numpy" in sys.modules and summary.median == 70.0
+png = render_radar([("沟通", "Communication", 80.0), ("逻辑", "Logic", 60.0), ("学习", "Learning", None)], language="en", fmt="png")
+loaded["matplotlib"] = "matplotlib" in sys.modules and png.startswith(b"\\x89PNG")
+import workers.scoring
+loaded["av"] = "av" in sys.modules and "faster_whisper" in sys.modules
+print(json.dumps(loaded))
+"""
+    assert _run(script, tmp_path) == {"numpy": True, "matplotlib": True, "av": True}
