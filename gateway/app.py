@@ -18,23 +18,26 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Route, WebSocketRoute, request_response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 import workers.actors  # noqa: F401 - declares the actors on the configured broker, so jobs can be sent
-from gateway.auth import AuthenticationError, TokenVerifier, build_verifier
-from gateway.body_limit import BodySizeLimit
+from gateway.auth import AuthenticationError, TokenVerifier, build_verifier, scope_principal
+from gateway.body_limit import BodySizeLimit, HeaderSizeLimit
 from gateway.chart_routes import chart_routes
+from gateway.counters import build_counters
 from gateway.csrf import CsrfGuard
 from gateway.db import dispose_engine
 from gateway.health import healthz, readyz
-from gateway.oauth import TokenServer, load_or_create_signing_key, public_key
-from gateway.rate_limit import RateLimit
+from gateway.log_redaction import install_log_redaction
+from gateway.oauth import TOKEN_FORM_MAX_BYTES, TokenServer, load_or_create_signing_key, public_key
+from gateway.rate_limit import RateLimit, WebSocketConnectionCap
 from gateway.settings import Settings, get_settings
 from gateway.upload_routes import put_answer
+from gateway.websocket import HrTransportWSHandler
 from resolvers.errors import DomainError
 from resolvers.services.audit import ANONYMOUS
 from resolvers.services.candidate_interview import candidate_actor, view_interview
@@ -49,10 +52,14 @@ GRAPHQL_BODY_MAX_BYTES = 1024 * 1024
 MULTIPART_OVERHEAD_BYTES = 1024 * 1024
 """Room for the multipart envelope and the GraphQL operation around an answer recording."""
 WEBSOCKET_INIT_TIMEOUT_SECONDS = 5
+HEADERS_MAX_BYTES = 16 * 1024
+"""All request headers together; more is refused with 431 before a token is read."""
 
 
 class HrGraphQL(GraphQL):
     """Strawberry's ASGI app with hrgate's per-request context (fresh DataLoaders every request)."""
+
+    graphql_transport_ws_handler_class = HrTransportWSHandler
 
     def __init__(self, settings: Settings, verifier: TokenVerifier) -> None:
         super().__init__(
@@ -86,8 +93,8 @@ class HrGraphQL(GraphQL):
         """The principal from the ``Authorization`` header (websockets: from ``connection_init``, below)."""
         context = Context(actor=ANONYMOUS, settings=self.settings, request=request, response=response)
         if isinstance(request, Request):
-            try:
-                context.actor = await self.verifier.authenticate(request.headers.get("authorization"))
+            try:  # verified once per request: the rate limit has usually done it already
+                context.actor = (await scope_principal(request.scope, self.verifier)).actor
             except AuthenticationError as error:
                 context.authentication_error = str(error)
         return context
@@ -98,14 +105,17 @@ class HrGraphQL(GraphQL):
         authorization, token = params.get("authorization"), params.get("invitationToken")
         if isinstance(authorization, str) and authorization:
             try:
-                context.actor = await self.verifier.authenticate(authorization)
+                verified = await self.verifier.principal(authorization)
             except AuthenticationError as error:
                 raise ConnectionRejectionError({"message": str(error)}) from None
+            context.actor, context.credentials_expire_at = verified.actor, verified.usable_until
         elif isinstance(token, str) and token:
             try:
-                context.actor = candidate_actor((await view_interview(token)).interview)
+                interview = (await view_interview(token)).interview
             except DomainError:
                 raise ConnectionRejectionError({"message": "invalid invitation token"}) from None
+            context.actor = candidate_actor(interview)
+            context.credentials_expire_at = interview.expires_at.timestamp()
         return await super().on_ws_connect(context)
 
 
@@ -129,7 +139,11 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
                 worker.stop()
             await dispose_engine()
 
-    token_server = TokenServer(settings, load_or_create_signing_key(settings.resolved_oauth_signing_key_path))
+    install_log_redaction()
+    counters = build_counters(settings.resolved_rate_limit_url, settings.rate_limit_key_prefix)
+    token_server = TokenServer(
+        settings, load_or_create_signing_key(settings.resolved_oauth_signing_key_path), counters=counters
+    )
     graphql_app = HrGraphQL(settings, build_verifier(settings, [public_key(token_server.signing_key)]))
     limited_graphql = CsrfGuard(
         BodySizeLimit(
@@ -144,12 +158,24 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
         Route("/graphql", limited_graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),
         Route("/interview/{token}/answers/{question_id}", put_answer, methods=["PUT"]),
-        Route("/oauth/token", token_server.token_endpoint, methods=["POST"]),
+        Route(
+            "/oauth/token",
+            BodySizeLimit(request_response(token_server.token_endpoint), TOKEN_FORM_MAX_BYTES, allow_multipart=False),
+            methods=["POST"],
+        ),
         Route("/.well-known/jwks.json", token_server.jwks_endpoint, methods=["GET"]),
         *chart_routes(graphql_app.verifier),
     ]
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(RateLimit, per_minute=settings.rate_limit_per_minute)],
+        middleware=[
+            Middleware(HeaderSizeLimit, max_bytes=HEADERS_MAX_BYTES),
+            Middleware(
+                RateLimit, per_minute=settings.rate_limit_per_minute, verifier=graphql_app.verifier, counters=counters
+            ),
+            Middleware(
+                WebSocketConnectionCap, per_address=settings.websocket_connections_per_address, counters=counters
+            ),
+        ],
     )

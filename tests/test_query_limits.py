@@ -9,6 +9,7 @@ it: ``deadline`` turns a hang into a failure with a real-time signal instead.
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 from graphql import get_introspection_query, parse, validate
 
 from schema.context import Context
+from schema.ids import encode_id
 from schema.limits import (
     MAX_EXPANDED_NESTING,
     MAX_EXPANDED_SELECTIONS,
@@ -126,3 +128,47 @@ async def test_the_standard_introspection_query_and_fragments_still_work():
     )
     assert shared.errors is None
     assert shared.extensions["cost"]["requested"] == 2 * 2  # priced at each spread, as written
+
+
+# --- static cost: variables priced by value, nodes by list length ------------------------------
+
+NESTED_BY_VARIABLE = (
+    "query($n: Int! = 100) { requisitions(first: $n) { edges { node { applications(first: $n) { totalCount } } } } }"
+)
+
+
+async def run(query: str, **variables):  # noqa: ANN201
+    return await graphql_schema.execute(query, variable_values=variables, context_value=Context(actor=HR_ADMIN))
+
+
+async def test_a_variable_is_priced_by_its_default_when_none_is_sent():
+    result = await run(NESTED_BY_VARIABLE)
+    assert codes(result) == ["QUERY_TOO_COSTLY"] and result.data is None
+    assert result.errors[0].extensions["cost"] == 100 * (1 + 100)
+
+
+async def test_a_variable_is_priced_by_its_value_also_as_an_integral_float(http):
+    response = await http.post(
+        "/graphql", json={"query": NESTED_BY_VARIABLE, "variables": {"n": 100.0}}, headers=hr_admin_headers()
+    )
+    body = response.json()
+    assert body.get("data") is None
+    assert [error["extensions"]["code"] for error in body["errors"]] == ["QUERY_TOO_COSTLY"]
+    assert body["errors"][0]["extensions"]["cost"] == 100 * (1 + 100)
+    small = await run(NESTED_BY_VARIABLE, n=2)
+    assert small.errors is None and small.extensions["cost"]["requested"] == 2 * (1 + 2)
+
+
+NODES_WITH_CONNECTIONS = "... on Requisition { applications(first: 100) { edges { node { candidate { fullName } } } } }"
+
+
+async def test_nodes_is_priced_by_the_length_of_its_id_list():
+    ids = [str(encode_id("Requisition", number)) for number in range(1, 101)]
+    literal = await run(f"{{ nodes(ids: {json.dumps(ids)}) {{ {NODES_WITH_CONNECTIONS} }} }}")
+    assert codes(literal) == ["QUERY_TOO_COSTLY"] and literal.data is None
+    assert literal.errors[0].extensions["cost"] == 100 * (1 + 100 * (1 + 1))
+    variable = await run(f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ {NODES_WITH_CONNECTIONS} }} }}", ids=ids)
+    assert codes(variable) == ["QUERY_TOO_COSTLY"]
+    assert variable.errors[0].extensions["cost"] == literal.errors[0].extensions["cost"]
+    two = await run("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", ids=ids[:2])
+    assert two.extensions["cost"]["requested"] == 2 * (1 + 0)
