@@ -1,4 +1,4 @@
-"""Cap request bodies: uvicorn and Starlette's multipart parser set no total limit of their own."""
+"""Cap request bodies and headers: uvicorn and Starlette's multipart parser set no total limit of their own."""
 
 from __future__ import annotations
 
@@ -16,17 +16,23 @@ class BodySizeLimit:
     Multipart requests (file uploads) get their own, larger limit.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, multipart_max_bytes: int | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, multipart_max_bytes: int | None = None, *, allow_multipart: bool = True
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.multipart_max_bytes = multipart_max_bytes or max_bytes
+        self.allow_multipart = allow_multipart
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        is_multipart = headers.get(b"content-type", b"").startswith(b"multipart/")
+        is_multipart = headers.get(b"content-type", b"").lower().startswith(b"multipart/")
+        if is_multipart and not self.allow_multipart:
+            await _error(415, "UNSUPPORTED_MEDIA_TYPE", "multipart bodies are not accepted here")(scope, receive, send)
+            return
         limit = self.multipart_max_bytes if is_multipart else self.max_bytes
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -56,12 +62,33 @@ class BodySizeLimit:
                 await self._refuse(scope, receive, send, limit)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        response = JSONResponse(
-            {
-                "errors": [
-                    {"message": f"request body larger than {limit} bytes", "extensions": {"code": "PAYLOAD_TOO_LARGE"}}
-                ]
-            },
-            status_code=413,
-        )
-        await response(scope, receive, send)
+        await _error(413, "PAYLOAD_TOO_LARGE", f"request body larger than {limit} bytes")(scope, receive, send)
+
+
+class HeaderSizeLimit:
+    """Refuse requests whose headers together exceed ``max_bytes`` with 431, before anything reads them.
+
+    uvicorn's default HTTP parser (httptools) sets no limit on header size, so without this a
+    64 MB ``Authorization`` header would reach token verification. Websocket handshakes with
+    oversized headers are refused before accept.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            size = sum(len(name) + len(value) for name, value in scope.get("headers") or [])
+            if size > self.max_bytes:
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 4431, "reason": "request headers too large"})
+                    return
+                message = f"request headers larger than {self.max_bytes} bytes"
+                await _error(431, "HEADERS_TOO_LARGE", message)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)

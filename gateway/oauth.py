@@ -5,14 +5,22 @@
 with a key of hrgate's own (generated under ``HRGATE_DATA_DIR`` on first start unless one is
 configured); its public half is served at ``/.well-known/jwks.json``. Clients are registered
 in a JSON file (``hrgate client-add``): only a salted hash of each secret is stored.
+
+Guessing secrets is slowed by backoff: after a few refused credentials for one client id (or
+more from one address) that client id (or address) is locked for 1 s, doubling with every further
+failure up to ``HRGATE_OAUTH_LOCKOUT_MAX_SECONDS``; while locked, even the right secret is
+answered 429 with ``Retry-After``. The counts live in ``gateway.counters`` (Redis in production).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import hashlib
 import hmac
 import json
+import math
 import os
 import re
 import secrets
@@ -22,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, OAuth2Request
 from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant
@@ -32,6 +41,7 @@ from joserfc.jwk import ECKey
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from gateway.counters import LimitCounters, MemoryCounters
 from gateway.settings import Settings
 
 SIGNING_ALGORITHM = "ES256"
@@ -48,6 +58,9 @@ SCOPES = (
 )
 """Every scope a connector may be granted (see README, "Who may see what")."""
 _HASH_ITERATIONS = 100_000
+TOKEN_FORM_MAX_BYTES = 4096
+"""A client-credentials form is a few short fields; anything larger is refused (413) before parsing."""
+FAILURES_FORGOTTEN_AFTER_SECONDS = 3600.0
 _CLIENT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
@@ -189,6 +202,20 @@ class _FormRequest(OAuth2Request):
         return self._form
 
 
+def _claimed_client_id(authorization: str | None, form: dict[str, str]) -> str | None:
+    """The client id a request claims (HTTP Basic or form), before anything about it is verified."""
+    scheme, _, credentials = (authorization or "").strip().partition(" ")
+    if scheme.lower() == "basic" and credentials:
+        try:
+            decoded = base64.b64decode(credentials.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return None
+        client_id = unquote(decoded.partition(":")[0])
+        return client_id[:256] or None
+    client_id = form.get("client_id")
+    return client_id[:256] if client_id else None
+
+
 class _ClientCredentialsGrant(ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
@@ -196,8 +223,12 @@ class _ClientCredentialsGrant(ClientCredentialsGrant):
 class TokenServer(AuthorizationServer):
     """Client-credentials only; issues ES256 JWT access tokens for hrgate's own audience."""
 
-    def __init__(self, settings: Settings, signing_key: ECKey) -> None:
+    def __init__(self, settings: Settings, signing_key: ECKey, counters: LimitCounters | None = None) -> None:
         super().__init__(scopes_supported=list(SCOPES))
+        self.counters = counters or MemoryCounters()
+        self.client_failures_before_lockout = settings.oauth_client_failures_before_lockout
+        self.address_failures_before_lockout = settings.oauth_address_failures_before_lockout
+        self.lockout_max_seconds = settings.oauth_lockout_max_seconds
         self.registry = ClientRegistry(settings.resolved_oauth_clients_path)
         self.signing_key = signing_key
         self.issuer = settings.public_base_url.rstrip("/")
@@ -246,11 +277,40 @@ class TokenServer(AuthorizationServer):
 
     async def token_endpoint(self, request: Request) -> Response:
         form = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+        client_id = _claimed_client_id(request.headers.get("authorization"), form)
+        lock_keys = [f"oauth-lock:address:{request.client.host if request.client else 'unknown'}"]
+        if client_id:
+            lock_keys.append(f"oauth-lock:client:{hashlib.sha256(client_id.encode()).hexdigest()}")
+        wait = max([await self.counters.locked_for(key) for key in lock_keys])
+        if wait > 0:
+            retry_after = max(1, math.ceil(wait))
+            return JSONResponse(
+                {
+                    "error": "too_many_attempts",
+                    "error_description": f"too many refused client credentials; retry after {retry_after} s",
+                },
+                status_code=429,
+                headers={"Retry-After": str(retry_after), "Cache-Control": "no-store"},
+            )
         # authlib refuses plain-http URIs; TLS is terminated in front of the gateway, so the scheme here says nothing.
         uri = str(request.url.replace(scheme="https"))
         oauth_request = _FormRequest(request.method, uri, request.headers, form)
         # Checking the secret (PBKDF2) and reading the client file are blocking: off the event loop.
-        return await asyncio.to_thread(self.create_token_response, oauth_request)
+        response = await asyncio.to_thread(self.create_token_response, oauth_request)
+        if response.status_code == 401:  # invalid_client: unknown client id or wrong secret
+            await self._count_failure(lock_keys[0], self.address_failures_before_lockout)
+            if client_id:
+                await self._count_failure(lock_keys[1], self.client_failures_before_lockout)
+        elif response.status_code == 200 and client_id:
+            await self.counters.reset("failures:" + lock_keys[1])
+        return response
+
+    async def _count_failure(self, lock_key: str, free_failures: int) -> None:
+        """From the ``free_failures``-th failure on, lock for 1 s, doubling with each further one."""
+        failures = await self.counters.add_failure("failures:" + lock_key, FAILURES_FORGOTTEN_AFTER_SECONDS)
+        if failures >= free_failures:
+            exponent = min(failures - free_failures, 30)
+            await self.counters.lock(lock_key, min(self.lockout_max_seconds, 2**exponent))
 
     async def jwks_endpoint(self, request: Request) -> Response:
         return JSONResponse(public_jwks(self.signing_key), headers={"cache-control": "public, max-age=300"})

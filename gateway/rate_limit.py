@@ -1,66 +1,106 @@
-"""Per-principal request rate limit, answered with 429 and ``Retry-After``.
+"""Per-principal request rate limit (429 and ``Retry-After``) and a cap on websockets per client address.
 
-The principal is the bearer token (hashed), else the invitation token of a
-candidate route, else the client address. Counts are kept per gateway process
-in a sliding one-minute window: with N replicas behind a load balancer the
-effective limit is up to N times the setting.
+The principal is whoever the bearer token verifiably speaks for (a person's subject, a connector's
+client id); a request without a token, or with a token that does not verify, counts against its
+client address. Keying on the raw header would give every made-up token a fresh allowance.
+The token is verified here once and the result left in the ASGI scope for the GraphQL context
+(``gateway.auth.scope_principal``), so nothing verifies it twice.
+
+Counts are a sliding one-minute window in ``gateway.counters``: per process in the embedded
+gateway, shared in Redis by every replica in production.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-import time
-from collections import deque
 
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.auth import AuthenticationError, TokenVerifier, scope_principal
+from gateway.counters import LimitCounters, MemoryCounters
+
 WINDOW_SECONDS = 60.0
+CONNECTION_SLOT_HOLD_SECONDS = 6 * 3600.0
+"""A websocket slot is forgotten this long after the address last opened one (a replica that died)."""
+CLOSE_TOO_MANY = 4429
+
+
+def client_address(scope: Scope) -> str:
+    client = scope.get("client") or ("unknown", 0)
+    return str(client[0])
+
+
+async def principal_key(scope: Scope, verifier: TokenVerifier | None) -> str:
+    """``person:<sub>`` / ``service:<client id>`` for a verified token, else ``address:<client address>``."""
+    if verifier is not None and scope["type"] == "http":
+        try:
+            actor = (await scope_principal(scope, verifier)).actor
+        except AuthenticationError:
+            actor = None
+        if actor is not None and actor.is_authenticated:
+            return f"{actor.kind}:{actor.subject}"
+    return f"address:{client_address(scope)}"
 
 
 class RateLimit:
-    def __init__(self, app: ASGIApp, per_minute: int, *, clock=time.monotonic) -> None:  # noqa: ANN001
+    def __init__(
+        self,
+        app: ASGIApp,
+        per_minute: int,
+        *,
+        verifier: TokenVerifier | None = None,
+        counters: LimitCounters | None = None,
+    ) -> None:
         self.app = app
         self.per_minute = per_minute
-        self.clock = clock
-        self._hits: dict[str, deque[float]] = {}
+        self.verifier = verifier
+        self.counters = counters or MemoryCounters()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket") or self.per_minute <= 0:
             await self.app(scope, receive, send)
             return
-        key = principal_key(scope)
-        now = self.clock()
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - WINDOW_SECONDS:
-            hits.popleft()
-        if len(hits) >= self.per_minute:
-            retry_after = max(1, math.ceil(hits[0] + WINDOW_SECONDS - now))
-            if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 4429})
-                return
-            response = JSONResponse(
-                {"errors": [{"message": "too many requests", "extensions": {"code": "RATE_LIMITED"}}]},
-                status_code=429,
-                headers={"Retry-After": str(retry_after)},
-            )
-            await response(scope, receive, send)
+        key = "requests:" + await principal_key(scope, self.verifier)
+        wait = await self.counters.hit(key, self.per_minute, WINDOW_SECONDS)
+        if wait is None:
+            await self.app(scope, receive, send)
             return
-        hits.append(now)
-        if len(self._hits) > 100_000:  # forget idle principals rather than grow without bound
-            self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - WINDOW_SECONDS}
-        await self.app(scope, receive, send)
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": CLOSE_TOO_MANY, "reason": "too many requests"})
+            return
+        response = JSONResponse(
+            {"errors": [{"message": "too many requests", "extensions": {"code": "RATE_LIMITED"}}]},
+            status_code=429,
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
+        await response(scope, receive, send)
 
 
-def principal_key(scope: Scope) -> str:
-    headers = dict(scope.get("headers") or [])
-    authorization = headers.get(b"authorization")
-    if authorization:
-        return "token:" + hashlib.sha256(authorization).hexdigest()
-    path = scope.get("path", "")
-    if path.startswith("/interview/"):
-        token = path.split("/")[2] if path.count("/") >= 2 else ""
-        return "invitation:" + hashlib.sha256(token.encode()).hexdigest()
-    client = scope.get("client") or ("unknown", 0)
-    return f"address:{client[0]}"
+class WebSocketConnectionCap:
+    """At most ``per_address`` open websockets per client address; the next one is refused before accept."""
+
+    def __init__(self, app: ASGIApp, per_address: int, *, counters: LimitCounters | None = None) -> None:
+        self.app = app
+        self.per_address = per_address
+        self.counters = counters or MemoryCounters()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await self.app(scope, receive, send)
+            return
+        key = f"websockets:{client_address(scope)}"
+        if not await self.counters.acquire(key, self.per_address, CONNECTION_SLOT_HOLD_SECONDS):
+            await receive()  # the websocket.connect message, answered by refusing the handshake
+            await send(
+                {
+                    "type": "websocket.close",
+                    "code": CLOSE_TOO_MANY,
+                    "reason": f"too many open websockets from this address (at most {self.per_address})",
+                }
+            )
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            await self.counters.release(key)

@@ -30,7 +30,23 @@ class Settings(BaseSettings):
     invitation_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
     max_upload_bytes: int = 200 * 1024 * 1024
     rate_limit_per_minute: int = 600
-    """Requests per principal (bearer token, invitation token, or client address) per minute and process."""
+    """Requests per principal (verified token subject, invitation token, or client address) per minute."""
+    rate_limit_url: str = ""
+    """``redis://`` holding the rate-limit counters shared by gateway replicas; empty means ``pubsub_url``
+    when that is Redis, else counters in the gateway process."""
+    rate_limit_key_prefix: str = "hrgate:limits:"
+    websocket_operations_per_minute: int = Field(default=120, ge=1)
+    """Operations one websocket may start per minute (queries, mutations and subscriptions)."""
+    websocket_connections_per_address: int = Field(default=20, ge=1)
+    """Open websockets per client address (across replicas when the counters are in Redis)."""
+    oauth_client_failures_before_lockout: int = Field(default=5, ge=1)
+    """Wrong secrets for one client_id before ``/oauth/token`` locks it (1 s, doubling, up to the maximum)."""
+    oauth_address_failures_before_lockout: int = Field(default=20, ge=1)
+    """Refused client credentials from one address before the address is locked the same way."""
+    oauth_lockout_max_seconds: int = Field(default=900, ge=1)
+    idp_service_tokens: bool = False
+    """Treat the identity provider's tokens without ``roles`` as connectors (their ``scope`` honoured).
+    Off: such tokens are refused; connectors get their tokens from hrgate's own ``/oauth/token``."""
     vision_enabled: bool = True
     """Face and posture analysis (still only for candidates who gave biometric consent)."""
     broker_heartbeat_timeout_ms: int = 60_000
@@ -81,6 +97,12 @@ class Settings(BaseSettings):
     @property
     def resolved_oauth_signing_key_path(self) -> Path:
         return self.oauth_signing_key_path or self.data_dir / "oauth-signing-key.json"
+
+    @property
+    def resolved_rate_limit_url(self) -> str:
+        if self.rate_limit_url:
+            return self.rate_limit_url
+        return self.pubsub_url if self.pubsub_url.startswith(("redis://", "rediss://", "unix://")) else ""
 
     @property
     def embedded_worker(self) -> bool:

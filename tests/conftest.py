@@ -45,6 +45,10 @@ os.environ.pop("HRGATE_JWKS_URL", None)
 os.environ.pop("HRGATE_JWT_AUDIENCE", None)
 os.environ.pop("HRGATE_OAUTH_CLIENTS_PATH", None)
 os.environ.pop("HRGATE_OAUTH_SIGNING_KEY_PATH", None)
+os.environ.pop("HRGATE_RATE_LIMIT_URL", None)
+# The test identity provider also issues connectors' tokens (tests.tokens.service_token); the default,
+# refusing an identity provider's tokens without roles, is tested with explicit settings.
+os.environ["HRGATE_IDP_SERVICE_TOKENS"] = "true"
 
 import workers.actors  # noqa: E402,F401 - declares the actors on the in-process broker
 from gateway import db  # noqa: E402

@@ -135,10 +135,14 @@ async def test_candidate_operations_need_no_bearer_token(http, gql):
 
 async def test_es256_tokens_from_a_jwks_source_are_accepted():
     key = ECKey.generate_key("P-256", auto_kid=True)
-    verifier = TokenVerifier(audience="hrgate", issuers={IDP_ISSUER: JwksSource(local_keys=[key])})
+    issuers = {IDP_ISSUER: JwksSource(local_keys=[key])}
     token = sign(claims("svc", scope="reports:read"), key, alg="ES256")
+    verifier = TokenVerifier(audience="hrgate", issuers=issuers, idp_service_tokens=True)
     actor = await verifier.authenticate(f"Bearer {token}")
     assert actor.kind == "service" and actor.scopes == {"reports:read"}
+    # by default an identity provider's token without roles is nobody's: not a connector holding its scope
+    with pytest.raises(AuthenticationError, match="no roles claim"):
+        await TokenVerifier(audience="hrgate", issuers=issuers).authenticate(f"Bearer {token}")
 
 
 async def test_key_rotation_fetches_the_jwks_again_for_an_unknown_kid():
@@ -182,17 +186,19 @@ async def test_unknown_kids_cannot_make_us_hammer_the_identity_provider():
 
 
 def test_roles_claim_makes_a_person_and_unknown_roles_are_dropped():
-    actor = actor_from_claims({"sub": "u1", "roles": ["hiring_manager", "superuser"], "email": "m@bank.example"})
+    actor = actor_from_claims(
+        {"sub": "u1", "roles": ["hiring_manager", "superuser"], "email": "m@bank.example"}, service_allowed=False
+    )
     assert (actor.kind, actor.subject, actor.roles, actor.name) == (
         "person",
         "u1",
         {"hiring_manager"},
         "m@bank.example",
     )
-    assert actor_from_claims({"sub": "c1", "scope": "kpi:write employees:read"}).scopes == {
-        "kpi:write",
-        "employees:read",
-    }
+    connector_claims = {"sub": "c1", "scope": "kpi:write employees:read"}
+    assert actor_from_claims(connector_claims, service_allowed=True).scopes == {"kpi:write", "employees:read"}
+    with pytest.raises(AuthenticationError):
+        actor_from_claims(connector_claims, service_allowed=False)
 
 
 # --- websockets: connection_init --------------------------------------------------------------------
