@@ -1,7 +1,8 @@
 """Production hardening, decided per request from the context's settings (one schema serves both modes).
 
-In production: introspection is refused, validation messages carry no field
-suggestions, and resolver exceptions are masked as "Unexpected error." while
+In production: introspection is refused, no error message suggests names ("Did you
+mean …?" from validation, and from graphql-core's coercion of variables and input
+values alike), and resolver exceptions are masked as "Unexpected error." while
 validation and user-input errors stay readable.
 """
 
@@ -14,7 +15,9 @@ from graphql import GraphQLError, validate
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaskErrors, SchemaExtension
 
-_SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+# graphql-core's did_you_mean(): names only, so the first "?" ends it; it may sit mid-message
+# ("… unknown field 'fullNam'. Did you mean 'fullName'? Found: {…}.").
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 def _in_production(extension: SchemaExtension) -> bool:
@@ -31,16 +34,25 @@ class ProductionErrorMasking(MaskErrors):
         return unexpected and _in_production(self)
 
 
+def _strip_suggestions(errors: list[GraphQLError] | None) -> None:
+    """In place: the errors are already in the result strawberry returns (path and locations kept)."""
+    for error in errors or ():
+        error.message = _SUGGESTION.sub("", error.message)
+
+
 class ProductionValidation(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         yield
-        errors = self.execution_context.pre_execution_errors
-        if errors and _in_production(self):
-            # In place: strawberry has already put this very list into the result.
-            errors[:] = [
-                GraphQLError(_SUGGESTION.sub("", error.message), error.nodes, extensions=error.extensions)
-                for error in errors
-            ]
+        if _in_production(self):
+            _strip_suggestions(self.execution_context.pre_execution_errors)
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        # Variable coercion errors ("Variable '$s' has invalid value: … Did you mean the enum
+        # value 'OPEN'?") come from execution, after validation.
+        result = self.execution_context.result
+        if _in_production(self) and result is not None:
+            _strip_suggestions(getattr(result, "errors", None))
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context

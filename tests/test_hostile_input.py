@@ -54,7 +54,20 @@ async def test_aliases_hidden_in_fragments_count_too():
 async def test_directive_overloading_is_refused():
     directives = "@include(if: true)" * (MAX_DIRECTIVES + 1)
     result = await run(f"query {{ __typename {directives} }}")
-    assert "TOO_MANY_DIRECTIVES" in codes(result)
+    assert codes(result) == ["TOO_MANY_DIRECTIVES"]  # one error, not one per repeated directive
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ __typename @aa@aa@aa@aa@aa@aa@aa@aa@aa@aa }",  # unknown, repeated
+        "{ __typename @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) }",  # repeated
+        "{ a: __typename @deprecated b: __typename @deprecated c: __typename @deprecated }",  # misplaced
+    ],
+)
+async def test_bad_directives_give_one_error(query):
+    result = await run(query)
+    assert codes(result) == ["INVALID_DIRECTIVE"] and result.data is None
 
 
 async def test_field_duplication_is_refused():
@@ -196,6 +209,36 @@ async def test_production_has_no_graphiql_and_no_introspection(production_http):
         "/graphql", json={"query": "{ __schema { types { name } } }"}, headers=hr_admin_headers()
     )
     assert introspection.json()["errors"][0]["extensions"]["code"] == "INTROSPECTION_DISABLED"
+
+
+async def test_graphql_cop_directive_overloading_passes_in_production(production_http):
+    """graphql-cop reports "vulnerable" when its ten unknown directives give ten errors."""
+    query = "query cop { __typename @aa@aa@aa@aa@aa@aa@aa@aa@aa@aa }"
+    for headers in ({}, hr_admin_headers()):
+        body = (await production_http.post("/graphql", json={"query": query}, headers=headers)).json()
+        assert len(body["errors"]) == 1 and body.get("data") is None
+        assert body["errors"][0]["extensions"]["code"] == "INVALID_DIRECTIVE"
+        assert body["errors"][0]["message"].startswith("Unknown directive '@aa'.")
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        ("query($s: RequisitionStatus) { requisitions(first: 1, status: $s) { totalCount } }", {"s": "OPN"}),
+        (
+            "mutation($i: CandidateCreateInput!) { candidateCreate(input: $i) { errors { code } } }",
+            {"i": {"fullNam": "Ana", "email": "ana@example.com"}},
+        ),
+        ('mutation { candidateCreate(input: {fullNam: "Ana", email: "ana@example.com"}) { errors { code } } }', {}),
+    ],
+)
+async def test_production_suggests_no_names_in_variable_and_input_errors(production_http, http, query, variables):
+    request = {"query": query, "variables": variables}
+    production = (await production_http.post("/graphql", json=request, headers=hr_admin_headers())).json()
+    assert production["errors"] and all("Did you mean" not in error["message"] for error in production["errors"])
+    assert all("OPEN" not in error["message"] for error in production["errors"])
+    development = (await http.post("/graphql", json=request, headers=hr_admin_headers())).json()
+    assert any("Did you mean" in error["message"] for error in development["errors"])
 
 
 async def test_rate_limit_answers_429_with_retry_after(monkeypatch):
