@@ -33,6 +33,7 @@ from gateway.csrf import CsrfGuard
 from gateway.db import dispose_engine
 from gateway.health import healthz, readyz
 from gateway.log_redaction import install_log_redaction
+from gateway.no_store import NoStore
 from gateway.oauth import TOKEN_FORM_MAX_BYTES, TokenServer, load_or_create_signing_key, public_key
 from gateway.rate_limit import RateLimit, WebSocketConnectionCap
 from gateway.settings import Settings, get_settings
@@ -155,7 +156,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/graphql", limited_graphql, methods=["GET", "POST"]),
+        Route("/graphql", NoStore(limited_graphql), methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),
         Route("/interview/{token}/answers/{question_id}", put_answer, methods=["PUT"]),
         Route(

@@ -30,6 +30,10 @@ _STATUS = {
 }
 
 
+NO_STORE = {"cache-control": "no-store"}
+"""The answer describes the candidate's recording: no cache may keep it."""
+
+
 def _question_id(value: str) -> int:
     try:
         global_id = relay.GlobalID.from_id(value)
@@ -61,6 +65,7 @@ async def put_answer(request: Request) -> JSONResponse:
         return JSONResponse(
             {"errors": [{"field": e.field, "message": e.message, "code": e.code.name} for e in error.errors]},
             status_code=status,
+            headers=NO_STORE,
         )
     return JSONResponse(
         {
@@ -72,4 +77,5 @@ async def put_answer(request: Request) -> JSONResponse:
             }
         },
         status_code=201,
+        headers=NO_STORE,
     )

@@ -23,6 +23,14 @@ from gateway.models import (
 from gateway.models.enums import ApplicationStage, BusinessLine, RequisitionStatus
 
 
+LIKE_ESCAPE = "\\"
+
+
+def escape_like(text: str) -> str:
+    """``text`` matched literally inside a LIKE pattern: ``%`` and ``_`` are not wildcards for a searcher."""
+    return text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+
+
 @dataclass(frozen=True)
 class NoFilter:
     def clauses(self) -> list[ColumnElement[bool]]:
@@ -115,9 +123,12 @@ class CandidateFilter:
                 )
             )
         if self.search:
-            pattern = f"%{self.search.lower()}%"
+            pattern = f"%{escape_like(self.search.lower())}%"
             clauses.append(
-                or_(func.lower(Candidate.full_name).like(pattern), func.lower(Candidate.email).like(pattern))
+                or_(
+                    func.lower(Candidate.full_name).like(pattern, escape=LIKE_ESCAPE),
+                    func.lower(Candidate.email).like(pattern, escape=LIKE_ESCAPE),
+                )
             )
         return clauses
 

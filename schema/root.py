@@ -6,6 +6,8 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from schema.analytics_query import AnalyticsQuery
+from schema.error_logging import HrSchema
+from schema.input_guard import NulCharacterGuard
 from schema.limits import LIMITS
 from schema.mutations.analytics import AnalyticsMutations
 from schema.mutations.competency import CompetencyMutations
@@ -62,12 +64,12 @@ NODE_TYPES = [
 
 def build_schema() -> strawberry.Schema:
     """One schema per process (relay fields cannot be shared by two); production hardening is per request."""
-    return strawberry.Schema(
+    return HrSchema(
         query=RootQuery,
         mutation=Mutation,
         subscription=Subscription,
         types=NODE_TYPES,
-        extensions=[*LIMITS, ProductionValidation, ProductionErrorMasking],
+        extensions=[*LIMITS, NulCharacterGuard, ProductionValidation, ProductionErrorMasking],
         config=StrawberryConfig(batching_config={"max_operations": 5}),
     )
 

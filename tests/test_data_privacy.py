@@ -3,6 +3,7 @@ NUL bytes, LIKE wildcards, no-store, quiet expected errors and upload probing.""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from sqlmodel import col, select
@@ -129,4 +130,79 @@ async def test_review_requests_show_interview_data_only_to_interview_readers(gql
         assert allowed.data["reviewRequests"]["edges"][0]["node"]["interview"]["status"] == "INVITED"
 
 
-_unused = (Actor, global_id)
+# --- 13: NUL bytes, LIKE wildcards, no-store, quiet expected errors -----------------------------------
+
+NUL_FILTERS = [
+    ("query($s: String) { candidates(first: 5, search: $s) { totalCount } }", {"s": "wang\x00"}),
+    ('{ candidates(first: 5, search: "wang\\u0000") { totalCount } }', {}),
+    ("query($d: String) { requisitions(first: 5, department: $d) { totalCount } }", {"d": "Retail\x00"}),
+    ("query($d: String) { employees(first: 5, department: $d) { totalCount } }", {"d": "\x00"}),
+    ("query($a: String) { auditEvents(first: 5, action: $a) { totalCount } }", {"a": "x\x00"}),
+    (
+        "mutation($input: CandidateCreateInput!) { candidateCreate(input: $input) { errors { code } } }",
+        {"input": {"fullName": "a\x00b", "email": "nul@mail.example"}},
+    ),
+]
+
+
+async def test_a_nul_character_in_any_string_is_bad_user_input(gql):
+    await factories.create_candidate(gql)
+    for document, variables in NUL_FILTERS:
+        result = await gql.execute(document, **variables)
+        assert _codes(result) == ["BAD_USER_INPUT"], (document, result)
+        assert "NUL" in result.errors[0].message and "SELECT" not in result.errors[0].message
+    assert (await gql("{ candidates(first: 5) { totalCount } }"))["candidates"]["totalCount"] == 1
+
+
+async def test_like_wildcards_in_a_search_match_themselves(gql):
+    await factories.create_candidate(gql, fullName="Li Lei", email="li.lei@mail.example")
+    await factories.create_candidate(gql, fullName="Han 50% Mei", email="han_mei@mail.example")
+    search = "query($s: String) { candidates(first: 10, search: $s) { edges { node { fullName } } } }"
+
+    async def names(term: str) -> list[str]:
+        return [edge["node"]["fullName"] for edge in (await gql(search, s=term))["candidates"]["edges"]]
+
+    assert await names("%") == ["Han 50% Mei"]
+    assert await names("_") == ["Han 50% Mei"]  # the underscore of han_mei@, not any one character
+    assert await names("l_") == []
+    assert await names("\\") == []
+    assert await names("li.l") == ["Li Lei"]
+
+
+async def test_graphql_and_upload_answers_are_never_cached(gql, http):
+    from tests.interview_helpers import give_consent, put_answer, wav_bytes
+    from tests.tokens import hr_admin_headers
+
+    answer = await http.post(
+        "/graphql", json={"query": "{ candidates(first: 1) { totalCount } }"}, headers=hr_admin_headers()
+    )
+    assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
+    refused = await http.post("/graphql", json={"query": "{ candidates(first: 1) { totalCount } }"})
+    assert refused.headers["cache-control"] == "no-store"
+    invited = await invited_candidate(gql)
+    await give_consent(gql, invited.token)
+    uploaded = await put_answer(http, invited.token, invited.question_ids[0], wav_bytes(0.2))
+    assert uploaded.status_code == 201 and uploaded.headers["cache-control"] == "no-store"
+    chart_refused = await http.get(f"/charts/requisitions/{global_id('Requisition', 1)}/histogram.png")
+    assert chart_refused.status_code == 401 and chart_refused.headers["cache-control"] == "no-store"
+
+
+async def test_expected_refusals_are_logged_at_info_without_a_traceback(gql, caplog):
+    connector = GraphQLClient(service("erp-oracle", ["requisitions:read"]))
+    with caplog.at_level(logging.DEBUG):
+        forbidden = await connector.execute("{ candidates(first: 1) { totalCount } }")
+        anonymous = await GraphQLClient(Actor("anonymous", None, kind="anonymous")).execute(
+            "{ candidates(first: 1) { totalCount } }"
+        )
+        bad_input = await gql.execute('{ candidates(first: 1, after: "junk") { totalCount } }')
+    assert _codes(forbidden) == ["FORBIDDEN"] and _codes(anonymous) == ["UNAUTHENTICATED"]
+    assert _codes(bad_input) == ["BAD_USER_INPUT"]
+    graphql_records = [r for r in caplog.records if r.name in ("strawberry.execution", "hrgate.graphql")]
+    assert len(graphql_records) == 3, [(r.name, r.levelname, r.getMessage()) for r in graphql_records]
+    for record in graphql_records:
+        assert record.levelno == logging.INFO and record.exc_info is None, (record.levelname, record.getMessage())
+    assert {record.getMessage().split(" at ")[0] for record in graphql_records} == {
+        "graphql FORBIDDEN",
+        "graphql UNAUTHENTICATED",
+        "graphql BAD_USER_INPUT",
+    }

@@ -139,7 +139,7 @@ async def employee_kpi_results(
     if department is not None:
         statement = statement.where(Employee.department == department)
     if period:
-        statement = statement.where(col(KpiRecord.period).startswith(period))
+        statement = statement.where(col(KpiRecord.period).startswith(period, autoescape=True))
     if model_version_id is not None:
         statement = (
             statement.join(Application, col(Application.id) == Employee.application_id)
