@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     """Redis broker: how many broker commands in a million also run the maintenance that redelivers
     dead workers' jobs (Dramatiq's default, 1,000, means minutes before a killed worker's job resumes)."""
     page_size_max: int = 100
+    compiled_reads: bool = True
+    """Answer read queries with one SQL statement (the read compiler); off: the DataLoader path only."""
     jwt_issuer: str = ""
     """Expected ``iss`` of bearer tokens; empty means hrgate's own issuer (``public_base_url``)."""
     jwt_audience: str = "hrgate"

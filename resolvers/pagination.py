@@ -7,6 +7,8 @@ requisitions with their applications costs the same number of statements as a pa
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +19,24 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 Row = TypeVar("Row", bound=SQLModel)
+
+_CURSOR_PREFIX = "cursor:"
+
+
+def encode_cursor(row_id: int) -> str:
+    """An opaque ``after`` cursor for keyset pagination by id."""
+    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{row_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    """The id inside a cursor; ``ValueError`` for anything that is not one of ours."""
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise ValueError(cursor) from None
+    if not text.startswith(_CURSOR_PREFIX):
+        raise ValueError(cursor)
+    return int(text.removeprefix(_CURSOR_PREFIX))
 
 
 @dataclass(frozen=True)

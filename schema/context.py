@@ -40,10 +40,16 @@ class Context:
     authentication_error: str | None = None
     connection_params: dict[str, Any] | None = None
     """The websocket ``connection_init`` payload (set by strawberry)."""
+    compiled_reads: bool | None = None
+    """Answer compilable queries with one SQL statement; None: as the settings say (False: DataLoader path)."""
     credentials_expire_at: float | None = None
     connection: ConnectionState = field(default_factory=ConnectionState)
     _audit_reads: DataLoader[tuple[str, int], None] | None = field(default=None, repr=False)
     _audit_reads_actor: Actor | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.compiled_reads is None:
+            self.compiled_reads = self.settings.compiled_reads
 
     @property
     def active_subscriptions(self) -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
@@ -13,12 +11,11 @@ from strawberry import relay
 
 from gateway.db import read_session
 from resolvers.filters import NoFilter
-from resolvers.pagination import Page, PageRequest, count_rows, fetch_page
+from resolvers.pagination import Page, PageRequest, count_rows, decode_cursor, encode_cursor, fetch_page
 
 NodeType = TypeVar("NodeType")
 
 DEFAULT_PAGE_SIZE = 20
-_CURSOR_PREFIX = "cursor:"
 
 
 @strawberry.type(name="Connection", description="A page of a list, with a cursor per edge.")
@@ -30,17 +27,10 @@ class Connection(relay.Connection[NodeType], Generic[NodeType]):
         return await self.count_total()
 
 
-def encode_cursor(row_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{row_id}".encode()).decode()
-
-
 def _decode_cursor(cursor: str) -> int:
     try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if not text.startswith(_CURSOR_PREFIX):
-            raise ValueError(cursor)
-        return int(text.removeprefix(_CURSOR_PREFIX))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return decode_cursor(cursor)
+    except ValueError:
         raise GraphQLError(f"invalid cursor '{cursor}'", extensions={"code": "BAD_USER_INPUT"}) from None
 
 

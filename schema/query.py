@@ -16,12 +16,13 @@ from resolvers.filters import (
     RequisitionFilter,
 )
 from resolvers.services.candidate_interview import view_interview
-from schema.context import Info
+from schema.context import Context, Info
 from schema.enums import ApplicationStage, BusinessLine, RequisitionStatus
 from schema.ids import decode_id
 from schema.node_lookup import resolve_node, resolve_nodes
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, root_connection
 from schema.permissions import Resource, can_read, hiring_manager_scope
+from schema.read_specs import RootList, compiled, without_score_range
 from schema.report_filters import audit_score_filter, require_score_filter_permission
 from schema.types.audit import AuditEvent
 from schema.types.candidate import Application, Candidate
@@ -39,6 +40,50 @@ def _id_argument(value: strawberry.ID | None, type_name: str, argument: str) -> 
         return decode_id(value, type_name, argument)
     except DomainError as error:
         raise GraphQLError(error.errors[0].message, extensions={"code": "BAD_USER_INPUT", "field": argument}) from None
+
+
+def requisition_filter(
+    context: Context,
+    status: RequisitionStatus | None = None,
+    department: str | None = None,
+    business_line: BusinessLine | None = None,
+) -> RequisitionFilter:
+    return RequisitionFilter(
+        status=status,
+        department=department,
+        business_line=business_line,
+        hiring_manager_subject=hiring_manager_scope(context.actor, Resource.REQUISITION),
+    )
+
+
+def application_filter(
+    context: Context,
+    stage: ApplicationStage | None = None,
+    requisition_id: strawberry.ID | None = None,
+    min_score: float | None = None,
+    max_score: float | None = None,
+) -> ApplicationFilter:
+    return ApplicationFilter(
+        stage=stage,
+        requisition_id=_id_argument(requisition_id, "Requisition", "requisitionId"),
+        min_score=min_score,
+        max_score=max_score,
+        hiring_manager_subject=hiring_manager_scope(context.actor, Resource.APPLICATION),
+    )
+
+
+def candidate_filter(context: Context, search: str | None = None) -> CandidateFilter:
+    return CandidateFilter(
+        search=search, hiring_manager_subject=hiring_manager_scope(context.actor, Resource.CANDIDATE)
+    )
+
+
+def employee_filter(context: Context, department: str | None = None) -> EmployeeFilter:
+    return EmployeeFilter(department=department)
+
+
+def audit_event_filter(context: Context, action: str | None = None, entity_type: str | None = None) -> AuditEventFilter:
+    return AuditEventFilter(action=action, entity_type=entity_type)
 
 
 @strawberry.type
@@ -64,6 +109,7 @@ class Query:
     @strawberry.field(
         description="Job openings, filtered by status, department and business line.",
         permission_classes=can_read(Resource.REQUISITION),
+        metadata=compiled(RootList(models.Requisition, requisition_filter)),
     )
     async def requisitions(
         self,
@@ -80,11 +126,8 @@ class Query:
             Requisition.from_row,
             first=first,
             after=after,
-            row_filter=RequisitionFilter(
-                status=status,
-                department=department,
-                business_line=business_line,
-                hiring_manager_subject=hiring_manager_scope(info.context.actor, Resource.REQUISITION),
+            row_filter=requisition_filter(
+                info.context, status=status, department=department, business_line=business_line
             ),
         )
 
@@ -92,6 +135,7 @@ class Query:
         description="Applications, filtered by stage, requisition and interview score range (the score range needs "
         "report read rights and is audited).",
         permission_classes=can_read(Resource.APPLICATION),
+        metadata=compiled(RootList(models.Application, application_filter, compile_when=without_score_range)),
     )
     async def applications(
         self,
@@ -104,12 +148,8 @@ class Query:
         max_score: float | None = None,
     ) -> Connection[Application]:
         score_filtered = require_score_filter_permission(info, min_score, max_score)
-        row_filter = ApplicationFilter(
-            stage=stage,
-            requisition_id=_id_argument(requisition_id, "Requisition", "requisitionId"),
-            min_score=min_score,
-            max_score=max_score,
-            hiring_manager_subject=hiring_manager_scope(info.context.actor, Resource.APPLICATION),
+        row_filter = application_filter(
+            info.context, stage=stage, requisition_id=requisition_id, min_score=min_score, max_score=max_score
         )
         connection = await root_connection(
             info, models.Application, Application.from_row, first=first, after=after, row_filter=row_filter
@@ -121,6 +161,7 @@ class Query:
     @strawberry.field(
         description="Candidates, optionally matching a name or email fragment.",
         permission_classes=can_read(Resource.CANDIDATE),
+        metadata=compiled(RootList(models.Candidate, candidate_filter)),
     )
     async def candidates(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None, search: str | None = None
@@ -131,24 +172,28 @@ class Query:
             Candidate.from_row,
             first=first,
             after=after,
-            row_filter=CandidateFilter(
-                search=search, hiring_manager_subject=hiring_manager_scope(info.context.actor, Resource.CANDIDATE)
-            ),
+            row_filter=candidate_filter(info.context, search=search),
         )
 
-    @strawberry.field(permission_classes=can_read(Resource.REFERENCE))
+    @strawberry.field(
+        permission_classes=can_read(Resource.REFERENCE), metadata=compiled(RootList(models.CompetencyModel))
+    )
     async def competency_models(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[CompetencyModel]:
         return await root_connection(info, models.CompetencyModel, CompetencyModel.from_row, first=first, after=after)
 
-    @strawberry.field(permission_classes=can_read(Resource.REFERENCE))
+    @strawberry.field(
+        permission_classes=can_read(Resource.REFERENCE), metadata=compiled(RootList(models.KpiDefinition))
+    )
     async def kpi_definitions(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[KpiDefinition]:
         return await root_connection(info, models.KpiDefinition, KpiDefinition.from_row, first=first, after=after)
 
-    @strawberry.field(permission_classes=can_read(Resource.EMPLOYEE))
+    @strawberry.field(
+        permission_classes=can_read(Resource.EMPLOYEE), metadata=compiled(RootList(models.Employee, employee_filter))
+    )
     async def employees(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None, department: str | None = None
     ) -> Connection[Employee]:
@@ -158,10 +203,14 @@ class Query:
             Employee.from_row,
             first=first,
             after=after,
-            row_filter=EmployeeFilter(department=department),
+            row_filter=employee_filter(info.context, department=department),
         )
 
-    @strawberry.field(description="The audit trail, oldest first.", permission_classes=can_read(Resource.AUDIT))
+    @strawberry.field(
+        description="The audit trail, oldest first.",
+        permission_classes=can_read(Resource.AUDIT),
+        metadata=compiled(RootList(models.AuditEvent, audit_event_filter)),
+    )
     async def audit_events(
         self,
         info: Info,
@@ -176,5 +225,5 @@ class Query:
             AuditEvent.from_row,
             first=first,
             after=after,
-            row_filter=AuditEventFilter(action=action, entity_type=entity_type),
+            row_filter=audit_event_filter(info.context, action=action, entity_type=entity_type),
         )

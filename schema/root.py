@@ -19,6 +19,7 @@ from schema.mutations.recruiting import RecruitingMutations
 from schema.mutations.workforce import WorkforceMutations
 from schema.production import ProductionErrorMasking, ProductionValidation
 from schema.query import Query
+from schema.read_planner import CompiledReads
 from schema.subscription import Subscription
 from schema.types.analytics import ReweightingProposal
 from schema.types.candidate import ApplicationStageChange, ConsentRecord
@@ -69,7 +70,7 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         types=NODE_TYPES,
-        extensions=[*LIMITS, NulCharacterGuard, ProductionValidation, ProductionErrorMasking],
+        extensions=[*LIMITS, NulCharacterGuard, ProductionValidation, ProductionErrorMasking, CompiledReads],
         config=StrawberryConfig(batching_config={"max_operations": 5}),
     )
 

@@ -87,13 +87,10 @@ def record_audit(
     return event
 
 
-async def record_reads(actor: Actor, reads: Iterable[tuple[str, int]]) -> None:
-    """One ``<entity>.read`` event per (entity type, id), written in one statement and committed.
-
-    Reads are audited in their own short unit of work: a query has no transaction to join.
-    """
+def read_events(actor: Actor, reads: Iterable[tuple[str, int]]) -> list[dict[str, Any]]:
+    """The audit rows for reads of reports or archives: one per (entity type, id), first read first."""
     now = utcnow()
-    rows = [
+    return [
         {
             "occurred_at": now,
             "actor": actor.name,
@@ -105,11 +102,19 @@ async def record_reads(actor: Actor, reads: Iterable[tuple[str, int]]) -> None:
         }
         for entity_type, entity_id in dict.fromkeys(reads)
     ]
+
+
+async def record_reads(actor: Actor, reads: Iterable[tuple[str, int]]) -> None:
+    """One ``<entity>.read`` event per (entity type, id), written in ONE multi-row insert and committed.
+
+    Reads are audited in their own short unit of work: a query has no transaction to join.
+    """
+    rows = read_events(actor, reads)
     if not rows:
         return
     async with unit_of_work() as uow:
         connection = await uow.session.connection()
-        await connection.execute(insert(AuditEvent), rows)
+        await connection.execute(insert(AuditEvent).values(rows))
 
 
 def _action_prefix(entity_type: str) -> str:

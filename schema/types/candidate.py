@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -14,11 +14,18 @@ from schema.context import Info
 from schema.enums import ApplicationStage, ConsentKind
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, child_connection
 from schema.permissions import Resource, can_read, hiring_manager_scope
+from schema.read_specs import ChildList, RowReference, compiled
 from schema.types.base import RowNode
 from schema.types.requisition import Requisition
 
 if TYPE_CHECKING:
     from schema.types.interview import Interview
+
+
+def candidate_applications_filter(context: Any) -> ApplicationFilter | None:
+    """A hiring manager sees a candidate's applications to their own requisitions only."""
+    subject = hiring_manager_scope(context.actor, Resource.APPLICATION)
+    return ApplicationFilter(hiring_manager_subject=subject) if subject is not None else None
 
 
 @strawberry.type(description="A person applying for openings.")
@@ -33,13 +40,13 @@ class Candidate(RowNode):
     created_at: datetime
 
     @strawberry.field(
+        metadata=compiled(ChildList(models.Application, "candidate_id", candidate_applications_filter)),
         description="The candidate's applications (a hiring manager sees those to their own requisitions).",
         permission_classes=can_read(Resource.APPLICATION),
     )
     async def applications(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[Application]:
-        subject = hiring_manager_scope(info.context.actor, Resource.APPLICATION)
         return await child_connection(
             info,
             models.Application,
@@ -48,10 +55,11 @@ class Candidate(RowNode):
             Application.from_row,
             first=first,
             after=after,
-            row_filter=ApplicationFilter(hiring_manager_subject=subject) if subject is not None else None,
+            row_filter=candidate_applications_filter(info.context),
         )
 
     @strawberry.field(
+        metadata=compiled(ChildList(models.ConsentRecord, "candidate_id")),
         description="Consents given or refused, oldest first (append-only).",
         permission_classes=can_read(Resource.CANDIDATE),
     )
@@ -91,15 +99,24 @@ class Application(RowNode):
     candidate_id: strawberry.Private[int]
     requisition_id: strawberry.Private[int]
 
-    @strawberry.field(permission_classes=can_read(Resource.CANDIDATE))
+    @strawberry.field(
+        metadata=compiled(RowReference(parent_column="candidate_id")), permission_classes=can_read(Resource.CANDIDATE)
+    )
     async def candidate(self, info: Info) -> Candidate:
         return Candidate.from_row(await info.context.loaders.by_id(models.Candidate).load(self.candidate_id))
 
-    @strawberry.field(permission_classes=can_read(Resource.REQUISITION))
+    @strawberry.field(
+        metadata=compiled(RowReference(parent_column="requisition_id")),
+        permission_classes=can_read(Resource.REQUISITION),
+    )
     async def requisition(self, info: Info) -> Requisition:
         return Requisition.from_row(await info.context.loaders.by_id(models.Requisition).load(self.requisition_id))
 
-    @strawberry.field(description="Every stage move, oldest first.", permission_classes=can_read(Resource.APPLICATION))
+    @strawberry.field(
+        metadata=compiled(ChildList(models.ApplicationStageChange, "application_id")),
+        description="Every stage move, oldest first.",
+        permission_classes=can_read(Resource.APPLICATION),
+    )
     async def stage_history(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[ApplicationStageChange]:
@@ -113,7 +130,10 @@ class Application(RowNode):
             after=after,
         )
 
-    @strawberry.field(permission_classes=can_read(Resource.INTERVIEW))
+    @strawberry.field(
+        metadata=compiled(ChildList(models.Interview, "application_id")),
+        permission_classes=can_read(Resource.INTERVIEW),
+    )
     async def interviews(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[Annotated[Interview, strawberry.lazy("schema.types.interview")]]:
@@ -130,7 +150,9 @@ class Application(RowNode):
         )
 
     @strawberry.field(
-        description="The most recent AI interview, if any.", permission_classes=can_read(Resource.INTERVIEW)
+        metadata=compiled(RowReference(child_column="application_id", newest=True)),
+        description="The most recent AI interview, if any.",
+        permission_classes=can_read(Resource.INTERVIEW),
     )
     async def latest_interview(
         self, info: Info

@@ -11,6 +11,7 @@ from strawberry import relay
 from gateway import models
 from schema.context import Info
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, child_connection
+from schema.read_specs import ChildList, RowReference, compiled
 from schema.types.base import RowNode
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ class CompetencyModel(RowNode):
     description: str
     created_at: datetime
 
-    @strawberry.field
+    @strawberry.field(metadata=compiled(ChildList(models.CompetencyModelVersion, "model_id")))
     async def versions(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[CompetencyModelVersion]:
@@ -56,11 +57,14 @@ class CompetencyModelVersion(RowNode):
     def frozen(self) -> bool:
         return self.frozen_at is not None
 
-    @strawberry.field
+    @strawberry.field(metadata=compiled(RowReference(parent_column="model_id")))
     async def model(self, info: Info) -> CompetencyModel:
         return CompetencyModel.from_row(await info.context.loaders.by_id(models.CompetencyModel).load(self.model_id))
 
-    @strawberry.field(description="Weighted dimensions, in display order; weights sum to 1.")
+    @strawberry.field(
+        metadata=compiled(ChildList(models.Dimension, "model_version_id")),
+        description="Weighted dimensions, in display order; weights sum to 1.",
+    )
     async def dimensions(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[Dimension]:
@@ -88,12 +92,12 @@ class Dimension(RowNode):
     position: int
     model_version_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(metadata=compiled(RowReference(parent_column="model_version_id")))
     async def model_version(self, info: Info) -> CompetencyModelVersion:
         row = await info.context.loaders.by_id(models.CompetencyModelVersion).load(self.model_version_id)
         return CompetencyModelVersion.from_row(row)
 
-    @strawberry.field
+    @strawberry.field(metadata=compiled(ChildList(models.Question, "dimension_id")))
     async def questions(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[Question]:
@@ -101,7 +105,10 @@ class Dimension(RowNode):
             info, models.Question, models.Question.dimension_id, self.id, Question.from_row, first=first, after=after
         )
 
-    @strawberry.field(description="KPIs this dimension should predict.")
+    @strawberry.field(
+        metadata=compiled(ChildList(models.DimensionKpiLink, "dimension_id")),
+        description="KPIs this dimension should predict.",
+    )
     async def kpi_links(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[DimensionKpiLink]:
@@ -124,11 +131,11 @@ class DimensionKpiLink(RowNode):
     dimension_id: strawberry.Private[int]
     kpi_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(metadata=compiled(RowReference(parent_column="dimension_id")))
     async def dimension(self, info: Info) -> Dimension:
         return Dimension.from_row(await info.context.loaders.by_id(models.Dimension).load(self.dimension_id))
 
-    @strawberry.field
+    @strawberry.field(metadata=compiled(RowReference(parent_column="kpi_id")))
     async def kpi(self, info: Info) -> Annotated[KpiDefinition, strawberry.lazy("schema.types.kpi")]:
         from schema.types.kpi import KpiDefinition
 
@@ -147,6 +154,6 @@ class Question(RowNode):
     position: int
     dimension_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(metadata=compiled(RowReference(parent_column="dimension_id")))
     async def dimension(self, info: Info) -> Dimension:
         return Dimension.from_row(await info.context.loaders.by_id(models.Dimension).load(self.dimension_id))

@@ -12,6 +12,7 @@ from schema.context import Info
 from schema.enums import BackgroundCheckStatus
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, child_connection
 from schema.permissions import Resource, can_read
+from schema.read_specs import ChildList, RowReference, compiled
 from schema.types.base import RowNode
 from schema.types.candidate import Application, Candidate
 from schema.types.interview import InterviewReport
@@ -32,12 +33,16 @@ class Employee(RowNode):
     candidate_id: strawberry.Private[int]
     application_id: strawberry.Private[int]
 
-    @strawberry.field(permission_classes=can_read(Resource.CANDIDATE))
+    @strawberry.field(
+        metadata=compiled(RowReference(parent_column="candidate_id")), permission_classes=can_read(Resource.CANDIDATE)
+    )
     async def candidate(self, info: Info) -> Candidate:
         return Candidate.from_row(await info.context.loaders.by_id(models.Candidate).load(self.candidate_id))
 
     @strawberry.field(
-        description="The application that led to the hire.", permission_classes=can_read(Resource.APPLICATION)
+        metadata=compiled(RowReference(parent_column="application_id")),
+        description="The application that led to the hire.",
+        permission_classes=can_read(Resource.APPLICATION),
     )
     async def application(self, info: Info) -> Application:
         return Application.from_row(await info.context.loaders.by_id(models.Application).load(self.application_id))
@@ -53,7 +58,10 @@ class Employee(RowNode):
             await OnboardingArchive.audit_reads(info, [row.id])
         return OnboardingArchive.from_optional_row(row)
 
-    @strawberry.field(permission_classes=can_read(Resource.EMPLOYEE))
+    @strawberry.field(
+        metadata=compiled(ChildList(models.KpiAssignment, "employee_id")),
+        permission_classes=can_read(Resource.EMPLOYEE),
+    )
     async def kpi_assignments(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[KpiAssignment]:

@@ -16,6 +16,7 @@ from schema.context import Info
 from schema.enums import HumanDecision, InterviewStatus
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, child_connection
 from schema.permissions import Resource, can_read
+from schema.read_specs import ChildList, RowReference, compiled
 from schema.types.base import RowNode
 from schema.types.competency import Dimension, Question
 
@@ -35,13 +36,20 @@ class Interview(RowNode):
     submitted_at: datetime | None
     application_id: strawberry.Private[int]
 
-    @strawberry.field(permission_classes=can_read(Resource.APPLICATION))
+    @strawberry.field(
+        metadata=compiled(RowReference(parent_column="application_id")),
+        permission_classes=can_read(Resource.APPLICATION),
+    )
     async def application(self, info: Info) -> Annotated[Application, strawberry.lazy("schema.types.candidate")]:
         from schema.types.candidate import Application
 
         return Application.from_row(await info.context.loaders.by_id(models.Application).load(self.application_id))
 
-    @strawberry.field(description="The questions asked, in order.", permission_classes=can_read(Resource.INTERVIEW))
+    @strawberry.field(
+        metadata=compiled(ChildList(models.InterviewQuestion, "interview_id")),
+        description="The questions asked, in order.",
+        permission_classes=can_read(Resource.INTERVIEW),
+    )
     async def questions(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[InterviewQuestion]:
@@ -56,6 +64,7 @@ class Interview(RowNode):
         )
 
     @strawberry.field(
+        metadata=compiled(ChildList(models.Answer, "interview_id")),
         description="The recorded answers with transcripts and features.",
         permission_classes=can_read(Resource.INTERVIEW),
     )
@@ -65,6 +74,7 @@ class Interview(RowNode):
         )
 
     @strawberry.field(
+        metadata=compiled(RowReference(child_column="interview_id", audited_as="InterviewReport")),
         description="The scored report, once scoring finished (each read is audited).",
         permission_classes=can_read(Resource.REPORT),
     )
@@ -85,7 +95,7 @@ class InterviewQuestion(RowNode):
     position: int
     question_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(metadata=compiled(RowReference(parent_column="question_id")))
     async def question(self, info: Info) -> Question:
         return Question.from_row(await info.context.loaders.by_id(models.Question).load(self.question_id))
 
@@ -105,7 +115,7 @@ class Answer(RowNode):
     created_at: datetime
     question_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(metadata=compiled(RowReference(parent_column="question_id")))
     async def question(self, info: Info) -> Question:
         return Question.from_row(await info.context.loaders.by_id(models.Question).load(self.question_id))
 
@@ -130,6 +140,12 @@ class Evidence:
     value: float | None
     contribution: float | None
     detail: str | None
+
+
+_REPORT_DIMENSION_SCORES = ChildList(
+    models.DimensionScore, "report_id", correlate=(("pipeline_version", "pipeline_version"),)
+)
+"""A report's dimension scores of its own pipeline version (``models`` is a field name inside the class)."""
 
 
 @strawberry.type(description="The fused interview result, and the human decision taken on it.")
@@ -170,11 +186,14 @@ class InterviewReport(RowNode):
             for axis in self.raw_radar
         ]
 
-    @strawberry.field(permission_classes=can_read(Resource.INTERVIEW))
+    @strawberry.field(
+        metadata=compiled(RowReference(parent_column="interview_id")), permission_classes=can_read(Resource.INTERVIEW)
+    )
     async def interview(self, info: Info) -> Interview:
         return Interview.from_row(await info.context.loaders.by_id(models.Interview).load(self.interview_id))
 
     @strawberry.field(
+        metadata=compiled(_REPORT_DIMENSION_SCORES),
         description="Per-dimension scores of the report's pipeline version.",
         permission_classes=can_read(Resource.REPORT),
     )
@@ -227,6 +246,6 @@ class DimensionScore(RowNode):
             for item in self.raw_evidence
         ]
 
-    @strawberry.field
+    @strawberry.field(metadata=compiled(RowReference(parent_column="dimension_id")))
     async def dimension(self, info: Info) -> Dimension:
         return Dimension.from_row(await info.context.loaders.by_id(models.Dimension).load(self.dimension_id))

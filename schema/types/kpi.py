@@ -13,6 +13,7 @@ from schema.context import Info
 from schema.enums import KpiDirection, PeriodKind
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, child_connection
 from schema.permissions import Resource, can_read
+from schema.read_specs import ChildList, RowReference, compiled
 from schema.types.base import RowNode
 
 if TYPE_CHECKING:
@@ -44,17 +45,19 @@ class KpiAssignment(RowNode):
     kpi_id: strawberry.Private[int]
     dimension_id: strawberry.Private[int | None]
 
-    @strawberry.field
+    @strawberry.field(metadata=compiled(RowReference(parent_column="kpi_id")))
     async def kpi(self, info: Info) -> KpiDefinition:
         return KpiDefinition.from_row(await info.context.loaders.by_id(models.KpiDefinition).load(self.kpi_id))
 
-    @strawberry.field(permission_classes=can_read(Resource.EMPLOYEE))
+    @strawberry.field(
+        metadata=compiled(RowReference(parent_column="employee_id")), permission_classes=can_read(Resource.EMPLOYEE)
+    )
     async def employee(self, info: Info) -> Annotated[Employee, strawberry.lazy("schema.types.employee")]:
         from schema.types.employee import Employee
 
         return Employee.from_row(await info.context.loaders.by_id(models.Employee).load(self.employee_id))
 
-    @strawberry.field
+    @strawberry.field(metadata=compiled(RowReference(parent_column="dimension_id")))
     async def dimension(self, info: Info) -> Annotated[Dimension, strawberry.lazy("schema.types.competency")] | None:
         from schema.types.competency import Dimension
 
@@ -63,7 +66,9 @@ class KpiAssignment(RowNode):
         return Dimension.from_row(await info.context.loaders.by_id(models.Dimension).load(self.dimension_id))
 
     @strawberry.field(
-        description="Period actuals, in the order they were recorded.", permission_classes=can_read(Resource.EMPLOYEE)
+        metadata=compiled(ChildList(models.KpiRecord, "assignment_id")),
+        description="Period actuals, in the order they were recorded.",
+        permission_classes=can_read(Resource.EMPLOYEE),
     )
     async def records(
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
@@ -90,6 +95,8 @@ class KpiRecord(RowNode):
     recorded_at: datetime
     assignment_id: strawberry.Private[int]
 
-    @strawberry.field(permission_classes=can_read(Resource.EMPLOYEE))
+    @strawberry.field(
+        metadata=compiled(RowReference(parent_column="assignment_id")), permission_classes=can_read(Resource.EMPLOYEE)
+    )
     async def assignment(self, info: Info) -> KpiAssignment:
         return KpiAssignment.from_row(await info.context.loaders.by_id(models.KpiAssignment).load(self.assignment_id))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -14,12 +14,20 @@ from schema.context import Info
 from schema.enums import ApplicationStage, BusinessLine, RequisitionStatus
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, child_connection
 from schema.permissions import Resource, can_read
+from schema.read_specs import ChildList, RowReference, compiled, without_score_range
 from schema.report_filters import audit_score_filter, require_score_filter_permission
 from schema.types.base import RowNode
 from schema.types.competency import CompetencyModelVersion
 
 if TYPE_CHECKING:
     from schema.types.candidate import Application
+
+
+def requisition_applications_filter(
+    context: Any, stage: Any = None, min_score: float | None = None, max_score: float | None = None
+) -> ApplicationFilter:
+    """A requisition's applications (a hiring manager reaches only their own requisitions, already scoped)."""
+    return ApplicationFilter(stage=stage, min_score=min_score, max_score=max_score)
 
 
 @strawberry.type(description="A job opening, pinned to one competency model version.")
@@ -41,12 +49,22 @@ class Requisition(RowNode):
     )
     competency_model_version_id: strawberry.Private[int]
 
-    @strawberry.field(description="The competency model version interviews for this opening are scored against.")
+    @strawberry.field(
+        metadata=compiled(RowReference(parent_column="competency_model_version_id")),
+        description="The competency model version interviews for this opening are scored against.",
+    )
     async def competency_model_version(self, info: Info) -> CompetencyModelVersion:
         row = await info.context.loaders.by_id(models.CompetencyModelVersion).load(self.competency_model_version_id)
         return CompetencyModelVersion.from_row(row)
 
-    @strawberry.field(permission_classes=can_read(Resource.APPLICATION))
+    @strawberry.field(
+        metadata=compiled(
+            ChildList(
+                models.Application, "requisition_id", requisition_applications_filter, compile_when=without_score_range
+            )
+        ),
+        permission_classes=can_read(Resource.APPLICATION),
+    )
     async def applications(
         self,
         info: Info,

@@ -1,0 +1,98 @@
+"""A plan as one SQL statement whose single value is the whole answer as JSON.
+
+Every object becomes a JSON array ``[id, field…]``; a to-one relation a correlated scalar
+subquery; a connection ``[[rows…], totalCount?]`` where rows are the page (``first + 1`` rows, so
+the shaper can tell whether there is a next page) aggregated in id order. PostgreSQL builds it
+with ``json_build_array`` / ``json_agg``, SQLite with JSON1's ``json_array`` /
+``json_group_array`` (a subquery's text is re-read with ``json()`` so it nests as JSON, not as a string).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, ColumnElement, FromClause, Select, func, literal_column, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+from resolvers.read_compiler.plan import Connection, ObjectPlan, OperationPlan, ToOne
+
+
+class StatementBuilder:
+    def __init__(self, dialect_name: str) -> None:
+        self.postgresql = dialect_name == "postgresql"
+
+    def operation(self, plan: OperationPlan) -> Select[Any]:
+        values = [self._nested(field.nested, None) for field in plan.fields if field.nested is not None]
+        return select(self._array(values))
+
+    def _array(self, items: list[Any]) -> ColumnElement[Any]:
+        return func.json_build_array(*items) if self.postgresql else func.json_array(*items)
+
+    def _embed(self, subquery: Any) -> ColumnElement[Any]:
+        """A subquery's JSON as a nested value (SQLite returns text, which ``json()`` turns back into JSON)."""
+        return subquery if self.postgresql else func.json(subquery)
+
+    def _object(self, plan: ObjectPlan, source: FromClause) -> ColumnElement[Any]:
+        items: list[Any] = [source.c.id]
+        for field in plan.fields:
+            if field.kind == "column":
+                column = source.c[field.column]
+                items.append(func.json(column) if not self.postgresql and isinstance(column.type, JSON) else column)
+            elif field.kind == "nested":
+                items.append(self._nested(field.nested, source))
+        return self._array(items)
+
+    def _nested(self, relation: ToOne | Connection | None, parent: FromClause | None) -> ColumnElement[Any]:
+        if isinstance(relation, ToOne):
+            return self._embed(self._to_one(relation, parent))
+        assert isinstance(relation, Connection)
+        return self._connection(relation, parent)
+
+    def _to_one(self, relation: ToOne, parent: FromClause | None) -> Any:
+        assert parent is not None
+        target = relation.target.table.alias()
+        statement = select(self._object(relation.target, target))
+        if relation.parent_column is not None:
+            statement = statement.where(target.c.id == parent.c[relation.parent_column])
+        else:
+            statement = statement.where(target.c[relation.child_column] == parent.c.id)
+        if relation.newest:
+            statement = statement.order_by(target.c.id.desc())
+        return statement.limit(1).correlate(parent).scalar_subquery()
+
+    def _conditions(self, connection: Connection, parent: FromClause | None) -> list[Any]:
+        table = connection.table
+        conditions = list(connection.where)
+        if connection.parent_column is not None:
+            assert parent is not None
+            conditions.append(table.c[connection.parent_column] == parent.c.id)
+        for child_column, parent_column in connection.correlate:
+            assert parent is not None
+            conditions.append(table.c[child_column] == parent.c[parent_column])
+        return conditions
+
+    def _connection(self, connection: Connection, parent: FromClause | None) -> ColumnElement[Any]:
+        table = connection.table
+        conditions = self._conditions(connection, parent)
+        page_select = select(table).where(*conditions)
+        if connection.after_id is not None:
+            page_select = page_select.where(table.c.id > connection.after_id)
+        page_select = page_select.order_by(table.c.id).limit(connection.first + 1)
+        if parent is not None:
+            page_select = page_select.correlate(parent)
+        page = page_select.subquery()
+        row = self._object(connection.node, page) if connection.node is not None else self._array([page.c.id])
+        if self.postgresql:
+            rows = func.coalesce(func.json_agg(aggregate_order_by(row, page.c.id)), literal_column("'[]'::json"))
+        else:
+            rows = func.json_group_array(row)
+        rows_subquery = select(rows).select_from(page)
+        if parent is not None:
+            rows_subquery = rows_subquery.correlate(parent)
+        items: list[Any] = [self._embed(rows_subquery.scalar_subquery())]
+        if connection.wants_total:
+            total = select(func.count()).select_from(table).where(*conditions)
+            if parent is not None:
+                total = total.correlate(parent)
+            items.append(total.scalar_subquery())
+        return self._array(items)

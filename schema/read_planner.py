@@ -1,0 +1,314 @@
+"""From a validated GraphQL query to a read-compiler plan, deciding permissions once per field.
+
+The planner walks the operation with graphql-core's own field collection (fragments, inline
+fragments, aliases, ``@skip``/``@include`` and variables behave exactly as in execution). For each
+field it checks the field's read permission once for the request, not once per object, and builds
+the same list filters and row scopes as the resolvers (``schema.read_specs``). Anything it does not
+know how to compile (a field with a plain resolver, a permission refusal, a bad argument, a
+subscription or mutation) makes it give up: the operation then runs on the DataLoader path, which
+answers it, errors included, exactly as before. ``CompiledReads`` is the schema extension that
+runs a plan instead of graphql-core's execution.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from graphql import (
+    ExecutionResult,
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLObjectType,
+    OperationDefinitionNode,
+    OperationType,
+    get_named_type,
+)
+from graphql.execution.collect_fields import FragmentDetails, collect_fields, collect_subfields
+from graphql.execution.values import get_argument_values, get_variable_values
+from graphql.language import FragmentDefinitionNode
+from strawberry.extensions import SchemaExtension
+from strawberry.types.arguments import convert_arguments
+
+from resolvers.pagination import decode_cursor
+from resolvers.read_compiler.execute import TooDeepForDatabase, run_plan
+from resolvers.read_compiler.plan import (
+    Connection,
+    ConnectionPart,
+    FieldPlan,
+    ObjectPlan,
+    OperationPlan,
+    ToOne,
+)
+from schema.permissions import _ReadPermission, check_read
+from schema.read_specs import READ_SPEC, ChildList, RootList, RowReference
+from schema.types.base import RowNode
+
+logger = logging.getLogger(__name__)
+
+_DEFINITION = "strawberry-definition"
+_PAGE_INFO_PARTS = frozenset({"hasNextPage", "hasPreviousPage", "startCursor", "endCursor"})
+
+
+class NotCompilable(Exception):
+    """The operation (or one of its fields) is left to the DataLoader path."""
+
+
+def _timestamp(value: str) -> str:
+    """An ISO 8601 timestamp as the DataLoader path writes it: UTC, ``datetime.isoformat()``."""
+    parsed = datetime.fromisoformat(value)
+    parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return parsed.isoformat()
+
+
+def _converter(graphql_field: Any) -> Any:
+    named = get_named_type(graphql_field.type)
+    if isinstance(named, GraphQLObjectType):
+        raise NotCompilable(f"object-typed column {named.name}")
+    if isinstance(named, GraphQLEnumType):
+        enum_class = named.extensions[_DEFINITION].wrapped_cls
+        names = {member.value: member.name for member in enum_class}
+        return names.__getitem__
+    return {"DateTime": _timestamp, "Boolean": bool, "Float": float}.get(named.name)
+
+
+class ReadPlanner:
+    def __init__(
+        self, strawberry_schema: Any, context: Any, operation: OperationDefinitionNode, document: Any, variables: Any
+    ) -> None:
+        self.strawberry_schema = strawberry_schema
+        self.graphql_schema = strawberry_schema._schema
+        self.context = context
+        self.operation = operation
+        self.fragments = {
+            definition.name.value: FragmentDetails(definition)
+            for definition in document.definitions
+            if isinstance(definition, FragmentDefinitionNode)
+        }
+        self.variables = variables
+
+    def plan(self) -> OperationPlan:
+        query_type = self.graphql_schema.query_type
+        collected = collect_fields(self.graphql_schema, self.fragments, self.variables, query_type, self.operation)
+        if collected.new_defer_usages:
+            raise NotCompilable("@defer")
+        fields: list[FieldPlan] = []
+        for key, details in collected.grouped_field_set.items():
+            name = details[0].node.name.value
+            if name == "__typename":
+                fields.append(FieldPlan(key, "constant", value=query_type.name))
+                continue
+            graphql_field, strawberry_field, spec = self._field(query_type, name)
+            if not isinstance(spec, RootList):
+                raise NotCompilable(f"root field {name}")
+            connection = self._connection(graphql_field, strawberry_field, details, spec)
+            fields.append(FieldPlan(key, "nested", nested=connection))
+        return OperationPlan(fields)
+
+    def _field(self, parent_type: GraphQLObjectType, name: str) -> tuple[Any, Any, Any]:
+        graphql_field = parent_type.fields.get(name)
+        if graphql_field is None:
+            raise NotCompilable(name)
+        strawberry_field = graphql_field.extensions.get(_DEFINITION)
+        if strawberry_field is None:
+            raise NotCompilable(name)
+        for permission in strawberry_field.permission_classes or ():
+            if not issubclass(permission, _ReadPermission):
+                raise NotCompilable(f"permission {permission.__name__}")
+            try:
+                check_read(self.context, permission.resource)
+            except Exception as refusal:  # the DataLoader path reports it, with its path
+                raise NotCompilable("refused") from refusal
+        return graphql_field, strawberry_field, (strawberry_field.metadata or {}).get(READ_SPEC)
+
+    def _object(self, object_type: GraphQLObjectType, details: list[Any]) -> ObjectPlan:
+        definition = object_type.extensions.get(_DEFINITION)
+        origin = getattr(definition, "origin", None)
+        if not (isinstance(origin, type) and issubclass(origin, RowNode)):
+            raise NotCompilable(object_type.name)
+        if origin.from_row.__func__ is not RowNode.from_row.__func__:  # type: ignore[attr-defined]
+            raise NotCompilable(f"{object_type.name} builds its fields itself")
+        table = origin.table.__table__  # type: ignore[attr-defined]
+        collected = collect_subfields(
+            self.graphql_schema, self.fragments, self.variables, self.operation, object_type, details
+        )
+        fields: list[FieldPlan] = []
+        for key, sub_details in collected.grouped_field_set.items():
+            name = sub_details[0].node.name.value
+            if name == "__typename":
+                fields.append(FieldPlan(key, "constant", value=object_type.name))
+                continue
+            if name == "id":
+                fields.append(FieldPlan(key, "id"))
+                continue
+            graphql_field, strawberry_field, spec = self._field(object_type, name)
+            if strawberry_field.base_resolver is None:
+                attribute = origin.row_attributes.get(strawberry_field.python_name, strawberry_field.python_name)
+                if attribute not in table.c:
+                    raise NotCompilable(f"{object_type.name}.{name}")
+                fields.append(FieldPlan(key, "column", column=attribute, convert=_converter(graphql_field)))
+            elif isinstance(spec, RowReference):
+                target_type = get_named_type(graphql_field.type)
+                target = self._object(target_type, sub_details)
+                relation = ToOne(target, spec.parent_column, spec.child_column, spec.newest, spec.audited_as)
+                fields.append(FieldPlan(key, "nested", nested=relation))
+            elif isinstance(spec, ChildList):
+                connection = self._connection(graphql_field, strawberry_field, sub_details, spec)
+                connection.parent_column = spec.parent_column
+                connection.correlate = spec.correlate
+                fields.append(FieldPlan(key, "nested", nested=connection))
+            else:
+                raise NotCompilable(f"{object_type.name}.{name} has its own resolver")
+        return ObjectPlan(table, object_type.name, fields)
+
+    def _arguments(self, graphql_field: Any, strawberry_field: Any, node: Any) -> dict[str, Any]:
+        raw = get_argument_values(graphql_field, node, self.variables)
+        return convert_arguments(
+            raw,
+            strawberry_field.arguments,
+            scalar_registry=self.strawberry_schema.schema_converter.scalar_registry,
+            config=self.strawberry_schema.config,
+        )
+
+    def _connection(
+        self, graphql_field: Any, strawberry_field: Any, details: list[Any], spec: RootList | ChildList
+    ) -> Connection:
+        arguments = self._arguments(graphql_field, strawberry_field, details[0].node)
+        if spec.compile_when is not None and not spec.compile_when(arguments):
+            raise NotCompilable(f"{graphql_field} with these arguments")
+        model, row_filter = spec.model, spec.row_filter
+        first = arguments.pop("first")
+        after = arguments.pop("after", None)
+        if not 0 <= first <= self.context.settings.page_size_max:
+            raise NotCompilable("first out of range")
+        try:
+            after_id = decode_cursor(after) if after else None
+        except ValueError:
+            raise NotCompilable("bad cursor") from None
+        try:
+            row_filter_value = row_filter(self.context, **arguments) if row_filter is not None else None
+        except GraphQLError as refusal:  # e.g. a malformed ID: the resolver reports it with its path
+            raise NotCompilable("argument refused") from refusal
+        where = row_filter_value.clauses() if row_filter_value is not None else []
+        connection_type = get_named_type(graphql_field.type)
+        connection = Connection(model.__table__, None, [], first, after_id, where)
+        collected = collect_subfields(
+            self.graphql_schema, self.fragments, self.variables, self.operation, connection_type, details
+        )
+        for key, sub_details in collected.grouped_field_set.items():
+            name = sub_details[0].node.name.value
+            if name == "__typename":
+                connection.parts.append(ConnectionPart(key, "typename", connection_type.name))
+            elif name == "totalCount":
+                connection.wants_total = True
+                connection.parts.append(ConnectionPart(key, "totalCount"))
+            elif name == "pageInfo":
+                connection.parts.append(self._page_info(key, connection_type, sub_details))
+            elif name == "edges":
+                connection.parts.append(self._edges(key, connection, connection_type, sub_details))
+            else:
+                raise NotCompilable(f"{connection_type.name}.{name}")
+        return connection
+
+    def _page_info(self, key: str, connection_type: GraphQLObjectType, details: list[Any]) -> ConnectionPart:
+        page_info_type = get_named_type(connection_type.fields["pageInfo"].type)
+        collected = collect_subfields(
+            self.graphql_schema, self.fragments, self.variables, self.operation, page_info_type, details
+        )
+        part = ConnectionPart(key, "pageInfo")
+        for sub_key, sub_details in collected.grouped_field_set.items():
+            name = sub_details[0].node.name.value
+            if name == "__typename":
+                part.parts.append(ConnectionPart(sub_key, "typename", page_info_type.name))
+            elif name in _PAGE_INFO_PARTS:
+                part.parts.append(ConnectionPart(sub_key, name))  # type: ignore[arg-type]
+            else:
+                raise NotCompilable(f"PageInfo.{name}")
+        return part
+
+    def _edges(
+        self, key: str, connection: Connection, connection_type: GraphQLObjectType, details: list[Any]
+    ) -> ConnectionPart:
+        edge_type = get_named_type(connection_type.fields["edges"].type)
+        collected = collect_subfields(
+            self.graphql_schema, self.fragments, self.variables, self.operation, edge_type, details
+        )
+        part = ConnectionPart(key, "edges")
+        for sub_key, sub_details in collected.grouped_field_set.items():
+            name = sub_details[0].node.name.value
+            if name == "__typename":
+                part.parts.append(ConnectionPart(sub_key, "typename", edge_type.name))
+            elif name == "cursor":
+                part.parts.append(ConnectionPart(sub_key, "cursor"))
+            elif name == "node":
+                if connection.node is not None:
+                    raise NotCompilable("several node selections under one connection")
+                connection.node = self._object(get_named_type(edge_type.fields["node"].type), sub_details)
+                part.parts.append(ConnectionPart(sub_key, "node"))
+            else:
+                raise NotCompilable(f"{edge_type.name}.{name}")
+        return part
+
+
+def plan_operation(
+    strawberry_schema: Any,
+    context: Any,
+    document: Any,
+    operation_name: str | None,
+    raw_variables: dict[str, Any] | None,
+) -> OperationPlan | None:
+    """The plan of a query operation, or None when the DataLoader path must answer it."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    operation = (
+        operations[0]
+        if operation_name is None and len(operations) == 1
+        else next((o for o in operations if o.name and o.name.value == operation_name), None)
+    )
+    if operation is None or operation.operation != OperationType.QUERY:
+        return None
+    if any(f.variable_definitions for f in document.definitions if isinstance(f, FragmentDefinitionNode)):
+        return None
+    variables = get_variable_values(
+        strawberry_schema._schema, operation.variable_definitions or (), raw_variables or {}
+    )
+    if isinstance(variables, list):
+        return None
+    try:
+        return ReadPlanner(strawberry_schema, context, operation, document, variables).plan()
+    except NotCompilable as reason:
+        logger.debug("read left to the DataLoader path: %s", reason)
+        return None
+
+
+class CompiledReads(SchemaExtension):
+    """Answers a query operation with one SQL statement when the planner can compile it.
+
+    Runs after the limits (depth, cost …): a refused operation never gets here. The context's
+    ``compiled_reads`` switch turns it off (the reference path of the differential tests).
+    """
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        execution = self.execution_context
+        context = execution.context
+        if (
+            getattr(context, "compiled_reads", False)
+            and execution.graphql_document is not None
+            and execution.result is None
+        ):
+            plan = plan_operation(
+                execution.schema,
+                context,
+                execution.graphql_document,
+                execution.operation_name,
+                execution.variables,
+            )
+            if plan is not None:
+                try:
+                    data = await run_plan(plan, context.actor)
+                except TooDeepForDatabase:
+                    logger.debug("read left to the DataLoader path: too deep for SQLite's parser")
+                else:
+                    execution.result = ExecutionResult(data=data, errors=None)
+        yield
