@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,6 +28,11 @@ _engines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[AsyncEngine
 )
 """One engine per event loop: pooled async connections cannot cross loops, and the embedded
 worker runs jobs on its own loops, beside the web server's."""
+
+
+POOL_RECYCLE_SECONDS = 30 * 60
+"""PostgreSQL connections older than this are reopened at checkout, before a firewall or proxy idle timeout
+drops them silently (a drop the local closed-connection check cannot see)."""
 
 
 def build_engine(url: str) -> AsyncEngine:
@@ -46,7 +51,17 @@ def build_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_recycle=POOL_RECYCLE_SECONDS)
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _discard_closed(dbapi_connection, _record, _proxy) -> None:  # noqa: ANN001
+        """A connection the server closed while it idled in the pool (restart, ``pg_terminate_backend``) is
+        replaced before use. A local check, no round trip: ``pool_pre_ping`` cost a BEGIN/ROLLBACK per checkout.
+        A disconnect found mid-statement invalidates the connection too (SQLAlchemy's ``is_disconnect``)."""
+        if dbapi_connection.driver_connection.is_closed():
+            raise exc.DisconnectionError("the server closed this pooled connection")
+
+    return engine
 
 
 def _current() -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
