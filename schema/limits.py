@@ -19,6 +19,7 @@ cost of each operation is reported in the response's ``extensions.cost``.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +52,10 @@ MAX_TOKENS = 2000
 MAX_COST = 1000
 MAX_DIRECTIVES = 10
 MAX_FIELD_REPEATS = 3
+# One response name in a selection set once its inline fragments and fragment spreads are
+# merged (Relay-style clients select ``id`` in every fragment on a node): graphql-core's
+# OverlappingFieldsCanBeMerged compares these pairwise, so their number must stay small.
+MAX_MERGED_FIELD_REPEATS = 20
 # Fields, fragment spreads and inline fragments once every fragment is inlined. The
 # standard introspection query of GraphQL clients expands to about 240.
 MAX_EXPANDED_SELECTIONS = 2000
@@ -202,7 +207,75 @@ def document_refusal(schema: GraphQLSchema, document: DocumentNode) -> GraphQLEr
         )
     if shape.aliases > MAX_ALIASES:
         return _refusal(f"{shape.aliases} aliases found. Allowed: {MAX_ALIASES}", "TOO_MANY_ALIASES")
-    return _directive_refusal(schema, document)
+    return field_repeat_refusal(document) or _directive_refusal(schema, document)
+
+
+def field_repeat_refusal(document: DocumentNode) -> GraphQLError | None:
+    """Call only on a document whose nesting is bounded (``document_refusal`` checks that first)."""
+    return _FieldRepeats(_fragments(document)).refusal(document)
+
+
+class _FieldRepeats:
+    """The same field at most ``MAX_FIELD_REPEATS`` times in one selection set as written (field
+    duplication), and at most ``MAX_MERGED_FIELD_REPEATS`` once fragments are merged into it.
+
+    Each fragment's response names are counted once. Recursion is safe: ``document_refusal``
+    has already bounded the nesting of selection sets and spreads.
+    """
+
+    def __init__(self, fragments: dict[str, FragmentDefinitionNode]) -> None:
+        self.fragments = fragments
+        self.memo: dict[str, Counter[str]] = {}
+        self.in_progress: set[str] = set()
+
+    def refusal(self, document: DocumentNode) -> GraphQLError | None:
+        pending = [(d.selection_set, True) for d in document.definitions if hasattr(d, "selection_set")]
+        while pending:
+            selection_set, merges = pending.pop()
+            written: Counter[str] = Counter()
+            for selection in selection_set.selections:
+                if isinstance(selection, FieldNode):
+                    key = (selection.alias or selection.name).value
+                    written[key] += 1
+                    if written[key] > MAX_FIELD_REPEATS:
+                        return GraphQLError(
+                            f"field '{key}' repeated more than {MAX_FIELD_REPEATS} times",
+                            selection,
+                            extensions={"code": "FIELD_REPEATED"},
+                        )
+                if getattr(selection, "selection_set", None) is not None:
+                    # An inline fragment's fields are merged into (and counted with) its parent's.
+                    pending.append((selection.selection_set, isinstance(selection, FieldNode)))
+            if merges:
+                name, count = max(self.collected(selection_set).items(), key=lambda item: item[1], default=("", 0))
+                if count > MAX_MERGED_FIELD_REPEATS:
+                    return _refusal(
+                        f"field '{name}' is selected {count} times in one selection set once its fragments "
+                        f"are merged; the limit is {MAX_MERGED_FIELD_REPEATS}",
+                        "FIELD_REPEATED",
+                    )
+        return None
+
+    def collected(self, selection_set: SelectionSetNode) -> Counter[str]:
+        """Response names of the fields merged into this selection set (inline fragments and spreads)."""
+        counts: Counter[str] = Counter()
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                counts[(selection.alias or selection.name).value] += 1
+            elif isinstance(selection, InlineFragmentNode):
+                counts.update(self.collected(selection.selection_set))
+            else:
+                counts.update(self.fragment(selection.name.value))
+        return counts
+
+    def fragment(self, name: str) -> Counter[str]:
+        if name not in self.memo:
+            if name not in self.fragments or name in self.in_progress:
+                return Counter()  # unknown or cyclic: graphql-core's own rules refuse the document
+            self.in_progress.add(name)
+            self.memo[name] = self.collected(self.fragments[name].selection_set)
+            self.in_progress.discard(name)
+        return self.memo[name]
 
 
 class DocumentLimits(SchemaExtension):
@@ -219,25 +292,6 @@ class DocumentLimits(SchemaExtension):
             if refusal is not None:
                 context.pre_execution_errors = [refusal]
         yield
-
-
-class FieldRepeatRule(ValidationRule):
-    """The same field at most ``MAX_FIELD_REPEATS`` times in one selection set (field duplication)."""
-
-    def enter_selection_set(self, node: SelectionSetNode, *_args) -> None:  # noqa: ANN001
-        seen: dict[str, int] = {}
-        for selection in node.selections:
-            if isinstance(selection, FieldNode):
-                key = (selection.alias or selection.name).value
-                seen[key] = seen.get(key, 0) + 1
-                if seen[key] == MAX_FIELD_REPEATS + 1:
-                    self.report_error(
-                        GraphQLError(
-                            f"field '{key}' repeated more than {MAX_FIELD_REPEATS} times",
-                            selection,
-                            extensions={"code": "FIELD_REPEATED"},
-                        )
-                    )
 
 
 class DepthRule(ValidationRule):
@@ -302,7 +356,7 @@ class _Depth:
 
 class DocumentRules(AddValidationRules):
     def __init__(self) -> None:
-        super().__init__([DepthRule, FieldRepeatRule])
+        super().__init__([DepthRule])
 
 
 class QueryCost(SchemaExtension):
