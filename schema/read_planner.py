@@ -12,7 +12,9 @@ runs a plan instead of graphql-core's execution.
 
 from __future__ import annotations
 
+import json
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -282,6 +284,44 @@ def plan_operation(
         return None
 
 
+PLAN_CACHE_SIZE = 512
+
+
+class _PlanCache:
+    """Plans (or "not compilable") by document, operation, variables and what the principal may see.
+
+    A plan depends on nothing else: permissions on the principal's kind, roles and scopes, row
+    scopes on a hiring manager's subject. Bounded, least recently used out first.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._plans: OrderedDict[tuple[Any, ...], OperationPlan | None] = OrderedDict()
+
+    @staticmethod
+    def key(query: str, operation_name: str | None, variables: Any, actor: Any) -> tuple[Any, ...] | None:
+        try:
+            variables_key = json.dumps(variables or {}, sort_keys=True)
+        except (TypeError, ValueError):
+            return None
+        principal = (actor.kind, actor.roles, actor.scopes, actor.subject)
+        return (query, operation_name, variables_key, principal)
+
+    def get(self, key: tuple[Any, ...]) -> tuple[bool, OperationPlan | None]:
+        if key not in self._plans:
+            return False, None
+        self._plans.move_to_end(key)
+        return True, self._plans[key]
+
+    def put(self, key: tuple[Any, ...], plan: OperationPlan | None) -> None:
+        self._plans[key] = plan
+        if len(self._plans) > self.size:
+            self._plans.popitem(last=False)
+
+
+_plans = _PlanCache(PLAN_CACHE_SIZE)
+
+
 class CompiledReads(SchemaExtension):
     """Answers a query operation with one SQL statement when the planner can compile it.
 
@@ -297,13 +337,22 @@ class CompiledReads(SchemaExtension):
             and execution.graphql_document is not None
             and execution.result is None
         ):
-            plan = plan_operation(
-                execution.schema,
-                context,
-                execution.graphql_document,
-                execution.operation_name,
-                execution.variables,
+            key = (
+                _PlanCache.key(execution.query, execution.operation_name, execution.variables, context.actor)
+                if execution.query is not None
+                else None
             )
+            cached, plan = _plans.get(key) if key is not None else (False, None)
+            if not cached:
+                plan = plan_operation(
+                    execution.schema,
+                    context,
+                    execution.graphql_document,
+                    execution.operation_name,
+                    execution.variables,
+                )
+                if key is not None:
+                    _plans.put(key, plan)
             if plan is not None:
                 try:
                     data = await run_plan(plan, context.actor)

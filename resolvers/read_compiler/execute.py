@@ -8,9 +8,10 @@ it fails, the request fails.
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import JSON, Integer, String, bindparam, cast, func, insert, select
 from sqlalchemy.exc import OperationalError
 
 from gateway.db import get_engine
@@ -33,7 +34,9 @@ async def run_plan(plan: OperationPlan, actor: Actor) -> dict[str, Any]:
     if all(field.nested is None for field in plan.fields):
         return shape_operation(plan, [], audited)
     engine = get_engine()
-    statement = StatementBuilder(engine.dialect.name).operation(plan)
+    statement = plan.statements.get(engine.dialect.name)
+    if statement is None:  # built once per plan and database: cached plans reuse it
+        statement = plan.statements[engine.dialect.name] = StatementBuilder(engine.dialect.name).operation(plan)
     async with engine.connect() as connection:
         connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
         try:
@@ -45,5 +48,45 @@ async def run_plan(plan: OperationPlan, actor: Actor) -> dict[str, Any]:
         values = json.loads(raw) if isinstance(raw, str | bytes) else raw
         data = shape_operation(plan, values, audited)
         if audited and actor.kind in AUDITED_ACTOR_KINDS:
-            await connection.execute(insert(AuditEvent).values(read_events(actor, audited)))
+            for statement, parameters in audit_statements(engine.dialect.name, actor, audited):
+                await connection.execute(statement, parameters)
     return data
+
+
+def audit_statements(dialect_name: str, actor: Actor, audited: AuditedReads) -> list[tuple[Any, dict[str, Any]]]:
+    """One ``INSERT … SELECT`` per audited entity type, its ids passed as one JSON array parameter.
+
+    The statement's shape does not depend on how many rows were read, so it is compiled once per
+    process (a ``VALUES`` list of a hundred rows would be compiled anew on every request).
+    """
+    ids_by_type: dict[str, list[int]] = {}
+    for entity_type, entity_id in audited:
+        ids_by_type.setdefault(entity_type, []).append(entity_id)
+    statements = []
+    for entity_type, ids in ids_by_type.items():
+        event = read_events(actor, [(entity_type, ids[0])])[0]
+        statements.append(
+            (_insert_reads(dialect_name), {**event, "details": json.dumps(event["details"]), "ids": json.dumps(ids)})
+        )
+    return statements
+
+
+@cache
+def _insert_reads(dialect_name: str) -> Any:
+    table = AuditEvent.__table__  # type: ignore[attr-defined]
+    ids = bindparam("ids", type_=String)
+    elements = (
+        func.json_array_elements_text(cast(ids, JSON)) if dialect_name == "postgresql" else func.json_each(ids)
+    ).table_valued("value")
+    constants = [
+        bindparam("occurred_at", type_=table.c.occurred_at.type),
+        bindparam("actor", type_=String),
+        bindparam("role", type_=String),
+        bindparam("action", type_=String),
+        bindparam("entity_type", type_=String),
+        cast(bindparam("details", type_=String), table.c.details.type)
+        if dialect_name == "postgresql"
+        else bindparam("details", type_=String),
+    ]
+    columns = ["occurred_at", "actor", "role", "action", "entity_type", "details", "entity_id"]
+    return insert(table).from_select(columns, select(*constants, cast(elements.c.value, Integer)).select_from(elements))

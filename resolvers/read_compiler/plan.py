@@ -94,3 +94,5 @@ class OperationPlan:
     """The root fields of one query operation: ``None`` nested value means a constant-only field."""
 
     fields: list[FieldPlan]
+    statements: dict[str, Any] = field(default_factory=dict)
+    """The statement built from this plan, per database dialect (plans are cached and reused)."""
