@@ -358,6 +358,9 @@ class CompiledReads(SchemaExtension):
                     data = await run_plan(plan, context.actor)
                 except TooDeepForDatabase:
                     logger.debug("read left to the DataLoader path: too deep for SQLite's parser")
+                except Exception as failure:  # noqa: BLE001 - reported like a resolver's failure, masked in production
+                    error = GraphQLError(str(failure), original_error=failure)
+                    execution.result = ExecutionResult(data=None, errors=[error])
                 else:
                     execution.result = ExecutionResult(data=data, errors=None)
         yield

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 import schema.query
+import schema.read_planner
 from gateway.settings import Settings, get_settings
 from schema.context import Context
 from schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_DIRECTIVES, MAX_TOKENS
@@ -122,10 +123,14 @@ async def test_production_masks_unexpected_errors_but_not_user_errors(monkeypatc
     async def broken(*_args, **_kwargs):
         raise RuntimeError("connection to db-primary.internal:5432 failed, password=hunter2")
 
-    monkeypatch.setattr(schema.query, "root_connection", broken)
-    masked = await run("{ requisitions(first: 1) { totalCount } }", production_context())
-    assert [error.message for error in masked.errors] == ["Unexpected error."]
-    assert "hunter2" not in str(masked.errors[0].formatted)
+    monkeypatch.setattr(schema.query, "root_connection", broken)  # the DataLoader path
+    monkeypatch.setattr(schema.read_planner, "run_plan", broken)  # the read compiler
+    for compiled_reads in (True, False):
+        context = production_context()
+        context.compiled_reads = compiled_reads
+        masked = await run("{ requisitions(first: 1) { totalCount } }", context)
+        assert [error.message for error in masked.errors] == ["Unexpected error."]
+        assert "hunter2" not in str(masked.errors[0].formatted)
 
 
 @pytest.mark.parametrize("query", ["{", 'query { requisitions(first: "x") { totalCount } }'])
