@@ -6,6 +6,7 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from schema.analytics_query import AnalyticsQuery
+from schema.document_cache import DOCUMENT_CACHES
 from schema.error_logging import HrSchema
 from schema.input_guard import NulCharacterGuard
 from schema.limits import LIMITS
@@ -70,7 +71,14 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         types=NODE_TYPES,
-        extensions=[*LIMITS, NulCharacterGuard, ProductionValidation, ProductionErrorMasking, CompiledReads],
+        extensions=[
+            *LIMITS,
+            *DOCUMENT_CACHES,
+            NulCharacterGuard,
+            ProductionValidation,
+            ProductionErrorMasking,
+            CompiledReads,
+        ],
         config=StrawberryConfig(batching_config={"max_operations": 5}),
     )
 
