@@ -1,8 +1,9 @@
 """Where answer recordings live: a local folder by default, behind an interface for object storage.
 
-Uploads stream to a temporary name, are size-capped and type-checked on the way,
-and only appear under their final key once complete, so a failed or refused upload
-never replaces a good one.
+Uploads stream to a temporary name, are size-capped and type-checked on the way
+(magic bytes), probed by the decoder once complete (the container must open with an
+audio or video stream), and only appear under their final key then, so a failed or
+refused upload leaves nothing on disk and never replaces a good one.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Protocol
 
 import anyio
 
-from gateway.media_types import EXTENSIONS, SNIFF_BYTES, sniff_media_type
+from gateway.media_types import EXTENSIONS, SNIFF_BYTES, probe_container, sniff_media_type
 from gateway.settings import get_settings
 
 
@@ -78,6 +79,12 @@ class LocalMediaStore:
                 raise UploadRejected("empty", "the recording is empty")
             if content_type is None:
                 content_type = _accepted_type(head)
+            if not await anyio.to_thread.run_sync(probe_container, temporary, content_type):
+                raise UploadRejected(
+                    "unsupported_media",
+                    f"the recording is not a readable {EXTENSIONS[content_type].upper()} file "
+                    "with an audio or video track (checked by its content)",
+                )
             final = folder / f"{uuid.uuid4().hex}.{EXTENSIONS[content_type]}"
             os.replace(temporary, final)
         except BaseException:

@@ -3,20 +3,32 @@ NUL bytes, LIKE wildcards, no-store, quiet expected errors and upload probing.""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
+import shutil
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from sqlmodel import col, select
 
 from gateway.db import read_session
-from gateway.models import Application, AuditEvent, Candidate, Interview, InterviewReport, ReviewRequest
+from gateway.models import Answer, Application, AuditEvent, Candidate, Interview, InterviewReport, ReviewRequest
 from gateway.models.base import utcnow
 from gateway.models.enums import ReviewRequestKind
+from gateway.storage import get_media_store
 from resolvers.services.audit import Actor, person, service
 from tests import factories
 from tests.db_helpers import fetch, global_id, insert
 from tests.graphql_client import GraphQLClient
-from tests.interview_helpers import invited_candidate
+from tests.interview_helpers import give_consent, invited_candidate, put_answer, wav_bytes
+
+
+@pytest.fixture(autouse=True)
+def empty_media_folder() -> None:
+    """Tables are emptied after every test and ids start again at 1: so must the media folder be."""
+    shutil.rmtree(get_media_store().local_path("file:interviews"), ignore_errors=True)
 
 
 async def _scored_application(gql: GraphQLClient, requisition_id: str, total: float) -> tuple[str, int]:
@@ -170,7 +182,6 @@ async def test_like_wildcards_in_a_search_match_themselves(gql):
 
 
 async def test_graphql_and_upload_answers_are_never_cached(gql, http):
-    from tests.interview_helpers import give_consent, put_answer, wav_bytes
     from tests.tokens import hr_admin_headers
 
     answer = await http.post(
@@ -206,3 +217,54 @@ async def test_expected_refusals_are_logged_at_info_without_a_traceback(gql, cap
         "graphql UNAUTHENTICATED",
         "graphql BAD_USER_INPUT",
     }
+
+
+# --- 6 (uploads) and 13 (probing): nothing on disk that no row references ----------------------------
+
+
+def _files_under(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.rglob("*") if path.is_file()) if folder.exists() else []
+
+
+async def test_parallel_uploads_to_one_answer_leave_only_the_linked_recording(gql, http):
+    invited = await invited_candidate(gql)
+    await give_consent(gql, invited.token)
+    question_id = invited.question_ids[0]
+    interview = await fetch(Interview, invited.interview_id)
+    store = get_media_store()
+    folder = store.local_path(f"file:interviews/{interview.id}")
+    for first_recording in (0, 8):  # eight racing to create the answer, then eight racing to replace it
+        bodies = [wav_bytes(0.2 + (first_recording + index) / 100) for index in range(8)]
+        responses = await asyncio.gather(*(put_answer(http, invited.token, question_id, body) for body in bodies))
+        assert [response.status_code for response in responses] == [201] * 8, [r.text for r in responses]
+        async with read_session() as session:
+            (answer,) = (await session.exec(select(Answer).where(Answer.interview_id == interview.id))).all()
+        linked = store.local_path(answer.media_uri)
+        assert _files_under(folder) == [linked]
+        assert linked.read_bytes() in bodies
+        assert hashlib.sha256(linked.read_bytes()).hexdigest() == answer.media_sha256
+
+
+async def test_uploads_are_probed_by_the_decoder_and_refusals_keep_nothing(gql, http, tmp_path):
+    from tests.pipeline.media_factory import write_face_video, write_silence
+
+    invited = await invited_candidate(gql)
+    await give_consent(gql, invited.token)
+    interview = await fetch(Interview, invited.interview_id)
+    face = write_face_video(tmp_path / "face.mp4", write_silence(tmp_path / "silence.wav", seconds=1.0))
+    disguised = [
+        b"RIFF\x24\x00\x00\x00WAVE" + b"<html><script>alert(document.cookie)</script></html>" * 20,
+        b"\x1a\x45\xdf\xa3" + b"<html><body>not a recording</body></html>" * 20,
+        b"\x00\x00\x00\x18ftypisom" + b"<?php system($_GET['c']); ?>" * 20,
+        face.read_bytes()[:4096],  # an MP4 cut before its index: no decoder can read it
+    ]
+    store = get_media_store()
+    folder = store.local_path(f"file:interviews/{interview.id}")
+    for body in disguised:
+        response = await put_answer(http, invited.token, invited.question_ids[0], body)
+        assert response.status_code == 415, (body[:16], response.text)
+        assert response.json()["errors"][0]["code"] == "UNSUPPORTED_MEDIA"
+        assert _files_under(folder) == []
+    for body in (wav_bytes(0.3), face.read_bytes()):
+        assert (await put_answer(http, invited.token, invited.question_ids[0], body)).status_code == 201
+    assert len(_files_under(folder)) == 1

@@ -2,7 +2,8 @@
 
 The scores must move with the evidence: relevant, fluent answers beat off-topic
 ones in English and Mandarin; silence is insufficient evidence, never a number;
-a corrupt recording fails the interview with a reason and can be re-submitted.
+a recording the decoder cannot open is refused at upload; one damaged in storage afterwards fails the
+interview with a reason and can be re-submitted.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlmodel import select
 import workers.actors
 from gateway.db import read_session
 from gateway.models import Answer, DimensionScore, Interview, InterviewReport
+from gateway.storage import get_media_store
 from tests.db_helpers import fetch, node_id, row_count
 from tests.interview_helpers import (
     RESCORE,
@@ -141,7 +143,20 @@ async def test_silence_is_insufficient_evidence_not_a_number(gql, http, teller, 
 async def test_corrupt_recording_fails_with_a_reason_and_can_be_resubmitted(
     gql, http, teller, test_media, scoring_worker
 ):
-    invited = await interview_answered_with(gql, http, teller, [test_media.truncated_mp4])
+    invited = await invited_candidate(gql, teller)
+    await give_consent(gql, invited.token, biometric=False)
+    refused = await put_answer(http, invited.token, invited.question_ids[0], test_media.truncated_mp4.read_bytes())
+    assert refused.status_code == 415, refused.text  # the decoder cannot open it: refused at upload
+    uploaded = await put_answer(
+        http, invited.token, invited.question_ids[0], test_media.english_relevant_wav.read_bytes()
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    async with read_session() as session:
+        stored = (await session.exec(select(Answer).where(Answer.interview_id == node_id(invited.interview_id)))).one()
+    # Damaged in storage after the upload (a failing disk, an interrupted copy): scoring fails with a reason.
+    get_media_store().local_path(stored.media_uri).write_bytes(test_media.truncated_mp4.read_bytes())
+    submitted = (await gql(SUBMIT, input={"invitationToken": invited.token}))["interviewSubmit"]
+    assert submitted["errors"] == []
     failed = await wait_for_status(invited.interview_id, "failed", "scored")
     assert failed.status.value == "failed"
     assert "question 1" in failed.status_reason and "record it again" in failed.status_reason

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -178,6 +180,9 @@ async def upload_answer(
 
     The file is written before the transaction and removed again if the
     transaction fails; the recording it replaces is removed only after commit.
+    Parallel uploads to one answer each replace exactly the recording they
+    read (a compare-and-set on ``media_uri``, retried on conflict), so every
+    replaced file is deleted and only the linked one stays on disk.
     """
     interview = await _check_upload_allowed(token, question_id)
     try:
@@ -185,14 +190,28 @@ async def upload_answer(
     except UploadRejected as rejected:
         raise DomainError.single("file", rejected.message, _UPLOAD_CODES[rejected.reason]) from None
     try:
-        async with unit_of_work() as uow:
-            answer, replaced_uri = await _attach_media(token, question_id, stored, uow=uow)
-            if replaced_uri and replaced_uri != stored.uri:
-                uow.after_commit(lambda: store.delete(replaced_uri))
+        for attempt in range(1, ATTACH_ATTEMPTS + 1):
+            try:
+                async with unit_of_work() as uow:
+                    answer, replaced_uri = await _attach_media(token, question_id, stored, uow=uow)
+                    if replaced_uri and replaced_uri != stored.uri:
+                        uow.after_commit(lambda uri=replaced_uri: store.delete(uri))
+                break
+            except (_AnswerChanged, IntegrityError):
+                if attempt == ATTACH_ATTEMPTS:
+                    raise
     except BaseException:
         await store.delete(stored.uri)
         raise
     return answer
+
+
+ATTACH_ATTEMPTS = 20
+"""Tries to link an upload when parallel uploads to the same answer keep winning the race (one per rival)."""
+
+
+class _AnswerChanged(Exception):
+    """Another upload replaced the answer's recording between our read and our write: read again."""
 
 
 async def _attach_media(
@@ -205,15 +224,31 @@ async def _attach_media(
         )
     ).first()
     replaced_uri = answer.media_uri if answer else None
-    answer = answer or Answer(interview_id=interview.id, question_id=question_id)
-    answer.media_uri = stored.uri
-    answer.media_content_type = stored.content_type
-    answer.media_bytes = stored.size_bytes
-    answer.media_sha256 = stored.sha256
-    answer.uploaded_at = utcnow()
-    answer.duration_seconds = answer.transcript = answer.language = answer.error = None
-    answer.features = {}
-    uow.session.add(answer)
+    values = {
+        "media_uri": stored.uri,
+        "media_content_type": stored.content_type,
+        "media_bytes": stored.size_bytes,
+        "media_sha256": stored.sha256,
+        "uploaded_at": utcnow(),
+        "duration_seconds": None,
+        "transcript": None,
+        "language": None,
+        "error": None,
+        "features": {},
+    }
+    if answer is None:  # a rival insert fails on the (interview, question) unique key and is retried
+        answer = Answer(interview_id=interview.id, question_id=question_id, **values)
+        uow.session.add(answer)
+    else:  # compare-and-set: SQLite takes no row lock, so the row may have changed since it was read
+        connection = await uow.session.connection()
+        changed = await connection.execute(
+            update(Answer)
+            .where(col(Answer.id) == answer.id, col(Answer.media_uri).is_not_distinct_from(replaced_uri))
+            .values(**values)
+        )
+        if changed.rowcount != 1:
+            raise _AnswerChanged
+        await uow.session.refresh(answer)
     if interview.status is not InterviewStatus.IN_PROGRESS:
         move_interview(interview, InterviewStatus.IN_PROGRESS, uow=uow)
     record_audit(
