@@ -45,7 +45,7 @@ from resolvers.read_compiler.plan import (
     ToOne,
 )
 from schema.permissions import _ReadPermission, check_read
-from schema.read_specs import READ_SPEC, ChildList, RootList, RowReference
+from schema.read_specs import READ_SPEC, ChildList, FromColumns, RootList, RowReference
 from schema.types.base import RowNode
 
 logger = logging.getLogger(__name__)
@@ -151,6 +151,8 @@ class ReadPlanner:
                 if attribute not in table.c:
                     raise NotCompilable(f"{object_type.name}.{name}")
                 fields.append(FieldPlan(key, "column", column=attribute, convert=_converter(graphql_field)))
+            elif isinstance(spec, FromColumns):
+                fields.append(self._computed(key, graphql_field, spec, table))
             elif isinstance(spec, RowReference):
                 target_type = get_named_type(graphql_field.type)
                 target = self._object(target_type, sub_details)
@@ -164,6 +166,19 @@ class ReadPlanner:
             else:
                 raise NotCompilable(f"{object_type.name}.{name} has its own resolver")
         return ObjectPlan(table, object_type.name, fields)
+
+    @staticmethod
+    def _computed(key: str, graphql_field: Any, spec: FromColumns, table: Any) -> FieldPlan:
+        """The resolver's rule over the raw column values; its result converted as a column of its type would be."""
+        if any(name not in table.c for name in spec.columns):
+            raise NotCompilable(key)
+        output = _converter(graphql_field)
+
+        def compute(*raw: Any) -> Any:
+            result = spec.compute(*raw)
+            return output(result) if output is not None and result is not None else result
+
+        return FieldPlan(key, "computed", convert=compute, columns=spec.columns)
 
     def _arguments(self, graphql_field: Any, strawberry_field: Any, node: Any) -> dict[str, Any]:
         raw = get_argument_values(graphql_field, node, self.variables)

@@ -59,6 +59,14 @@ class RootList:
     compile_when: ArgumentsCheck | None = None
 
 
-def compiled(spec: RowReference | ChildList | RootList) -> dict[str, Any]:
+@dataclass(frozen=True)
+class FromColumns:
+    """A scalar computed from some of the row's columns (the resolver's own rule, given the column values)."""
+
+    columns: tuple[str, ...]
+    compute: Callable[..., Any]
+
+
+def compiled(spec: RowReference | ChildList | RootList | FromColumns) -> dict[str, Any]:
     """``metadata`` for a ``strawberry.field`` the read compiler can answer."""
     return {READ_SPEC: spec}

@@ -75,7 +75,7 @@ query($first: Int!) {
     edges { cursor node {
       id __typename title department businessLine headcount status createdAt updatedAt closedAt closeReason
       hiringManagerSubject
-      competencyModelVersion { id version notes frozenAt model { key nameZh }
+      competencyModelVersion { id version notes frozen frozenAt model { key nameZh }
         dimensions(first: 3) { totalCount edges { node { key weight position nameZh } } } }
       applications(first: 3) {
         totalCount
@@ -88,7 +88,7 @@ query($first: Int!) {
           interviews(first: 2) { totalCount edges { node { id status expiresAt submittedAt } } }
           latestInterview { id status statusReason
             report { id total percentile insufficientEvidence strengths weaknesses pipelineVersion scoredAt
-                     humanDecision models
+                     humanDecision models aiRecommendation
                      dimensionScores(first: 3) { edges { node { id score confidence pipelineVersion
                                                                  dimension { key } } } } } }
         } }
@@ -132,7 +132,22 @@ AUDIT_TRAIL = (
     """{ auditEvents(first: 10, entityType: "Application") { totalCount edges { node { id action actor } } } }"""
 )
 
+README_PORTAL_QUERY = """
+{
+  requisitions(first: 10, status: OPEN) {
+    totalCount
+    edges { node {
+      id title department businessLine headcount
+      competencyModelVersion { version frozen dimensions(first: 5) { edges { node { key nameZh nameEn weight } } } }
+      applications(first: 10) {
+        edges { node { stage candidate { fullName email } latestInterview { status report { total percentile } } } }
+      }
+    } }
+  }
+}"""
+
 CORPUS: list[tuple[str, str, dict[str, Any]]] = [
+    ("readme", README_PORTAL_QUERY, {}),
     ("anchor", ANCHOR, {}),
     ("nested", NESTED, {"first": 6}),
     ("fragments", FRAGMENTS, {"withCandidate": True}),

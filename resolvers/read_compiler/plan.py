@@ -15,7 +15,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Table
 
 Convert = Callable[[Any], Any]
-FieldKind = Literal["id", "constant", "column", "nested"]
+FieldKind = Literal["id", "constant", "column", "computed", "nested"]
 
 
 @dataclass
@@ -29,6 +29,8 @@ class FieldPlan:
     """Applied to a non-null column value (enum value → GraphQL name, timestamp → ISO 8601, …)."""
     value: Any = None
     nested: ToOne | Connection | None = None
+    columns: tuple[str, ...] = ()
+    """For a computed field: the columns passed, in order, to ``convert``."""
 
 
 @dataclass

@@ -52,6 +52,10 @@ def _shape_object(plan: ObjectPlan, values: list[Any], audited: AuditedReads) ->
             value = values[position]
             position += 1
             shaped[field.key] = field.convert(value) if field.convert is not None and value is not None else value
+        elif kind == "computed":
+            count = len(field.columns)
+            shaped[field.key] = field.convert(*values[position : position + count])  # type: ignore[misc]
+            position += count
         elif kind == "id":
             shaped[field.key] = encode_global_id(plan.type_name, values[0])
         elif kind == "constant":

@@ -36,11 +36,16 @@ class StatementBuilder:
         items: list[Any] = [source.c.id]
         for field in plan.fields:
             if field.kind == "column":
-                column = source.c[field.column]
-                items.append(func.json(column) if not self.postgresql and isinstance(column.type, JSON) else column)
+                items.append(self._column(source, field.column))
+            elif field.kind == "computed":
+                items.extend(self._column(source, name) for name in field.columns)
             elif field.kind == "nested":
                 items.append(self._nested(field.nested, source))
         return self._array(items)
+
+    def _column(self, source: FromClause, name: str | None) -> ColumnElement[Any]:
+        column = source.c[name]
+        return func.json(column) if not self.postgresql and isinstance(column.type, JSON) else column
 
     def _nested(self, relation: ToOne | Connection | None, parent: FromClause | None) -> ColumnElement[Any]:
         if isinstance(relation, ToOne):

@@ -11,7 +11,7 @@ from strawberry import relay
 from gateway import models
 from schema.context import Info
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, child_connection
-from schema.read_specs import ChildList, RowReference, compiled
+from schema.read_specs import ChildList, FromColumns, RowReference, compiled
 from schema.types.base import RowNode
 
 if TYPE_CHECKING:
@@ -53,7 +53,10 @@ class CompetencyModelVersion(RowNode):
     created_at: datetime
     model_id: strawberry.Private[int]
 
-    @strawberry.field(description="True once a requisition pinned this version: it can no longer change.")
+    @strawberry.field(
+        description="True once a requisition pinned this version: it can no longer change.",
+        metadata=compiled(FromColumns(("frozen_at",), lambda frozen_at: frozen_at is not None)),
+    )
     def frozen(self) -> bool:
         return self.frozen_at is not None
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -16,7 +17,7 @@ from schema.context import Info
 from schema.enums import HumanDecision, InterviewStatus
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, child_connection
 from schema.permissions import Resource, can_read
-from schema.read_specs import ChildList, RowReference, compiled
+from schema.read_specs import ChildList, FromColumns, RowReference, compiled
 from schema.types.base import RowNode
 from schema.types.competency import Dimension, Question
 
@@ -142,6 +143,13 @@ class Evidence:
     detail: str | None
 
 
+def _recommendation(total: float | None, percentile: float | None, insufficient_evidence: bool) -> Any:
+    """``decisions.ai_recommendation`` over the report's raw columns (the read compiler's path)."""
+    return decisions.ai_recommendation(
+        SimpleNamespace(total=total, percentile=percentile, insufficient_evidence=bool(insufficient_evidence))
+    )
+
+
 _REPORT_DIMENSION_SCORES = ChildList(
     models.DimensionScore, "report_id", correlate=(("pipeline_version", "pipeline_version"),)
 )
@@ -213,7 +221,8 @@ class InterviewReport(RowNode):
 
     @strawberry.field(
         description="What the scores suggest; a person decides (humanDecision). REJECT when total < 40, else "
-        "ADVANCE when total ≥ 70 or percentile ≥ 60, else HOLD; null with insufficient evidence."
+        "ADVANCE when total ≥ 70 or percentile ≥ 60, else HOLD; null with insufficient evidence.",
+        metadata=compiled(FromColumns(("total", "percentile", "insufficient_evidence"), _recommendation)),
     )
     def ai_recommendation(self) -> HumanDecision | None:
         return decisions.ai_recommendation(self)
