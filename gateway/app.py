@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -23,6 +25,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 
 import workers.actors  # noqa: F401 - declares the actors on the configured broker, so jobs can be sent
 from gateway.auth import AuthenticationError, TokenVerifier, build_verifier, scope_principal
@@ -35,6 +38,7 @@ from gateway.health import healthz, readyz
 from gateway.log_redaction import install_log_redaction
 from gateway.no_store import NoStore
 from gateway.oauth import TOKEN_FORM_MAX_BYTES, TokenServer, load_or_create_signing_key, public_key
+from gateway.persisted_queries import PersistedQueries, PersistedQueryError
 from gateway.rate_limit import RateLimit, WebSocketConnectionCap
 from gateway.settings import Settings, get_settings
 from gateway.upload_routes import put_answer
@@ -73,6 +77,7 @@ class HrGraphQL(GraphQL):
         )
         self.settings = settings
         self.verifier = verifier
+        self.persisted_queries = PersistedQueries.from_settings(settings)
 
     async def execute_operation(  # noqa: PLR0913, PLR0917 - strawberry's signature
         self,
@@ -89,6 +94,25 @@ class HrGraphQL(GraphQL):
         return await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
         )
+
+    async def execute_single(  # noqa: PLR0913, PLR0917 - strawberry's signature
+        self,
+        request,
+        request_adapter,
+        sub_response,
+        context,
+        root_value,
+        request_data,  # noqa: ANN001
+    ) -> Any:
+        """Each operation (batched ones too) runs the text its persisted-query hash names, if it sends one; an
+        unknown hash, a mismatch or a free-form document under trusted documents answers a coded error, HTTP 200."""
+        try:
+            query = await self.persisted_queries.document(request_data.query, request_data.extensions)
+        except PersistedQueryError as error:
+            return ExecutionResult(data=None, errors=[GraphQLError(error.message, extensions={"code": error.code})])
+        if query is not request_data.query:
+            request_data = replace(request_data, query=query)
+        return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
 
     async def get_context(self, request: Request | WebSocket, response: Response | None = None) -> Any:
         """The principal from the ``Authorization`` header (websockets: from ``connection_init``, below)."""

@@ -77,6 +77,16 @@ class Settings(BaseSettings):
     port: int = 8000
     retention_days: int = Field(default=730, ge=1)
     """Candidates not hired and without application activity for this many days are erased (PIPL art. 19, 47)."""
+    persisted_queries_url: str = ""
+    """``redis://`` where automatic persisted queries are kept for every replica; empty means in-process only."""
+    persisted_queries_key_prefix: str = "hrgate:apq:"
+    persisted_queries_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
+    """A registered document expires from Redis this long after it was last registered."""
+    persisted_queries_cache_bytes: int = Field(default=8 * 1024 * 1024, ge=0)
+    """In-process persisted documents (LRU, by total size; in front of Redis when it is set)."""
+    trusted_documents: Path | None = None
+    """JSON manifest of document id → document (codegen ``persistedDocuments``, Relay, Apollo manifest): when
+    set, only these documents run and free-form ones are refused (``PERSISTED_QUERY_REQUIRED``)."""
 
     @property
     def resolved_database_url(self) -> str:

@@ -9,6 +9,8 @@ of it this handler:
   socket when it expires, also while only a subscription runs (4401 "token expired");
 - allows ``HRGATE_WEBSOCKET_OPERATIONS_PER_MINUTE`` operations per socket per minute (the rest
   are answered with an ``error`` message, code RATE_LIMITED);
+- runs the document a persisted-query hash names, and only trusted documents when so configured
+  (``gateway.persisted_queries``);
 - gives every operation its own copy of the context (``Context.for_operation``): fresh
   DataLoaders and a fresh audit batch, so a long-lived socket neither serves rows erased since it
   opened nor records a repeated read of a report only once.
@@ -26,6 +28,7 @@ from typing import Any
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage, SubscribeMessage
 
+from gateway.persisted_queries import PersistedQueryError
 from schema.context import Context
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -86,7 +89,32 @@ class HrTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                     }
                 )
                 return
+            if not await self._resolve_persisted_document(message):
+                return
         await super().handle_subscribe(message)
+
+    async def _resolve_persisted_document(self, message: SubscribeMessage) -> bool:
+        """Puts the text a persisted-query hash names into the message (``gateway.persisted_queries``, as over
+        HTTP); on an unknown hash, a mismatch or a free-form document under trusted documents, answers an
+        ``error`` message with the code and runs nothing."""
+        payload = message.get("payload")
+        persisted = getattr(self.view, "persisted_queries", None)
+        if persisted is None or not isinstance(payload, dict):
+            return True
+        try:
+            document = await persisted.document(payload.get("query"), payload.get("extensions"))
+        except PersistedQueryError as error:
+            await self.send_message(
+                {
+                    "id": message["id"],
+                    "type": "error",
+                    "payload": [{"message": error.message, "extensions": {"code": error.code}}],
+                }
+            )
+            return False
+        if document is not None:
+            payload["query"] = document
+        return True
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         _operation_context.set(self._connection_context.for_operation())
