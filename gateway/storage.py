@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Protocol
 
@@ -44,6 +45,7 @@ class MediaStore(Protocol):
     async def save(self, key_prefix: str, chunks: AsyncIterator[bytes], *, max_bytes: int) -> StoredMedia: ...
     def local_path(self, uri: str) -> Path: ...
     async def delete(self, uri: str) -> None: ...
+    async def delete_folder(self, prefix: str) -> None: ...
     async def exists(self, uri: str) -> bool: ...
 
 
@@ -103,6 +105,13 @@ class LocalMediaStore:
 
     async def delete(self, uri: str) -> None:
         await anyio.Path(self.local_path(uri)).unlink(missing_ok=True)
+
+    async def delete_folder(self, prefix: str) -> None:
+        """Every file under ``prefix`` (a key folder such as ``interviews/12``), temporaries included."""
+        folder = self.local_path(f"file:{prefix}")
+        if folder == self.root.resolve():
+            raise ValueError("refusing to delete the whole media folder")
+        await anyio.to_thread.run_sync(partial(shutil.rmtree, folder, ignore_errors=True))
 
     async def exists(self, uri: str) -> bool:
         return await anyio.Path(self.local_path(uri)).is_file()

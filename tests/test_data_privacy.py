@@ -7,22 +7,37 @@ import asyncio
 import hashlib
 import logging
 import shutil
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import col, select
 
-from gateway.db import read_session
-from gateway.models import Answer, Application, AuditEvent, Candidate, Interview, InterviewReport, ReviewRequest
+from gateway.db import read_session, unit_of_work
+from gateway.models import (
+    Answer,
+    Application,
+    AuditEvent,
+    Candidate,
+    Dimension,
+    DimensionScore,
+    Interview,
+    InterviewReport,
+    ReviewRequest,
+    metadata,
+    personal_data,
+)
 from gateway.models.base import utcnow
 from gateway.models.enums import ReviewRequestKind
+from gateway.models.personal_data import Kind
 from gateway.storage import get_media_store
 from resolvers.services.audit import Actor, person, service
 from tests import factories
-from tests.db_helpers import fetch, global_id, insert
+from tests.db_helpers import fetch, global_id, insert, node_id
 from tests.graphql_client import GraphQLClient
-from tests.interview_helpers import give_consent, invited_candidate, put_answer, wav_bytes
+from tests.interview_helpers import InvitedCandidate, give_consent, invited_candidate, put_answer, wav_bytes
 
 
 @pytest.fixture(autouse=True)
@@ -268,3 +283,164 @@ async def test_uploads_are_probed_by_the_decoder_and_refusals_keep_nothing(gql, 
     for body in (wav_bytes(0.3), face.read_bytes()):
         assert (await put_answer(http, invited.token, invited.question_ids[0], body)).status_code == 201
     assert len(_files_under(folder)) == 1
+
+
+# --- 6: one declared list of personal data, walked by erasure ------------------------------------------
+
+
+def unclassified_columns(tables: Iterable[sa.Table]) -> list[str]:
+    """``table.column`` for every column (and ``table.*`` for every table) the registry does not classify."""
+    missing = []
+    for table in tables:
+        entry = next((item for item in personal_data.REGISTRY if item.name == table.name), None)
+        if entry is None:
+            missing.append(f"{table.name}.*")
+            continue
+        missing += [f"{table.name}.{name}" for name in table.columns.keys() if name not in entry.columns]
+    return missing
+
+
+def test_every_column_of_every_table_is_classified_in_the_personal_data_registry():
+    assert unclassified_columns(metadata.sorted_tables) == []
+    names = {table.name: set(table.columns.keys()) for table in metadata.sorted_tables}
+    for entry in personal_data.REGISTRY:
+        assert set(entry.columns) == names[entry.name], f"{entry.name}: registry names columns the table lacks"
+        for column_name, column in entry.columns.items():
+            assert column.kind is not Kind.KEEP or column.reason, f"{entry.name}.{column_name}: kept without a reason"
+        if entry.columns_of(Kind.ERASE) or entry.delete_rows:
+            assert personal_data.owner_chain(entry), f"{entry.name}: erased, but not reachable from a candidate"
+    assert len({entry.name for entry in personal_data.REGISTRY}) == len(personal_data.REGISTRY)
+    for folder in personal_data.MEDIA_FOLDERS:
+        assert personal_data.BY_MODEL[folder.model] in personal_data.CANDIDATE_TABLES
+    # The guard works: a new table, or a new column on a known table, is reported until classified.
+    scratch = sa.MetaData()
+    new_column = sa.Table("candidate", scratch, *(sa.Column(name) for name in names["candidate"]), sa.Column("address"))
+    new_table = sa.Table("candidate_reference", scratch, sa.Column("id"), sa.Column("referee_phone"))
+    assert unclassified_columns([new_column, new_table]) == ["candidate.address", "candidate_reference.*"]
+
+
+async def _rows_of(table: personal_data.Table, candidate_id: int, *, session) -> list:  # noqa: ANN001
+    """The candidate's rows of ``table``, following the registry's owner links one level at a time."""
+    chain = list(reversed(personal_data.owner_chain(table)))  # Candidate first
+    ids = [candidate_id]
+    for child in chain[1:]:
+        column = getattr(child.model, child.owner[0])
+        ids = list((await session.exec(select(child.model.id).where(col(column).in_(ids)))).all())
+    rows = await session.exec(select(table.model).where(col(table.model.id).in_(ids)).order_by(table.model.id))
+    return list(rows.all())
+
+
+SELF_REPORT = """mutation($input: CandidateSelfReportRecordInput!) {
+  candidateSelfReportRecord(input: $input) { recorded errors { code } }
+}"""
+ADVERSE_IMPACT = """query($id: ID!) {
+  adverseImpact(requisitionId: $id, groupKeys: ["gender"]) { groups { groupValue applicants } errors { code } }
+}"""
+FULL_ERASE = """mutation($input: CandidateEraseInput!) {
+  candidateErase(input: $input) { erasure { mediaFilesDeleted answersCleared reportsCleared } errors { code } }
+}"""
+
+
+async def _candidate_with_data_in_every_erasable_column(gql, http) -> tuple[InvitedCandidate, int]:
+    """An invited candidate with a recording (plus a stray file no row links), a transcript, a report with
+    narrative and evidence, a review request message, a phone number and self-reported groups."""
+    invited = await invited_candidate(gql)
+    await give_consent(gql, invited.token)
+    assert (await put_answer(http, invited.token, invited.question_ids[0], wav_bytes(0.3))).status_code == 201
+    interview = await fetch(Interview, invited.interview_id)
+    application = await fetch(Application, invited.application_id)
+    candidate_id = application.candidate_id
+    stray = get_media_store().local_path(f"file:interviews/{interview.id}/{node_id(invited.question_ids[0])}")
+    (stray / "lost-race.wav").write_bytes(wav_bytes(0.1))  # what a lost upload race or a crash leaves
+    async with unit_of_work() as uow:
+        candidate = await uow.session.get(Candidate, candidate_id)
+        candidate.phone = "+86 138 0000 0000"
+        answer = (await uow.session.exec(select(Answer).where(Answer.interview_id == interview.id))).one()
+        answer.duration_seconds, answer.transcript, answer.language = 12.5, "I would recount the cash.", "en"
+        answer.features, answer.error = {"speech": {"speaking_rate": 131.0}}, "q1: noisy"
+        uow.session.add_all([candidate, answer])
+    (report,) = await insert(
+        InterviewReport(
+            interview_id=interview.id,
+            requisition_id=application.requisition_id,
+            total=71.0,
+            percentile=60.0,
+            strengths=["service"],
+            weaknesses=["numeracy"],
+            tags=[{"zh": "切题", "en": "on topic", "reason": "mean 0.8"}],
+            override_reason="the candidate mentioned a disability",
+            pipeline_version="test",
+            scored_at=utcnow(),
+        )
+    )
+    async with read_session() as session:
+        dimension_id = (await session.exec(select(Dimension.id))).first()
+    await insert(
+        DimensionScore(
+            report_id=report.id,
+            dimension_id=dimension_id,
+            pipeline_version="test",
+            score=71.0,
+            insufficient_evidence_reason="q2: only 1 s of speech",
+            evidence=[{"feature": "relevance", "value": 0.9, "contribution": 18.0}],
+        ),
+        ReviewRequest(
+            interview_id=interview.id, kind=ReviewRequestKind.HUMAN_REVIEW, candidate_message="my phone is 138…"
+        ),
+    )
+    recorded = await gql.mutate(
+        SELF_REPORT,
+        "candidateSelfReportRecord",
+        input={"candidateId": global_id("Candidate", candidate_id), "groups": [{"key": "gender", "value": "f"}]},
+    )
+    assert recorded["recorded"] is True
+    return invited, candidate_id
+
+
+async def test_erasure_walks_the_registry_and_leaves_no_file_or_group_behind(gql, http):
+    invited, candidate_id = await _candidate_with_data_in_every_erasable_column(gql, http)
+    requisition_id = global_id("Requisition", (await fetch(Application, invited.application_id)).requisition_id)
+    listed = (await gql(ADVERSE_IMPACT, id=requisition_id))["adverseImpact"]["groups"]
+    assert listed == [{"groupValue": "f", "applicants": 1}]
+    async with read_session() as session:
+        before = {
+            table.model: await _rows_of(table, candidate_id, session=session)
+            for table in personal_data.CANDIDATE_TABLES
+        }
+    for table in personal_data.CANDIDATE_TABLES:  # the test data covers every erasable column
+        for name, column in table.columns_of(Kind.ERASE).items():
+            assert before[table.model], f"{table.name}: no row for the candidate in the test data"
+            for row in before[table.model]:
+                assert getattr(row, name) != column.erased_value(candidate_id), f"{table.name}.{name} already empty"
+    interview = await fetch(Interview, invited.interview_id)
+    folder = get_media_store().local_path(f"file:interviews/{interview.id}")
+    assert len(_files_under(folder)) == 2
+
+    erased = await gql.mutate(
+        FULL_ERASE, "candidateErase", input={"candidateId": global_id("Candidate", candidate_id), "reason": "request"}
+    )
+    assert erased["erasure"] == {"mediaFilesDeleted": 1, "answersCleared": 1, "reportsCleared": 1}
+
+    assert _files_under(folder) == []
+    assert (await gql(ADVERSE_IMPACT, id=requisition_id))["adverseImpact"]["groups"] == []
+    async with read_session() as session:
+        after = {
+            table.model: await _rows_of(table, candidate_id, session=session)
+            for table in personal_data.CANDIDATE_TABLES
+        }
+    for table in personal_data.CANDIDATE_TABLES:
+        if table.delete_rows:
+            assert after[table.model] == [], table.name
+            continue
+        kept = {row.id: row for row in before[table.model]}
+        still = [row for row in after[table.model] if row.id in kept]  # erasure may add rows (stage history)
+        assert [row.id for row in still] == list(kept), table.name
+        for row in still:
+            for name, column in table.columns.items():
+                if column.kind is Kind.ERASE:
+                    assert getattr(row, name) == column.erased_value(candidate_id), f"{table.name}.{name}"
+                elif column.kind is Kind.KEEP and (table.name, name) != ("application", "stage"):  # withdrawn
+                    assert getattr(row, name) == getattr(kept[row.id], name), f"{table.name}.{name} (kept)"
+    (event,) = await _audit("candidate.erase")
+    assert event.details["media_folders"] == [f"interviews/{interview.id}"]
+    assert event.details["rows_erased"]["candidate_self_report"] == 1

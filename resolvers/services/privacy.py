@@ -40,6 +40,8 @@ from gateway.models import (
 )
 from gateway.models.base import utcnow
 from gateway.models.enums import ApplicationStage, InterviewStatus, ReviewRequestKind, ReviewRequestStatus
+from gateway.models.personal_data import BY_MODEL as PERSONAL_DATA_BY_MODEL
+from gateway.models.personal_data import CANDIDATE_TABLES, MEDIA_FOLDERS, Kind, Table
 from gateway.settings import get_settings
 from gateway.storage import MediaStore, get_media_store
 from resolvers.errors import DomainError, ErrorCode
@@ -591,21 +593,39 @@ def record_review_requests_read(
 # ---- erasure ------------------------------------------------------------------------------------
 
 
+def _owned_ids(table: Table, candidate_id: int) -> Any:
+    """SELECT of the ids of ``table``'s rows that belong to the candidate, through the registry's owner links."""
+    if table.owner is None:
+        return select(col(table.model.id)).where(col(table.model.id) == candidate_id)
+    column, parent = table.owner
+    return select(col(table.model.id)).where(
+        col(getattr(table.model, column)).in_(_owned_ids(PERSONAL_DATA_BY_MODEL[parent], candidate_id))
+    )
+
+
+async def _owned_rows(table: Table, candidate_id: int, *, session: AsyncSession) -> list[Any]:
+    statement = select(table.model).where(col(table.model.id).in_(_owned_ids(table, candidate_id)))
+    return list((await session.exec(statement.order_by(col(table.model.id)))).all())
+
+
 async def erase_candidate(
     candidate_id: int, reason: str | None, *, uow: UnitOfWork, actor: Actor, store: MediaStore | None = None
 ) -> ErasureResult:
     """Erase a candidate's personal data on request (PIPL art. 47), keeping what statistics and law need.
 
-    Removed: every answer recording (deleted from the media store after commit), transcripts,
-    extracted features and upload fingerprints; the report's narrative (strengths, weaknesses,
-    tags, HR's override note) and the dimension scores' evidence; the candidate's messages in
-    review requests; the candidate's name (→ "erased"), email (→ ``erased-<id>@invalid``), phone and
-    résumé. Open applications are withdrawn, which also revokes their invitation links, and
-    interviews still waiting for scoring are failed so no worker writes transcripts back.
+    What is erased and what is kept is declared once, column by column, in
+    ``gateway.models.personal_data``; this walks it. In short — removed: every answer recording
+    (each interview's whole media folder is deleted after commit, so a file no row points at goes
+    too), transcripts, extracted features and upload fingerprints; the report's narrative
+    (strengths, weaknesses, tags, HR's override note) and the dimension scores' evidence; the
+    candidate's messages in review requests; the self-reported groups (rows deleted); the
+    candidate's name (→ "erased"), email (→ ``erased-<id>@invalid``), phone and résumé. Open
+    applications are withdrawn, which also revokes their invitation links, and interviews still
+    waiting for scoring are failed so no worker writes transcripts back.
 
     Kept: the rows themselves, report totals, percentiles, radar and dimension scores (so
     requisition statistics stay valid), consent records (proof of the legal basis), stage history
-    and the whole audit trail, to which the erasure itself is added.
+    and the whole audit trail, to which the erasure itself is added (with the rows erased per table).
 
     An employee (a hired candidate) is not refused: their HR file falls under employment law, so
     the ``Employee`` row and the onboarding archive (résumé and background check as at hire, the
@@ -629,43 +649,33 @@ async def erase_candidate(
     if candidate.erased_at is not None:
         return ErasureResult(candidate.id, candidate.erased_at, already_erased=True, employee_record_kept=employee_kept)
 
-    applications = (await session.exec(select(Application).where(Application.candidate_id == candidate_id))).all()
-    application_ids = [application.id for application in applications]
-    interviews = (await session.exec(select(Interview).where(col(Interview.application_id).in_(application_ids)))).all()
-    interview_ids = [interview.id for interview in interviews]
-    answers = (await session.exec(select(Answer).where(col(Answer.interview_id).in_(interview_ids)))).all()
-    reports = (
-        await session.exec(select(InterviewReport).where(col(InterviewReport.interview_id).in_(interview_ids)))
-    ).all()
-    scores = (
-        await session.exec(
-            select(DimensionScore).where(col(DimensionScore.report_id).in_([report.id for report in reports]))
-        )
-    ).all()
-    requests = (
-        await session.exec(select(ReviewRequest).where(col(ReviewRequest.interview_id).in_(interview_ids)))
-    ).all()
-
-    media_uris = [answer.media_uri for answer in answers if answer.media_uri]
-    for answer in answers:
-        answer.media_uri = answer.media_content_type = answer.media_sha256 = None
-        answer.media_bytes = None
-        answer.transcript = answer.language = answer.error = None
-        answer.features = {}
-        session.add(answer)
+    rows = {table.model: await _owned_rows(table, candidate_id, session=session) for table in CANDIDATE_TABLES}
+    applications, interviews = rows[Application], rows[Interview]
+    answers, reports = rows[Answer], rows[InterviewReport]
+    media_uris = [
+        uri
+        for table in CANDIDATE_TABLES
+        for name, column in table.columns_of(Kind.ERASE).items()
+        if column.media
+        for uri in (getattr(row, name) for row in rows[table.model])
+        if uri
+    ]
     now = utcnow()
-    for report in reports:
-        report.strengths, report.weaknesses, report.tags = [], [], []
-        report.override_reason = None
-        report.updated_at = now
-        session.add(report)
-    for score in scores:
-        score.evidence = []
-        score.insufficient_evidence_reason = None
-        session.add(score)
-    for request in requests:
-        request.candidate_message = ""
-        session.add(request)
+    erased_rows: dict[str, int] = {}
+    for table in CANDIDATE_TABLES:
+        erasable = table.columns_of(Kind.ERASE)
+        if not erasable or not rows[table.model]:
+            continue
+        erased_rows[table.name] = len(rows[table.model])
+        for row in rows[table.model]:
+            if table.delete_rows:
+                await session.delete(row)
+                continue
+            for name, column in erasable.items():
+                setattr(row, name, column.erased_value(candidate_id))
+            if "updated_at" in table.columns:
+                row.updated_at = now
+            session.add(row)
     for interview in interviews:
         if interview.status in IN_FLIGHT:
             move_interview(interview, InterviewStatus.FAILED, uow=uow, reason="personal data erased on request")
@@ -675,12 +685,9 @@ async def erase_candidate(
                 application, ApplicationStage.WITHDRAWN, "personal data erased on request", session=session, actor=actor
             )
 
-    candidate.full_name = ERASED_NAME
-    candidate.email = f"erased-{candidate.id}@invalid"
-    candidate.phone = None
-    candidate.resume_text = ""
     candidate.erased_at = now
     session.add(candidate)
+    folders = [folder.prefix(row.id) for folder in MEDIA_FOLDERS for row in rows[folder.model]]
     record_audit(
         session=session,
         actor=actor,
@@ -690,19 +697,27 @@ async def erase_candidate(
         details={
             "reason": reason_text,
             "media_files": len(media_uris),
+            "media_folders": folders,
             "answers": len(answers),
             "reports": len(reports),
+            "rows_erased": erased_rows,
             "employee_record_kept": employee_kept,
         },
     )
     media_store = store or get_media_store()
 
     async def delete_media() -> None:
+        """Linked recordings first, then each interview's whole folder (files no row points at included)."""
         for uri in media_uris:
             try:
                 await media_store.delete(uri)
             except Exception:  # one stuck file must not stop the others; the log names it for a person
                 logger.exception("erasure of candidate %s: could not delete %s", candidate_id, uri)
+        for prefix in folders:
+            try:
+                await media_store.delete_folder(prefix)
+            except Exception:
+                logger.exception("erasure of candidate %s: could not delete the folder %s", candidate_id, prefix)
 
     uow.after_commit(delete_media)
     return ErasureResult(
