@@ -337,6 +337,53 @@ class _PlanCache:
 _plans = _PlanCache(PLAN_CACHE_SIZE)
 
 
+class PreparedDocuments:
+    """Documents that passed validation and compiled, by (text, operation name, production mode).
+
+    Validation depends on nothing else (not on the principal, not on the variables), so a document
+    found here may skip parsing and validation (``schema.prepared_reads``).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._documents: OrderedDict[tuple[str, str | None, bool], Any] = OrderedDict()
+
+    def remember(self, query: str, operation_name: str | None, production: bool, document: Any) -> None:
+        """Under the operation's name and, for a single-operation document, also without one (as clients send it)."""
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        names = {operation_name, None} if len(operations) == 1 else {operation_name}
+        for name in names:
+            key = (query, name, production)
+            self._documents[key] = document
+            self._documents.move_to_end(key)
+        while len(self._documents) > self.size:
+            self._documents.popitem(last=False)
+
+    def get(self, query: str, operation_name: str | None, production: bool) -> Any:
+        return self._documents.get((query, operation_name, production))
+
+
+prepared_documents = PreparedDocuments(PLAN_CACHE_SIZE)
+
+
+def cached_plan(
+    strawberry_schema: Any,
+    context: Any,
+    query: str | None,
+    document: Any,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+) -> OperationPlan | None:
+    """``plan_operation`` through the plan cache (when the document's text is known)."""
+    key = _PlanCache.key(query, operation_name, variables, context.actor) if query is not None else None
+    cached, plan = _plans.get(key) if key is not None else (False, None)
+    if not cached:
+        plan = plan_operation(strawberry_schema, context, document, operation_name, variables)
+        if key is not None:
+            _plans.put(key, plan)
+    return plan
+
+
 class CompiledReads(SchemaExtension):
     """Answers a query operation with one SQL statement when the planner can compile it.
 
@@ -352,22 +399,14 @@ class CompiledReads(SchemaExtension):
             and execution.graphql_document is not None
             and execution.result is None
         ):
-            key = (
-                _PlanCache.key(execution.query, execution.operation_name, execution.variables, context.actor)
-                if execution.query is not None
-                else None
+            plan = cached_plan(
+                execution.schema,
+                context,
+                execution.query,
+                execution.graphql_document,
+                execution.operation_name,
+                execution.variables,
             )
-            cached, plan = _plans.get(key) if key is not None else (False, None)
-            if not cached:
-                plan = plan_operation(
-                    execution.schema,
-                    context,
-                    execution.graphql_document,
-                    execution.operation_name,
-                    execution.variables,
-                )
-                if key is not None:
-                    _plans.put(key, plan)
             if plan is not None:
                 try:
                     data = await run_plan(plan, context.actor)
@@ -378,4 +417,11 @@ class CompiledReads(SchemaExtension):
                     execution.result = ExecutionResult(data=None, errors=[error])
                 else:
                     execution.result = ExecutionResult(data=data, errors=None)
+                    if execution.query is not None:  # validated, compiled and answered: prepared from now on
+                        prepared_documents.remember(
+                            execution.query,
+                            execution.operation_name,
+                            context.settings.is_production,
+                            execution.graphql_document,
+                        )
         yield

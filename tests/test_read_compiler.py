@@ -338,3 +338,66 @@ async def test_one_statement_answers_the_portal_query_and_one_insert_audits_it(p
         if app["node"]["latestInterview"] and app["node"]["latestInterview"]["report"]
     ]
     assert reports_read
+
+
+async def test_prepared_reads_over_http_answer_as_the_full_path(populated, http, count_statements):
+    """The second request of a document skips graphql-core: same body, same audit, two statements."""
+    from tests.tokens import bearer, person_token, service_token
+
+    cases = [
+        (bearer(person_token("hr-http", "hr_admin")), ANCHOR, {}),
+        (bearer(person_token(HIRING_MANAGER_SUBJECT, "hiring_manager")), FRAGMENTS, {"withCandidate": True}),
+        (bearer(service_token("erp-http", "requisitions:read")), ANCHOR, {}),  # refused: never prepared
+        (
+            bearer(person_token("hr-http", "hr_admin")),
+            "query($n: Int!) { requisitions(first: $n) { totalCount } }",
+            {"n": 100},
+        ),
+        ({}, ANCHOR, {}),  # anonymous
+    ]
+    for headers, query, variables in cases:
+        body = {"query": query, "variables": variables}
+        bodies, audits, statements = [], [], []
+        for _ in range(3):  # full path (learns the document), then prepared, then prepared from the plan cache
+            before_audit, before_statements = await _last_audit_id(), count_statements.count
+            response = await http.post("/graphql", json=body, headers=headers)
+            statements.append(count_statements.count - before_statements)
+            bodies.append(response.json())
+            audits.append(await _audit_rows_since(before_audit))
+            assert response.status_code == 200
+        assert bodies[0] == bodies[1] == bodies[2], query
+        assert audits[0] == audits[1] == audits[2]
+        if "errors" not in bodies[0]:
+            assert statements[1] <= 2 and statements[2] <= 2, statements
+
+
+async def test_prepared_reads_still_price_each_request(populated, http):
+    headers = bearer_hr()
+    query = "query($n: Int!) { requisitions(first: $n) { edges { node { applications(first: $n) { totalCount } } } } }"
+    small = await http.post("/graphql", json={"query": query, "variables": {"n": 2}}, headers=headers)
+    assert small.json()["extensions"]["cost"]["requested"] <= 1000 and "errors" not in small.json()
+    again = await http.post("/graphql", json={"query": query, "variables": {"n": 2}}, headers=headers)
+    assert again.json() == small.json()
+    costly = await http.post("/graphql", json={"query": query, "variables": {"n": 100}}, headers=headers)
+    assert costly.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    nul = await http.post("/graphql", json={"query": query, "variables": {"n": 2, "x": "a\u0000"}}, headers=headers)
+    assert nul.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def bearer_hr() -> dict[str, str]:
+    from tests.tokens import bearer, person_token
+
+    return bearer(person_token("hr-http", "hr_admin"))
+
+
+async def test_a_prepared_read_skips_parsing_validation_and_execution(populated, http, monkeypatch):
+    headers = bearer_hr()
+    first = await http.post("/graphql", json={"query": ANCHOR}, headers=headers)
+
+    async def full_path(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("the prepared read took the full path")
+
+    monkeypatch.setattr(schema, "execute", full_path)
+    second = await http.post("/graphql", json={"query": ANCHOR}, headers=headers)
+    assert second.json() == first.json()
+    assert second.json()["data"]["requisitions"]["edges"]
