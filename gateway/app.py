@@ -47,6 +47,7 @@ from resolvers.errors import DomainError
 from resolvers.services.audit import ANONYMOUS
 from resolvers.services.candidate_interview import candidate_actor, view_interview
 from schema.context import Context
+from schema.prepared_reads import answer_prepared
 from schema.root import schema
 from workers.broker import start_embedded_worker
 from workers.retention import schedule_daily
@@ -112,6 +113,12 @@ class HrGraphQL(GraphQL):
             return ExecutionResult(data=None, errors=[GraphQLError(error.message, extensions={"code": error.code})])
         if query is not request_data.query:
             request_data = replace(request_data, query=query)
+        if request_adapter.method == "POST":
+            prepared = await answer_prepared(
+                self.schema, context, query, request_data.variables, request_data.operation_name
+            )
+            if prepared is not None:
+                return prepared
         return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
 
     async def get_context(self, request: Request | WebSocket, response: Response | None = None) -> Any:
