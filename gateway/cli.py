@@ -44,18 +44,23 @@ def seed_demo() -> None:
 @click.option("--port", default=None, type=int, help="Defaults to HRGATE_PORT.")
 @click.option("--demo/--no-demo", default=None, help="Load demo data first (default: only on embedded SQLite).")
 def serve(host: str | None, port: int | None, demo: bool | None) -> None:
-    import uvicorn
+    import multiprocessing
 
-    from gateway.migrate import upgrade_to_head
+    import uvicorn
 
     settings = get_settings()
     embedded_database = not settings.database_url
-    if embedded_database:
-        upgrade_to_head()
-    if demo if demo is not None else embedded_database:
-        from resolvers.demo_data import load_demo_data
-
-        asyncio.run(_run_and_dispose(load_demo_data()))
+    load_demo = demo if demo is not None else embedded_database
+    if embedded_database or load_demo:
+        preparation = multiprocessing.get_context("spawn").Process(
+            target=_prepare_database,
+            args=(embedded_database, load_demo, logging.getLogger().level),
+            name="hrgate-prepare",
+        )
+        preparation.start()
+        preparation.join()
+        if preparation.exitcode != 0:
+            raise click.ClickException("preparing the database failed (see the messages above)")
     uvicorn.run(
         "gateway.app:create_app",
         factory=True,
@@ -117,6 +122,20 @@ def retention_run(days: int | None) -> None:
         f"erased {len(result.erased_candidate_ids)} candidate(s) without application activity since "
         f"{result.cutoff:%Y-%m-%d}"
     )
+
+
+def _prepare_database(migrate: bool, demo: bool, log_level: int) -> None:
+    """Migrations and demo data for ``serve``, run in a child process: the server then never imports alembic
+    nor keeps the memory the demo load used (the idle gateway stays small)."""
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if migrate:
+        from gateway.migrate import upgrade_to_head
+
+        upgrade_to_head()
+    if demo:
+        from resolvers.demo_data import load_demo_data
+
+        asyncio.run(_run_and_dispose(load_demo_data()))
 
 
 async def _run_and_dispose(coroutine):  # noqa: ANN001, ANN202

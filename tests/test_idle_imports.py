@@ -9,7 +9,10 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import httpx
 
 HEAVY_MODULES = (
     "numpy",
@@ -82,3 +85,27 @@ loaded["av"] = "av" in sys.modules and "faster_whisper" in sys.modules
 print(json.dumps(loaded))
 """
     assert _run(script, tmp_path) == {"numpy": True, "matplotlib": True, "av": True}
+
+
+IDLE_RSS_MAX_MIB = 120
+
+
+def test_idle_embedded_gateway_stays_under_its_memory_budget(tmp_path):
+    """``hrgate serve`` with nothing configured (SQLite, demo data, in-process worker), idle after its first
+    ``/healthz``: migrations and the demo load run in a child process, no model library is loaded."""
+    from tests import processes
+
+    port = processes.free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("HRGATE_")}
+    env["HRGATE_DATA_DIR"] = str(tmp_path)
+    log = tmp_path / "serve.log"
+    server = processes.start([str(processes.BIN / "hrgate"), "serve", "--port", str(port)], env, log)
+    try:
+        processes.wait_ready(f"http://127.0.0.1:{port}", server, log)
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+        time.sleep(2)
+        status = Path(f"/proc/{server.pid}/status").read_text()
+        rss_mib = int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1]) / 1024
+    finally:
+        processes.stop(server)
+    assert rss_mib <= IDLE_RSS_MAX_MIB, f"idle gateway uses {rss_mib:.1f} MiB"
