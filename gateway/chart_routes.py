@@ -1,7 +1,8 @@
 """Charts over plain HTTP, for portals that show an image rather than draw GraphQL data themselves.
 
 ``GET /charts/reports/{reportId}/radar.{png|svg}?lang=zh|en`` — a report's radar (read audited);
-``GET /charts/requisitions/{requisitionId}/histogram.{png|svg}?lang=zh|en`` — its interview totals.
+``GET /charts/requisitions/{requisitionId}/histogram.{png|svg}?lang=zh|en`` — its interview totals (read audited;
+no bars under ``HRGATE_ANALYTICS_MIN_GROUP_SIZE`` scored interviews).
 
 IDs are the GraphQL global IDs. The bearer token is checked as for ``/graphql`` and access follows the
 same rules (``schema.permissions``: reading report data; hiring managers only under their own
@@ -23,6 +24,8 @@ from strawberry import relay
 
 from gateway.auth import AuthenticationError, TokenVerifier
 from gateway.models import InterviewReport, Requisition
+from gateway.settings import get_settings
+from resolvers.analytics.reports import record_statistics_read
 from resolvers.services.access import rows_managed_by
 from resolvers.services.audit import Actor, record_reads
 from resolvers.services.chart_data import report_radar, requisition_totals
@@ -118,12 +121,16 @@ def _radar(axes: Sequence[RadarAxis], *, language: Any, fmt: Any) -> bytes:
     return render_radar(axes, language=language, fmt=fmt)
 
 
-def _histogram(totals: Sequence[float], *, title: str, language: Any, fmt: Any) -> bytes:
-    """Runs in a worker thread, like ``_radar`` (numpy and matplotlib load on first use)."""
+def _histogram(totals: Sequence[float], *, title: str, language: Any, fmt: Any, min_group_size: int) -> bytes:
+    """Runs in a worker thread, like ``_radar`` (numpy and matplotlib load on first use).
+
+    Under ``min_group_size`` scored interviews no bar is drawn (a bar of one is one candidate's score).
+    """
     from resolvers.analytics.statistics import distribution
     from resolvers.charts import render_histogram
 
-    return render_histogram(distribution(totals), title=title, fmt=fmt, language=language)
+    summary = distribution(totals, min_group_size=min_group_size)
+    return render_histogram(summary, title=title, fmt=fmt, language=language)
 
 
 def chart_routes(verifier: TokenVerifier) -> list[Route]:
@@ -154,7 +161,18 @@ def chart_routes(verifier: TokenVerifier) -> list[Route]:
                 raise ChartError(404, "NOT_FOUND", f"no Requisition with ID '{request.path_params['requisition_id']}'")
         except ChartError as error:
             return error.response()
-        body = await run_in_threadpool(_histogram, data.totals, title=data.title, fmt=fmt, language=language)
+        min_group_size = get_settings().analytics_min_group_size
+        await record_statistics_read(
+            actor,
+            "requisition_histogram.read",
+            entity_type="Requisition",
+            entity_id=requisition_id,
+            report_ids=data.report_ids,
+            details={"n": len(data.totals), "withheld": 0 < len(data.totals) < min_group_size},
+        )
+        body = await run_in_threadpool(
+            _histogram, data.totals, title=data.title, fmt=fmt, language=language, min_group_size=min_group_size
+        )
         return _image(body, fmt)
 
     return [

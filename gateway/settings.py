@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     port: int = 8000
     retention_days: int = Field(default=730, ge=1)
     """Candidates not hired and without application activity for this many days are erased (PIPL art. 19, 47)."""
+    analytics_min_group_size: int = Field(default=5, ge=1)
+    """Score statistics (means, quartiles, minima, histogram bins) over fewer candidates than this are withheld:
+    null with ``enoughData: false`` and a ``note``, and the histogram chart draws no bars."""
     persisted_queries_url: str = ""
     """``redis://`` where automatic persisted queries are kept for every replica; empty means in-process only."""
     persisted_queries_key_prefix: str = "hrgate:apq:"

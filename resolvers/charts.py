@@ -222,11 +222,12 @@ def _histogram_figure(distribution: Distribution, title: str, language: Language
         fontproperties=_font(language, 11),
         bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "#cccccc"},
     )
-    if distribution.n == 0:
+    if distribution.n == 0 or not distribution.enough_data:
+        withheld = "人数过少，不显示分布" if zh else "too few scored interviews to show"
         plot.text(
             0.5,
             0.5,
-            "尚无评分面试" if zh else "no scored interviews yet",
+            withheld if distribution.n else "尚无评分面试" if zh else "no scored interviews yet",
             transform=plot.transAxes,
             ha="center",
             va="center",

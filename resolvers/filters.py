@@ -22,7 +22,6 @@ from gateway.models import (
 )
 from gateway.models.enums import ApplicationStage, BusinessLine, RequisitionStatus
 
-
 LIKE_ESCAPE = "\\"
 
 

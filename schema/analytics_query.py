@@ -2,7 +2,8 @@
 
 Unknown or malformed IDs and unusable input come back as ``errors`` in each result (like mutation
 payloads); permissions are top-level errors. Statistics under the minimum sample size are null with
-``enoughData: false``.
+``enoughData: false``; score statistics over fewer candidates than ``HRGATE_ANALYTICS_MIN_GROUP_SIZE`` (5) too,
+and every read of requisition or hiring analytics is audited with the reports it was computed from.
 
 Who may read: ``requisitionAnalytics`` — report readers (hiring managers only for their requisitions);
 ``dimensionKpiCorrelations``, ``employeeAbilityPerformance``, ``performancePrediction`` and
@@ -83,9 +84,21 @@ class AnalyticsQuery:
                 department=department,
                 period=period,
                 hiring_manager_subject=subject,
+                min_group_size=info.context.settings.analytics_min_group_size,
             )
 
         data, errors = await run_query(operation)
+        if data is not None:
+            await reports.record_statistics_read(
+                info.context.actor,
+                "hiring_analytics.read",
+                entity_type="CompetencyModelVersion",
+                entity_id=decode_id(model_version_id, "CompetencyModelVersion", "modelVersionId")
+                if model_version_id
+                else None,
+                report_ids=data.report_ids,
+                details={"department": department, "period": period, "n": data.totals.n},
+            )
         return HiringAnalyticsResult(analytics=HiringAnalytics.from_data(data) if data else None, errors=errors)
 
     @strawberry.field(
@@ -101,9 +114,20 @@ class AnalyticsQuery:
             requisition = await session.get(models.Requisition, row_id)
             if requisition is None or (subject is not None and requisition.hiring_manager_subject != subject):
                 raise not_found("requisitionId", "requisition")
-            return await reports.requisition_analytics(row_id, session=session)
+            return await reports.requisition_analytics(
+                row_id, session=session, min_group_size=info.context.settings.analytics_min_group_size
+            )
 
         data, errors = await run_query(operation)
+        if data is not None:
+            await reports.record_statistics_read(
+                info.context.actor,
+                "requisition_analytics.read",
+                entity_type="Requisition",
+                entity_id=data.requisition_id,
+                report_ids=data.report_ids,
+                details={"n": data.totals.n, "withheld": not data.totals.enough_data},
+            )
         return RequisitionAnalyticsResult(
             analytics=RequisitionAnalytics.from_data(data) if data else None, errors=errors
         )

@@ -444,3 +444,72 @@ async def test_erasure_walks_the_registry_and_leaves_no_file_or_group_behind(gql
     (event,) = await _audit("candidate.erase")
     assert event.details["media_folders"] == [f"interviews/{interview.id}"]
     assert event.details["rows_erased"]["candidate_self_report"] == 1
+
+
+# --- 10: small groups withheld, analytics reads audited ----------------------------------------------
+
+REQUISITION_ANALYTICS = """query($id: ID!) { requisitionAnalytics(requisitionId: $id) {
+  analytics {
+    totals { n mean minimum maximum median enoughData note bins { count } }
+    dimensions { dimensionKey n mean standardDeviation enoughData note }
+    strongestDimensions { dimensionKey }
+  }
+  errors { code }
+} }"""
+HIRING_ANALYTICS = """query($version: ID) { hiringAnalytics(modelVersionId: $version) {
+  analytics { totals { n mean minimum enoughData } dimensions { dimensionKey mean enoughData } } errors { code }
+} }"""
+
+
+async def test_analytics_withhold_groups_under_the_minimum_size_and_are_audited(gql, http):
+    from tests.tokens import hr_admin_headers
+
+    model = await factories.create_model(gql)
+    requisition_id = await factories.create_requisition(gql, model["version_id"], headcount=10)
+    _, first_report = await _scored_application(gql, requisition_id, 91.5)
+    await insert(
+        DimensionScore(
+            report_id=first_report,
+            dimension_id=node_id(model["dimension_ids"]["numeracy"]),
+            pipeline_version="test",
+            score=88.0,
+        )
+    )
+    single = (await gql(REQUISITION_ANALYTICS, id=requisition_id))["requisitionAnalytics"]["analytics"]
+    totals = single["totals"]
+    assert (totals["n"], totals["mean"], totals["minimum"], totals["maximum"], totals["median"]) == (
+        1,
+        None,
+        None,
+        None,
+        None,
+    )
+    assert totals["enoughData"] is False and "fewer than 5" in totals["note"] and totals["bins"] == []
+    numeracy = next(item for item in single["dimensions"] if item["dimensionKey"] == "numeracy")
+    assert (numeracy["n"], numeracy["mean"], numeracy["enoughData"]) == (1, None, False)
+    assert single["strongestDimensions"] == []
+    cohort = (await gql(HIRING_ANALYTICS, version=model["version_id"]))["hiringAnalytics"]["analytics"]
+    assert cohort["totals"]["mean"] is None and cohort["totals"]["minimum"] is None
+    assert all(item["mean"] is None for item in cohort["dimensions"])
+
+    reports = [first_report] + [(await _scored_application(gql, requisition_id, total))[1] for total in (60, 70, 80)]
+    still_four = (await gql(REQUISITION_ANALYTICS, id=requisition_id))["requisitionAnalytics"]["analytics"]
+    assert still_four["totals"]["n"] == 4 and still_four["totals"]["mean"] is None
+    reports.append((await _scored_application(gql, requisition_id, 90.0))[1])
+    five = (await gql(REQUISITION_ANALYTICS, id=requisition_id))["requisitionAnalytics"]["analytics"]["totals"]
+    assert five["enoughData"] is True and five["note"] is None
+    assert five["n"] == 5 and five["mean"] == pytest.approx(78.3) and five["minimum"] == 60.0
+    assert sum(item["count"] for item in five["bins"]) == 5
+
+    events = await _audit("requisition_analytics.read")
+    assert len(events) == 3 and all(event.entity_type == "Requisition" for event in events)
+    assert events[0].details["report_ids"] == [first_report] and events[0].details["withheld"] is True
+    assert events[-1].details["report_ids"] == sorted(reports) and events[-1].details["withheld"] is False
+    assert events[0].actor == gql.actor.name
+    (cohort_event,) = await _audit("hiring_analytics.read")
+    assert cohort_event.details["report_ids"] == [first_report]
+
+    chart = await http.get(f"/charts/requisitions/{requisition_id}/histogram.svg?lang=en", headers=hr_admin_headers())
+    assert chart.status_code == 200 and "n = 5" in chart.text
+    (chart_event,) = await _audit("requisition_histogram.read")
+    assert chart_event.details["report_ids"] == sorted(reports) and chart_event.actor == "hr.admin@bank.example"

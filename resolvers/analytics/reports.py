@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from gateway.db import unit_of_work
 from gateway.models import (
     CompetencyModelVersion,
     Dimension,
@@ -33,6 +35,7 @@ from resolvers.analytics.queries import (
     stages_reached_by,
 )
 from resolvers.errors import DomainError, ErrorCode, not_found
+from resolvers.services.audit import Actor, record_audit
 from resolvers.services.periods import period_range
 
 RANKED_DIMENSIONS = 3
@@ -45,6 +48,8 @@ class RequisitionAnalytics:
     pass_rates: list[st.StagePassRate]
     totals: st.Distribution
     dimension_means: list[st.DimensionMean]
+    report_ids: list[int] = field(default_factory=list)
+    """The interview reports the figures were computed from (the audit event names them)."""
 
     @property
     def strongest(self) -> list[st.DimensionMean]:
@@ -72,8 +77,13 @@ async def _version_dimensions(model_version_id: int, *, session: AsyncSession) -
     return list(rows.all())
 
 
-async def requisition_analytics(requisition_id: int, *, session: AsyncSession) -> RequisitionAnalytics:
-    """Pass rates by stage, the distribution of interview totals, dimensions by mean score."""
+async def requisition_analytics(
+    requisition_id: int, *, session: AsyncSession, min_group_size: int = 1
+) -> RequisitionAnalytics:
+    """Pass rates by stage, the distribution of interview totals, dimensions by mean score.
+
+    Score statistics of fewer than ``min_group_size`` candidates are withheld (``statistics.distribution``).
+    """
     requisition = await _requisition(requisition_id, session=session)
     reached = await stages_reached(requisition_id, session=session)
     scored = await dimension_scores(session=session, requisition_id=requisition_id)
@@ -82,9 +92,45 @@ async def requisition_analytics(requisition_id: int, *, session: AsyncSession) -
     return RequisitionAnalytics(
         requisition_id=requisition_id,
         pass_rates=st.pass_rates(list(reached.values())),
-        totals=st.distribution([item.total for item in scored if item.total is not None]),
-        dimension_means=st.dimension_means(by_dimension),
+        totals=st.distribution(
+            [item.total for item in scored if item.total is not None], min_group_size=min_group_size
+        ),
+        dimension_means=st.dimension_means(by_dimension, min_group_size=min_group_size),
+        report_ids=sorted(item.report_id for item in scored),
     )
+
+
+async def record_statistics_read(
+    actor: Actor,
+    action: str,
+    *,
+    entity_type: str,
+    entity_id: int | None,
+    report_ids: Sequence[int],
+    details: dict[str, Any] | None = None,
+) -> None:
+    """One audit event per statistic read over candidates' reports, naming the reports it was computed from.
+
+    Aggregates over few candidates come close to reading their reports, so an auditor needs who asked,
+    when, and over whose reports (the ids), even where small groups were withheld. Own unit of work,
+    like every audited read; people and connectors only.
+    """
+    if actor.kind not in ("person", "service"):
+        return
+    async with unit_of_work() as uow:
+        record_audit(
+            session=uow.session,
+            actor=actor,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            details={
+                "kind": actor.kind,
+                "subject": actor.subject,
+                "report_ids": list(report_ids),
+                **(details or {}),
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -270,6 +316,7 @@ async def cohort_analytics(
     department: str | None = None,
     period: str | None = None,
     hiring_manager_subject: str | None = None,
+    min_group_size: int = 1,
 ) -> CohortAnalytics:
     """Pass rates, score distribution and dimension means of the applications made in ``period``
     (``2026``, ``2026-Q3`` or ``2026-09``) to requisitions of the version and/or department."""
@@ -298,8 +345,13 @@ async def cohort_analytics(
     return CohortAnalytics(
         requisition_id=0,
         pass_rates=st.pass_rates(list(reached.values())),
-        totals=st.distribution([item.total for item in scored if item.total is not None]),
-        dimension_means=st.dimension_means({key: [item.scores.get(key) for item in scored] for key in keys}),
+        totals=st.distribution(
+            [item.total for item in scored if item.total is not None], min_group_size=min_group_size
+        ),
+        dimension_means=st.dimension_means(
+            {key: [item.scores.get(key) for item in scored] for key in keys}, min_group_size=min_group_size
+        ),
+        report_ids=sorted(item.report_id for item in scored),
         requisition_count=len({application.requisition_id for application in applications}),
         application_count=len(applications),
     )

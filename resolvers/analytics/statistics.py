@@ -34,15 +34,36 @@ class Distribution:
     median: float | None
     quartile_3: float | None
     maximum: float | None
+    enough_data: bool = True
+    note: str | None = None
+    """Why the summary and bins are withheld (a group under the minimum size)."""
+
+
+def small_group_note(n: int, min_group_size: int, what: str = "scored interviews") -> str:
+    return (
+        f"fewer than {min_group_size} {what} (n = {n}): withheld, so that no single candidate's score can be "
+        "read from the statistic"
+    )
 
 
 def distribution(
-    values: Sequence[float], *, bins: int = 10, value_range: tuple[float, float] = (0.0, 100.0)
+    values: Sequence[float],
+    *,
+    bins: int = 10,
+    value_range: tuple[float, float] = (0.0, 100.0),
+    min_group_size: int = 1,
 ) -> Distribution:
-    """Interview totals (0–100) by default; empty input gives empty counts and no summary, never made-up numbers."""
+    """Interview totals (0–100) by default; empty input gives empty counts and no summary, never made-up numbers.
+
+    A group of 1 to ``min_group_size - 1`` values gives its n only: its mean, minimum or histogram bin
+    would be one candidate's score (``enough_data`` false, ``note`` says why).
+    """
     import numpy as np
 
     data = np.asarray([value for value in values if value is not None], dtype=float)
+    if 0 < data.size < min_group_size:
+        note = small_group_note(int(data.size), min_group_size)
+        return Distribution([], int(data.size), None, None, None, None, None, None, None, False, note)
     counts, edges = np.histogram(data, bins=bins, range=value_range)
     histogram = [
         HistogramBin(lower=float(edges[index]), upper=float(edges[index + 1]), count=int(count))
@@ -199,15 +220,26 @@ class DimensionMean:
     n: int
     mean: float | None
     standard_deviation: float | None
+    enough_data: bool = True
+    note: str | None = None
 
 
-def dimension_means(scores_by_dimension: dict[str, Sequence[float | None]]) -> list[DimensionMean]:
-    """Mean score per dimension, strongest first (dimensions without scores last)."""
+def dimension_means(
+    scores_by_dimension: dict[str, Sequence[float | None]], *, min_group_size: int = 1
+) -> list[DimensionMean]:
+    """Mean score per dimension, strongest first (dimensions without scores, or withheld, last).
+
+    A dimension scored for 1 to ``min_group_size - 1`` candidates gives its n only (see ``distribution``).
+    """
     import numpy as np
 
     means = []
     for key, values in scores_by_dimension.items():
         data = np.asarray([value for value in values if value is not None], dtype=float)
+        if 0 < data.size < min_group_size:
+            note = small_group_note(int(data.size), min_group_size, "scores")
+            means.append(DimensionMean(key, int(data.size), None, None, False, note))
+            continue
         means.append(
             DimensionMean(
                 key=key,

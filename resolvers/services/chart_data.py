@@ -25,6 +25,8 @@ class RequisitionTotals:
     title: str
     totals: list[float]
     """Weighted totals of the requisition's scored reports (reports without a total are left out)."""
+    report_ids: list[int]
+    """The reports behind ``totals`` (the chart's audit event names them)."""
 
 
 def _axis(item: dict[str, Any]) -> tuple[str, str, float | None]:
@@ -50,11 +52,14 @@ async def requisition_totals(requisition_id: int) -> RequisitionTotals | None:
         requisition = await session.get(Requisition, requisition_id)
         if requisition is None or requisition.id is None:
             return None
-        totals = (
+        rows = (
             await session.exec(
-                select(col(InterviewReport.total)).where(
-                    col(InterviewReport.requisition_id) == requisition_id, col(InterviewReport.total).is_not(None)
-                )
+                select(col(InterviewReport.id), col(InterviewReport.total))
+                .where(col(InterviewReport.requisition_id) == requisition_id, col(InterviewReport.total).is_not(None))
+                .order_by(col(InterviewReport.id))
             )
         ).all()
-    return RequisitionTotals(requisition.id, requisition.title, [float(total) for total in totals if total is not None])
+    scored = [(report_id, float(total)) for report_id, total in rows if total is not None]
+    return RequisitionTotals(
+        requisition.id, requisition.title, [total for _, total in scored], [report_id for report_id, _ in scored]
+    )

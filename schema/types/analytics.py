@@ -34,7 +34,10 @@ class HistogramBin:
     count: int
 
 
-@strawberry.type(description="Histogram and five-number summary with mean and standard deviation (null when empty).")
+@strawberry.type(
+    description="Histogram and five-number summary with mean and standard deviation (null when empty, and withheld "
+    "with `enoughData: false` for groups under the minimum size, HRGATE_ANALYTICS_MIN_GROUP_SIZE, default 5)."
+)
 class ScoreDistribution:
     bins: list[HistogramBin]
     n: int
@@ -45,6 +48,10 @@ class ScoreDistribution:
     median: float | None
     quartile_3: float | None
     maximum: float | None
+    enough_data: bool = strawberry.field(
+        description="False when fewer candidates than the minimum group size were scored: then only n is given."
+    )
+    note: str | None = strawberry.field(description="Why the statistics are withheld.")
 
     @classmethod
     def from_data(cls, data: st.Distribution) -> ScoreDistribution:
@@ -67,10 +74,21 @@ class DimensionMean:
     n: int
     mean: float | None
     standard_deviation: float | None
+    enough_data: bool = strawberry.field(
+        description="False when fewer candidates than the minimum group size were scored: then only n is given."
+    )
+    note: str | None = strawberry.field(description="Why the statistics are withheld.")
 
     @classmethod
     def from_data(cls, data: st.DimensionMean) -> DimensionMean:
-        return cls(dimension_key=data.key, n=data.n, mean=data.mean, standard_deviation=data.standard_deviation)
+        return cls(
+            dimension_key=data.key,
+            n=data.n,
+            mean=data.mean,
+            standard_deviation=data.standard_deviation,
+            enough_data=data.enough_data,
+            note=data.note,
+        )
 
 
 def _funnel(data: reports.RequisitionAnalytics) -> dict:
