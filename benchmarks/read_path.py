@@ -155,15 +155,16 @@ end
 
 
 METHOD_NOTE = """\
-Statements: `statement`/`execute` lines of {database} sessions in the PostgreSQL log (`log_statement = 'all'` on
-that database only, servers started for it and restarted without it before the load), {requests} requests sent one
-at a time; transaction control and pool pings count. Server CPU: utime + stime of the one server process. Database
-CPU: the same for the client backends serving {database} (sampled every 0.2 s; autovacuum and shared background
-processes left out). Both are counted until the server is idle again after wrk stops, and divided by the requests
-wrk finished plus one per connection (in flight when wrk stopped; the server completes it). Others' CPU: the share
-of the machine's CPUs used during a run by everything else (other work on a shared machine; a noisy run shows
-there). A run lasts --duration seconds, longer for slow requests (each connection finishes about 10). Ratios
-compare medians over the rounds; cells give the range over the rounds."""
+Statements: `statement`/`execute` lines of {database} sessions in the PostgreSQL log (`log_statement = 'all'`
+on that database only, servers started for it and restarted without it before the load), {requests} requests
+sent one at a time; transaction control and pool pings count. Server CPU: utime + stime of the one server
+process. Database CPU: the same for the backends serving that server's connections (found by client port,
+sampled every 0.2 s; other sessions, autovacuum and shared background processes left out). Both are counted
+until the server is idle again after wrk stops, and divided by the requests wrk finished plus one per
+connection (in flight when wrk stopped; the server completes it). Others' CPU: the share of the machine's CPUs
+used during a run by everything else (other work on a shared machine; a noisy run shows there). A run lasts
+--duration seconds, longer for slow requests (each connection finishes about 10). Ratios compare medians over
+the rounds; cells give the range over the rounds."""
 
 
 class BenchmarkError(Exception):
@@ -356,20 +357,45 @@ def rss_mib(pid: int) -> float:
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 
-def database_backends(database: str) -> dict[int, int]:
-    """CPU ticks of every PostgreSQL client backend serving ``database`` (found by its process title).
+def database_client_ports(pid: int, database_port: int) -> set[int]:
+    """Local ports of the process's TCP connections to PostgreSQL (its socket inodes looked up in /proc/net/tcp*)."""
+    inodes = set()
+    for descriptor in os.scandir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(descriptor.path)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table, encoding="ascii") as sockets:
+            next(sockets)
+            for line in sockets:
+                columns = line.split()
+                local, remote, inode = columns[1], columns[2], columns[9]
+                if inode in inodes and int(remote.rsplit(":", 1)[1], 16) == database_port:
+                    ports.add(int(local.rsplit(":", 1)[1], 16))
+    return ports
 
-    Autovacuum workers are left out: they run whenever the server decides, not per request.
+
+BACKEND_TITLE = re.compile(rb"^postgres: .*? (?P<database>\S+) [^ ]+\((?P<port>\d+)\) ")
+
+
+def database_backends(database: str, client_ports: set[int]) -> dict[int, int]:
+    """CPU ticks of the PostgreSQL backends serving ``database`` for the given client ports.
+
+    A backend's process title names its database and its client's address and port, so other people's
+    sessions on the same database, autovacuum and background processes are left out.
     """
-    marker = f" {database} ".encode()
     ticks: dict[int, int] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
             with open(f"/proc/{entry.name}/cmdline", "rb") as cmdline:
-                title = cmdline.read()
-            if title.startswith(b"postgres: ") and marker in title and b"autovacuum" not in title:
+                title = BACKEND_TITLE.match(cmdline.read())
+            if title and title["database"] == database.encode() and int(title["port"]) in client_ports:
                 ticks[int(entry.name)] = cpu_ticks(int(entry.name))
         except OSError:
             continue
@@ -377,27 +403,27 @@ def database_backends(database: str) -> dict[int, int]:
 
 
 class DatabaseCpu(threading.Thread):
-    """Samples the benchmark database's backends every 0.2 s, so backends that come and go are counted too.
+    """CPU of the backends serving one server's connections, sampled every 0.2 s so that connections the
+    server opens and closes during a run are counted too."""
 
-    Shared background processes (WAL writer, checkpointer) are left out: other databases on the same
-    server use them as well.
-    """
-
-    def __init__(self, database: str) -> None:
+    def __init__(self, database: str, server_pid: int, database_port: int) -> None:
         super().__init__(daemon=True)
-        self.database = database
-        self.baseline = database_backends(database)
+        self.database, self.server_pid, self.database_port = database, server_pid, database_port
+        self.baseline = self._sample()
         self.latest = dict(self.baseline)
         self._stop_event = threading.Event()
 
+    def _sample(self) -> dict[int, int]:
+        return database_backends(self.database, database_client_ports(self.server_pid, self.database_port))
+
     def run(self) -> None:
         while not self._stop_event.wait(0.2):
-            self.latest.update(database_backends(self.database))
+            self.latest.update(self._sample())
 
     def finish(self) -> float:
         self._stop_event.set()
         self.join()
-        self.latest.update(database_backends(self.database))
+        self.latest.update(self._sample())
         ticks = sum(value - self.baseline.get(pid, 0) for pid, value in self.latest.items())
         return ticks / TICKS_PER_SECOND
 
@@ -740,12 +766,19 @@ class Run:
 
 
 def run_wrk(
-    wrk: str, server: Server, workload: Workload, script: Path, *, seconds: int, database: str, round_number: int
+    wrk: str,
+    server: Server,
+    workload: Workload,
+    script: Path,
+    *,
+    seconds: int,
+    args: argparse.Namespace,
+    round_number: int,
 ) -> Run:
     command = [wrk, "-t2", f"-c{workload.connections}", f"-d{seconds}s", "--timeout", "60s", "--latency",
                "-s", str(script), server.url]  # fmt: skip
     server_before, machine_before, own_before = cpu_ticks(server.pid), machine_busy_ticks(), own_ticks()
-    database_cpu = DatabaseCpu(database)
+    database_cpu = DatabaseCpu(args.database, server.pid, args.pg_port)
     database_cpu.start()
     started = time.monotonic()
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -769,9 +802,10 @@ def run_wrk(
         workload=workload.key,
         connections=workload.connections,
         round=round_number,
-        rps=summary["requests"] / (summary["duration_us"] / 1e6),
-        p50_ms=summary["p50_us"] / 1000,
-        p99_ms=summary["p99_us"] / 1000,
+        # no finished request: no rate or latency to report (the run was shorter than one request)
+        rps=summary["requests"] / (summary["duration_us"] / 1e6) if summary["requests"] else math.nan,
+        p50_ms=summary["p50_us"] / 1000 if summary["requests"] else math.nan,
+        p99_ms=summary["p99_us"] / 1000 if summary["requests"] else math.nan,
         errors=errors,
         server_cpu_ms=1000 * server_seconds / served,
         database_cpu_ms=1000 * database_seconds / served,
@@ -797,6 +831,8 @@ def _format_ms(value: float) -> str:
 
 
 def _format_rps(value: float) -> str:
+    if math.isnan(value):
+        return "n/a"
     return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
 
 
@@ -810,7 +846,7 @@ def markdown_report(results: dict[str, Any], workloads: list[Workload], names: t
     runs = [Run(**run) for run in results["runs"]]
     lines = [f"| | {ours} | {theirs} | ratio {ours} / {theirs} (medians) |", "|---|---|---|---|"]
 
-    def row(label: str, key: str, formatter, workload: Workload, *, ratio: bool = True) -> None:  # noqa: ANN001
+    def row(label: str, key: str, formatter, workload: Workload) -> None:  # noqa: ANN001
         values = {
             name: [
                 getattr(run, key)
@@ -821,7 +857,8 @@ def markdown_report(results: dict[str, Any], workloads: list[Workload], names: t
         }
         if not values[ours] or not values[theirs]:
             return
-        quotient = statistics.median(values[ours]) / statistics.median(values[theirs]) if ratio else None
+        denominator = statistics.median(values[theirs])
+        quotient = statistics.median(values[ours]) / denominator if denominator else None
         ratio_text = "" if quotient is None else (f"{quotient:.3f}" if quotient < 0.1 else f"{quotient:.2f}")
         lines.append(
             f"| {label}, {workload.label} | {_span(values[ours], formatter)} | {_span(values[theirs], formatter)} "
@@ -903,6 +940,7 @@ def parse_arguments() -> argparse.Namespace:
                         help="hrgate's broker (production: no embedded worker; nothing is enqueued)")  # fmt: skip
     arguments = parser.parse_args()
     arguments.pg_dsn = f"postgresql://{arguments.pg_address}"
+    arguments.pg_port = int(arguments.pg_address.rsplit(":", 1)[1]) if ":" in arguments.pg_address else 5432
     return arguments
 
 
@@ -993,6 +1031,11 @@ def check_and_count(args: argparse.Namespace, servers: Servers) -> tuple[list[Wo
                     per_request, kinds = count_statements(
                         server, workload, args.pg_log, args.database, args.statement_requests
                     )
+                    if workload.key == "anchor-10" and not per_request:
+                        raise BenchmarkError(
+                            f"no statements of {args.database} found in {args.pg_log} for {server.name}'s anchor query:"
+                            " the log's line prefix must contain %u@%d (Debian's default)"
+                        )
                     kinds_text = describe_kinds(kinds, args.statement_requests) or "none"
                     statements[workload.key][server.name] = {"per_request": per_request, "kinds": kinds_text}
                     print(f"statements: {server.name}, {workload.label}: {per_request:g} per request ({kinds_text})")
@@ -1029,7 +1072,7 @@ def load(
         for workload in workloads:
             for server in pair:
                 warmup = run_wrk(wrk, server, workload, scripts[workload.key, server.name], seconds=args.warmup,
-                                 database=args.database, round_number=0)  # fmt: skip
+                                 args=args, round_number=0)  # fmt: skip
                 durations[workload.key, server.name] = run_seconds(args, warmup)
         for round_number in range(1, args.rounds + 1):
             order = pair if round_number % 2 else tuple(reversed(pair))
@@ -1037,7 +1080,7 @@ def load(
                 for server in order:
                     wait_until_quiet(args.quiet_wait)
                     run = run_wrk(wrk, server, workload, scripts[workload.key, server.name],
-                                  seconds=durations[workload.key, server.name], database=args.database,
+                                  seconds=durations[workload.key, server.name], args=args,
                                   round_number=round_number)  # fmt: skip
                     runs.append(run)
                     print(
@@ -1078,7 +1121,7 @@ def benchmark(args: argparse.Namespace) -> None:
         "arguments": {key: str(value) for key, value in vars(args).items()},
         "statements_counted": "statement/execute lines of hrgate_bench sessions in the server log "
         "(log_statement = 'all'), requests sent one at a time",
-        "database_cpu_counted": "utime + stime of the PostgreSQL client backends serving hrgate_bench",
+        "database_cpu_counted": "utime + stime of the PostgreSQL backends serving the server's connections",
         "statements": statements,
         "rss_mib": rss,
         "runs": [vars(run) for run in runs],
