@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.applications import Starlette
@@ -95,6 +96,14 @@ class HrGraphQL(GraphQL):
         return await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
         )
+
+    def encode_json(self, data: object) -> bytes:
+        """orjson: several times faster than ``json.dumps`` on a portal's page of nested objects."""
+        return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """orjson refuses what JSON forbids (NaN, nesting past 1,024 levels) with a 400, never a 500."""
+        return orjson.loads(data)
 
     async def execute_single(  # noqa: PLR0913, PLR0917 - strawberry's signature
         self,

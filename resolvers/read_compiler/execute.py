@@ -11,6 +11,7 @@ import json
 from functools import cache
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, Integer, String, bindparam, cast, func, insert, select
 from sqlalchemy.exc import OperationalError
 
@@ -45,7 +46,7 @@ async def run_plan(plan: OperationPlan, actor: Actor) -> dict[str, Any]:
             if "parser stack overflow" in str(error.orig):
                 raise TooDeepForDatabase from None
             raise
-        values = json.loads(raw) if isinstance(raw, str | bytes) else raw
+        values = orjson.loads(raw) if isinstance(raw, str | bytes) else raw
         data = shape_operation(plan, values, audited)
         if audited and actor.kind in AUDITED_ACTOR_KINDS:
             for statement, parameters in audit_statements(engine.dialect.name, actor, audited):

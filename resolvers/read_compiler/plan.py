@@ -98,3 +98,5 @@ class OperationPlan:
     fields: list[FieldPlan]
     statements: dict[str, Any] = field(default_factory=dict)
     """The statement built from this plan, per database dialect (plans are cached and reused)."""
+    shaper: Any = None
+    """The plan turned into closures that shape the database's JSON (built on first use)."""

@@ -1,12 +1,15 @@
 """The database's JSON arrays, shaped into the GraphQL response, in the plan's key order.
 
-Global IDs and cursors are encoded here exactly as the DataLoader path encodes them, and the
-rows read through audited relations are listed so the caller can write one audit insert.
+Each plan is turned once into small closures (one per response key, positions resolved ahead), so
+shaping a page is a dict comprehension per object rather than a walk that re-inspects the plan.
+Global IDs and cursors are encoded exactly as the DataLoader path encodes them, and the rows read
+through audited relations are listed so the caller can write one audit insert.
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 from resolvers.pagination import encode_cursor
@@ -14,6 +17,8 @@ from resolvers.read_compiler.plan import Connection, ConnectionPart, ObjectPlan,
 
 AuditedReads = dict[tuple[str, int], None]
 """(entity type, id) in first-read order, each once (as the DataLoader path records them)."""
+Getter = Callable[[list[Any], AuditedReads], Any]
+Shaper = Callable[[Any, AuditedReads], Any]
 
 
 def encode_global_id(type_name: str, row_id: int) -> str:
@@ -22,96 +27,149 @@ def encode_global_id(type_name: str, row_id: int) -> str:
 
 
 def shape_operation(plan: OperationPlan, values: list[Any], audited: AuditedReads) -> dict[str, Any]:
-    data: dict[str, Any] = {}
+    shaper = plan.shaper
+    if shaper is None:
+        shaper = plan.shaper = _operation_shaper(plan)
+    return shaper(values, audited)
+
+
+def _operation_shaper(plan: OperationPlan) -> Shaper:
+    getters: list[tuple[str, Getter]] = []
     position = 0
     for field in plan.fields:
         if field.nested is None:
-            data[field.key] = field.value
+            getters.append((field.key, _constant(field.value)))
         else:
-            data[field.key] = _shape_nested(field.nested, values[position], audited)
+            getters.append((field.key, _at(position, _nested_shaper(field.nested))))
             position += 1
-    return data
+    return lambda values, audited: {key: get(values, audited) for key, get in getters}
 
 
-def _shape_nested(relation: ToOne | Connection, value: Any, audited: AuditedReads) -> Any:
+def _constant(value: Any) -> Getter:
+    return lambda _values, _audited: value
+
+
+def _at(position: int, shaper: Shaper) -> Getter:
+    return lambda values, audited: shaper(values[position], audited)
+
+
+def _column(position: int, convert: Callable[[Any], Any] | None) -> Getter:
+    if convert is None:
+        return lambda values, _audited: values[position]
+
+    def get(values: list[Any], _audited: AuditedReads) -> Any:
+        value = values[position]
+        return None if value is None else convert(value)
+
+    return get
+
+
+def _computed(position: int, count: int, compute: Callable[..., Any]) -> Getter:
+    return lambda values, _audited: compute(*values[position : position + count])
+
+
+def _global_id(type_name: str) -> Getter:
+    return lambda values, _audited: encode_global_id(type_name, values[0])
+
+
+def _nested_shaper(relation: ToOne | Connection) -> Shaper:
     if isinstance(relation, Connection):
-        return _shape_connection(relation, value, audited)
-    if value is None:
-        return None
-    if relation.audited_as is not None:
-        audited[(relation.audited_as, value[0])] = None
-    return _shape_object(relation.target, value, audited)
+        return _connection_shaper(relation)
+    shape_target = _object_shaper(relation.target)
+    entity_type = relation.audited_as
+
+    def shape(value: Any, audited: AuditedReads) -> Any:
+        if value is None:
+            return None
+        if entity_type is not None:
+            audited[(entity_type, value[0])] = None
+        return shape_target(value, audited)
+
+    return shape
 
 
-def _shape_object(plan: ObjectPlan, values: list[Any], audited: AuditedReads) -> dict[str, Any]:
-    shaped: dict[str, Any] = {}
+def _object_shaper(plan: ObjectPlan) -> Shaper:
+    getters: list[tuple[str, Getter]] = []
     position = 1
     for field in plan.fields:
-        kind = field.kind
-        if kind == "column":
-            value = values[position]
+        if field.kind == "column":
+            getters.append((field.key, _column(position, field.convert)))
             position += 1
-            shaped[field.key] = field.convert(value) if field.convert is not None and value is not None else value
-        elif kind == "computed":
-            count = len(field.columns)
-            shaped[field.key] = field.convert(*values[position : position + count])  # type: ignore[misc]
-            position += count
-        elif kind == "id":
-            shaped[field.key] = encode_global_id(plan.type_name, values[0])
-        elif kind == "constant":
-            shaped[field.key] = field.value
+        elif field.kind == "computed":
+            getters.append((field.key, _computed(position, len(field.columns), field.convert)))  # type: ignore[arg-type]
+            position += len(field.columns)
+        elif field.kind == "id":
+            getters.append((field.key, _global_id(plan.type_name)))
+        elif field.kind == "constant":
+            getters.append((field.key, _constant(field.value)))
         else:
-            shaped[field.key] = _shape_nested(field.nested, values[position], audited)  # type: ignore[arg-type]
+            getters.append((field.key, _at(position, _nested_shaper(field.nested))))  # type: ignore[arg-type]
             position += 1
-    return shaped
-
-
-def _shape_connection(connection: Connection, value: list[Any], audited: AuditedReads) -> dict[str, Any]:
-    rows = value[0] or []
-    has_next_page = len(rows) > connection.first
-    rows = rows[: connection.first]
-    page = _Page(connection, rows, has_next_page, value[1] if connection.wants_total else None)
-    return {part.key: page.shape(part, audited) for part in connection.parts}
+    return lambda values, audited: {key: get(values, audited) for key, get in getters}
 
 
 class _Page:
-    def __init__(self, connection: Connection, rows: list[Any], has_next_page: bool, total: int | None) -> None:
-        self.connection = connection
-        self.rows = rows
-        self.has_next_page = has_next_page
-        self.total = total
+    """One connection's rows as read: ``first + 1`` at most (the extra one only says there is a next page)."""
 
-    def shape(self, part: ConnectionPart, audited: AuditedReads) -> Any:
-        kind = part.kind
-        if kind == "typename":
-            return part.value
-        if kind == "totalCount":
-            return self.total
-        if kind == "edges":
-            return [self._edge(part.parts, row, audited) for row in self.rows]
-        assert kind == "pageInfo"
-        return {sub.key: self._page_info(sub) for sub in part.parts}
+    __slots__ = ("after", "has_next_page", "rows", "total")
 
-    def _edge(self, parts: list[ConnectionPart], row: list[Any], audited: AuditedReads) -> dict[str, Any]:
-        edge: dict[str, Any] = {}
-        for part in parts:
-            if part.kind == "cursor":
-                edge[part.key] = encode_cursor(row[0])
-            elif part.kind == "node":
-                assert self.connection.node is not None
-                edge[part.key] = _shape_object(self.connection.node, row, audited)
-            else:
-                edge[part.key] = part.value
-        return edge
+    def __init__(self, connection: Connection, value: list[Any]) -> None:
+        rows = value[0] or []
+        self.has_next_page = len(rows) > connection.first
+        self.rows = rows[: connection.first]
+        self.total = value[1] if connection.wants_total else None
+        self.after = connection.after_id
 
-    def _page_info(self, part: ConnectionPart) -> Any:
-        kind = part.kind
-        if kind == "hasNextPage":
-            return self.has_next_page
-        if kind == "hasPreviousPage":
-            return self.connection.after_id is not None
-        if kind == "startCursor":
-            return encode_cursor(self.rows[0][0]) if self.rows else None
-        if kind == "endCursor":
-            return encode_cursor(self.rows[-1][0]) if self.rows else None
-        return part.value
+
+PageGetter = Callable[[_Page, AuditedReads], Any]
+
+
+def _connection_shaper(connection: Connection) -> Shaper:
+    getters = [(part.key, _connection_part(connection, part)) for part in connection.parts]
+
+    def shape(value: list[Any], audited: AuditedReads) -> dict[str, Any]:
+        page = _Page(connection, value)
+        return {key: get(page, audited) for key, get in getters}
+
+    return shape
+
+
+def _connection_part(connection: Connection, part: ConnectionPart) -> PageGetter:
+    kind = part.kind
+    if kind == "typename":
+        value = part.value
+        return lambda _page, _audited: value
+    if kind == "totalCount":
+        return lambda page, _audited: page.total
+    if kind == "edges":
+        edge = _edge_shaper(connection, part.parts)
+        return lambda page, audited: [edge(row, audited) for row in page.rows]
+    page_info = [(sub.key, _page_info_part(sub)) for sub in part.parts]
+    return lambda page, _audited: {key: get(page) for key, get in page_info}
+
+
+def _edge_shaper(connection: Connection, parts: list[ConnectionPart]) -> Shaper:
+    getters: list[tuple[str, Getter]] = []
+    for part in parts:
+        if part.kind == "cursor":
+            getters.append((part.key, lambda row, _audited: encode_cursor(row[0])))
+        elif part.kind == "node":
+            assert connection.node is not None
+            getters.append((part.key, _object_shaper(connection.node)))
+        else:
+            getters.append((part.key, _constant(part.value)))
+    return lambda row, audited: {key: get(row, audited) for key, get in getters}
+
+
+def _page_info_part(part: ConnectionPart) -> Callable[[_Page], Any]:
+    kind = part.kind
+    if kind == "hasNextPage":
+        return lambda page: page.has_next_page
+    if kind == "hasPreviousPage":
+        return lambda page: page.after is not None
+    if kind == "startCursor":
+        return lambda page: encode_cursor(page.rows[0][0]) if page.rows else None
+    if kind == "endCursor":
+        return lambda page: encode_cursor(page.rows[-1][0]) if page.rows else None
+    value = part.value
+    return lambda _page: value
