@@ -80,14 +80,17 @@ async def test_production_edits_to_cached_errors_do_not_leak_into_other_requests
     assert "Did you mean" in (await _run(query)).errors[0].message
 
 
-async def test_the_same_document_over_http_answers_identically_from_the_cache(http):
+async def test_repeated_documents_over_http_answer_and_refuse_as_the_first_time(http):
     body = {
         "query": "query Open($first: Int!) { requisitions(first: $first) { totalCount } }",
         "variables": {"first": 2},
     }
-    first = await http.post("/graphql", json=body, headers=hr_admin_headers())
-    hits = validation_cache_info().hits
-    second = await http.post("/graphql", json=body, headers=hr_admin_headers())
-    assert validation_cache_info().hits == hits + 1
-    assert first.status_code == second.status_code == 200
-    assert first.json() == second.json() and first.json()["data"] == {"requisitions": {"totalCount": 0}}
+    answers = [await http.post("/graphql", json=body, headers=hr_admin_headers()) for _ in range(2)]
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert answers[0].json() == answers[1].json() and answers[0].json()["data"] == {"requisitions": {"totalCount": 0}}
+
+    hostile = {"query": "query { " + HOSTILE["aliases"][0] + " }"}
+    refusals = [await http.post("/graphql", json=hostile, headers=hr_admin_headers()) for _ in range(2)]
+    assert refusals[0].json() == refusals[1].json()
+    assert refusals[1].json()["data"] is None
+    assert refusals[1].json()["errors"][0]["extensions"]["code"] == "TOO_MANY_ALIASES"
