@@ -43,7 +43,7 @@ from gateway.persisted_queries import PersistedQueries, PersistedQueryError
 from gateway.rate_limit import RateLimit, WebSocketConnectionCap
 from gateway.settings import Settings, get_settings
 from gateway.upload_routes import put_answer
-from gateway.websocket import HrTransportWSHandler
+from gateway.websocket import HrTransportWSHandler, TextFrameWebSocketAdapter
 from resolvers.errors import DomainError
 from resolvers.services.audit import ANONYMOUS
 from resolvers.services.candidate_interview import candidate_actor, view_interview
@@ -67,6 +67,7 @@ class HrGraphQL(GraphQL):
     """Strawberry's ASGI app with hrgate's per-request context (fresh DataLoaders every request)."""
 
     graphql_transport_ws_handler_class = HrTransportWSHandler
+    websocket_adapter_class = TextFrameWebSocketAdapter
 
     def __init__(self, settings: Settings, verifier: TokenVerifier) -> None:
         super().__init__(

@@ -25,6 +25,9 @@ from contextlib import suppress
 from contextvars import ContextVar
 from typing import Any
 
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage, SubscribeMessage
 
@@ -36,6 +39,19 @@ WINDOW_SECONDS = 60.0
 
 _operation_context: ContextVar[Context | None] = ContextVar("hrgate_operation_context", default=None)
 """The running operation's context: each operation runs in its own asyncio task, which sees its own value."""
+
+
+class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
+    """Every graphql-transport-ws message goes out as a text frame, as the protocol says and browsers' clients
+    (``graphql-ws``: ``JSON.parse`` of the frame) need. Strawberry sends bytes whenever the view's ``encode_json``
+    returns bytes, as hrgate's (orjson) does for HTTP bodies."""
+
+    async def send_json(self, message: Any) -> None:
+        encoded = self.view.encode_json(message)
+        try:
+            await self.ws.send_text(encoded.decode("utf-8") if isinstance(encoded, bytes) else encoded)
+        except WebSocketDisconnect as disconnected:
+            raise WebSocketDisconnected from disconnected
 
 
 class HrTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):

@@ -291,7 +291,9 @@ def test_websocket_operations_use_automatic_persisted_queries():
         client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as socket,
     ):
         socket.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
-        assert socket.receive_json()["type"] == "connection_ack"
+        ack = socket.receive()
+        assert "text" in ack, f"graphql-transport-ws messages must be text frames, got {ack}"
+        assert json.loads(ack["text"])["type"] == "connection_ack"
         hash_ = sha256(PING + " ")  # a text no other test registered in this process
         missing = _subscribe(socket, "1", persisted(hash_))
         assert missing["type"] == "error" and missing["payload"][0]["message"] == "PersistedQueryNotFound"
