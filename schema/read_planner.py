@@ -181,7 +181,10 @@ class ReadPlanner:
         return FieldPlan(key, "computed", convert=compute, columns=spec.columns)
 
     def _arguments(self, graphql_field: Any, strawberry_field: Any, node: Any) -> dict[str, Any]:
-        raw = get_argument_values(graphql_field, node, self.variables)
+        try:
+            raw = get_argument_values(graphql_field, node, self.variables)
+        except GraphQLError as refusal:  # validation reports it; the planner never guesses
+            raise NotCompilable("invalid argument") from refusal
         return convert_arguments(
             raw,
             strawberry_field.arguments,

@@ -401,3 +401,50 @@ async def test_a_prepared_read_skips_parsing_validation_and_execution(populated,
     second = await http.post("/graphql", json={"query": ANCHOR}, headers=headers)
     assert second.json() == first.json()
     assert second.json()["data"]["requisitions"]["edges"]
+
+
+def _queries_written_in_the_tests() -> list[tuple[str, str, dict[str, Any]]]:
+    """Every query document the suite (and this corpus) spells out, with values for scalar variables."""
+    import ast
+    from pathlib import Path
+
+    from graphql import GraphQLSyntaxError, NonNullTypeNode, OperationDefinitionNode
+
+    samples = {"Int": 3, "Float": 50.0, "String": "Teller", "Boolean": True}
+    documents: dict[str, tuple[str, str, dict[str, Any]]] = {}
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+                continue
+            text = node.value.strip()
+            if not text.startswith(("query", "{", "fragment")) or text in documents:
+                continue
+            try:
+                document = parse(text)
+            except GraphQLSyntaxError:
+                continue
+            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+            if len(operations) != 1 or operations[0].operation.value != "query":
+                continue
+            variables: dict[str, Any] = {}
+            for definition in operations[0].variable_definitions or ():
+                if not isinstance(definition.type, NonNullTypeNode) or definition.default_value is not None:
+                    continue
+                type_name = getattr(definition.type.type, "name", None)
+                if type_name is None or type_name.value not in samples:
+                    break
+                variables[definition.variable.name.value] = samples[type_name.value]
+            else:
+                documents[text] = (f"{path.name}:{node.lineno}", text, variables)
+    return list(documents.values())
+
+
+async def test_every_query_in_the_tests_gives_the_same_answers_on_both_paths(populated):
+    documents = _queries_written_in_the_tests()
+    assert len(documents) > 70
+    actors = [ACTORS[name] for name in ("hr_admin", "hiring_manager", "reports_read", "requisitions_read")]
+    compiled = 0
+    for (_where, query, variables), actor in itertools.product(documents, actors):
+        await _compare(actor, query, variables)
+        compiled += _compiles(actor, query, variables)
+    assert compiled > 40
