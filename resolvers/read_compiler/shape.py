@@ -109,15 +109,14 @@ def _object_shaper(plan: ObjectPlan) -> Shaper:
 
 
 class _Page:
-    """One connection's rows as read: ``first + 1`` at most (the extra one only says there is a next page)."""
+    """One connection as read: ``[rows, has_next_page, totalCount?]``."""
 
     __slots__ = ("after", "has_next_page", "rows", "total")
 
     def __init__(self, connection: Connection, value: list[Any]) -> None:
-        rows = value[0] or []
-        self.has_next_page = len(rows) > connection.first
-        self.rows = rows[: connection.first]
-        self.total = value[1] if connection.wants_total else None
+        self.rows = value[0] or []
+        self.has_next_page = bool(value[1])
+        self.total = value[2] if connection.wants_total else None
         self.after = connection.after_id
 
 

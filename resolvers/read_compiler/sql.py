@@ -77,9 +77,15 @@ class StatementBuilder:
         return conditions
 
     def _connection(self, connection: Connection, parent: FromClause | None) -> ColumnElement[Any]:
+        """``[rows, has_next_page, totalCount?]``: the page is read with one extra row, which only counts.
+
+        The extra row (``page_position > first``) is filtered out of the aggregate, so its nested objects are
+        never built; the page selects only the columns the plan reads.
+        """
         table = connection.table
         conditions = self._conditions(connection, parent)
-        page_select = select(table).where(*conditions)
+        position = func.row_number().over(order_by=table.c.id).label("page_position")
+        page_select = select(*_columns_read(connection.node, table), position).where(*conditions)
         if connection.after_id is not None:
             page_select = page_select.where(table.c.id > connection.after_id)
         page_select = page_select.order_by(table.c.id).limit(connection.first + 1)
@@ -87,17 +93,35 @@ class StatementBuilder:
             page_select = page_select.correlate(parent)
         page = page_select.subquery()
         row = self._object(connection.node, page) if connection.node is not None else self._array([page.c.id])
+        kept = page.c.page_position <= connection.first
         if self.postgresql:
-            rows = func.coalesce(func.json_agg(aggregate_order_by(row, page.c.id)), literal_column("'[]'::json"))
+            rows = func.coalesce(
+                func.json_agg(aggregate_order_by(row, page.c.id)).filter(kept), literal_column("'[]'::json")
+            )
         else:
-            rows = func.json_group_array(row)
-        rows_subquery = select(rows).select_from(page)
-        if parent is not None:
-            rows_subquery = rows_subquery.correlate(parent)
-        items: list[Any] = [self._embed(rows_subquery.scalar_subquery())]
+            rows = func.json_group_array(row).filter(kept)
+        items: list[Any] = [rows, func.count() > connection.first]
         if connection.wants_total:
             total = select(func.count()).select_from(table).where(*conditions)
             if parent is not None:
                 total = total.correlate(parent)
             items.append(total.scalar_subquery())
-        return self._array(items)
+        page_json = select(self._array(items)).select_from(page)
+        if parent is not None:
+            page_json = page_json.correlate(parent)
+        return self._embed(page_json.scalar_subquery())
+
+
+def _columns_read(plan: ObjectPlan | None, table: Any) -> list[Any]:
+    """The columns of ``table`` a page of ``plan`` objects reads: its id, fields, and the keys of its relations."""
+    names = ["id"]
+    for field in plan.fields if plan is not None else ():
+        if field.kind == "column":
+            names.append(field.column)
+        elif field.kind == "computed":
+            names.extend(field.columns)
+        elif isinstance(field.nested, ToOne) and field.nested.parent_column is not None:
+            names.append(field.nested.parent_column)
+        elif isinstance(field.nested, Connection):
+            names.extend(parent_column for _child, parent_column in field.nested.correlate)
+    return [table.c[name] for name in dict.fromkeys(names)]
