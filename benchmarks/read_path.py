@@ -28,8 +28,12 @@ What it measures, end to end, with one command:
 Run it by hand (never from the test suite), with PostgreSQL on 127.0.0.1:5432 (user ``postgres``,
 trust auth, readable server log), Redis on 127.0.0.1:6379, Node 20 and wrk installed::
 
-    .venv/bin/python benchmarks/read_path.py            # about 6 minutes with the defaults
+    .venv/bin/python benchmarks/read_path.py            # 7–12 minutes with the defaults
     .venv/bin/python benchmarks/read_path.py --duration 5 --rounds 1   # a quick look
+    .venv/bin/python benchmarks/read_path.py --hrgate-ref dbf2c48  # another commit, by git archive
+
+The machine may be shared: each run waits briefly for other processes to go quiet and reports the share of
+CPU they used meanwhile ("others' CPU"); compare runs where it is low.
 
 Both servers keep their default logging (uvicorn's access log, PostGraphile's query log), written to
 files under ``benchmarks/results/``.
@@ -923,7 +927,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--refill", action="store_true", help="drop and refill the benchmark database")
     parser.add_argument("--requisitions", type=int, default=1000, help="requisitions to create (6 applications each)")
     parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run")
-    parser.add_argument("--max-duration", type=int, default=60,
+    parser.add_argument("--max-duration", type=int, default=40,
                         help="longest wrk run, for slow requests (each connection should finish 10)")  # fmt: skip
     parser.add_argument("--warmup", type=int, default=3, help="seconds of unrecorded load per system and workload")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds of every workload")
