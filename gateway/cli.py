@@ -115,7 +115,7 @@ def client_add(name: str, scopes: tuple[str, ...]) -> None:
 )
 @click.option("--days", type=click.IntRange(min=1), default=None, help="Defaults to HRGATE_RETENTION_DAYS (730).")
 def retention_run(days: int | None) -> None:
-    from resolvers.services.privacy import run_retention
+    from resolvers.services.retention import run_retention
 
     result = asyncio.run(_run_and_dispose(run_retention(retention_days=days)))
     click.echo(

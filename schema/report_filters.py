@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from resolvers.filters import ApplicationFilter
-from resolvers.services.privacy import record_report_filter_use
+from resolvers.services.report_filter_audit import record_report_filter_use
 from schema.permissions import Resource, check_read
 
 

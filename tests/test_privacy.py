@@ -36,7 +36,8 @@ from gateway.models.base import utcnow
 from gateway.models.enums import ApplicationStage, InterviewStatus, ReviewRequestKind
 from gateway.storage import get_media_store
 from resolvers.services.audit import Actor, person
-from resolvers.services.privacy import Bilingual, explain_dimension, explain_not_used, run_retention
+from resolvers.services.explanation import Bilingual, explain_dimension, explain_not_used
+from resolvers.services.retention import run_retention
 from schema.context import Context
 from schema.mutations.privacy import PrivacyMutations, PrivacyQuery
 from schema.root import schema as root_schema

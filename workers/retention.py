@@ -3,7 +3,7 @@
 Scheduling: production runs ``hrgate retention-run`` once a day from cron or a Kubernetes
 CronJob (no broker needed). The embedded default enqueues ``retention_run`` once a day from the
 gateway (``schedule_daily``, started in the app's lifespan next to the embedded worker). The work
-itself is ``resolvers.services.privacy.run_retention``; re-running it is harmless.
+itself is ``resolvers.services.retention.run_retention``; re-running it is harmless.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import logging
 import dramatiq
 
 import workers.broker  # noqa: F401 - the configured broker, before the actor is declared
-from resolvers.services.privacy import run_retention
+from resolvers.services.retention import run_retention
 from workers.runtime import run_in_thread_loop
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """The personal-data registry: every column of every table, and every media file, classified once.
 
-Erasure (``resolvers.services.privacy.erase_candidate``, also run by the retention job) walks this
+Erasure (``resolvers.services.erasure.erase_candidate``, also run by the retention job) walks this
 list; it holds no erasure code of its own. ``tests/test_data_privacy.py`` fails when a table or column
 exists that is not classified here, so a new column holding a candidate's data cannot be forgotten
 by erasure: whoever adds it must say what erasure does with it.

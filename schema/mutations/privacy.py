@@ -9,7 +9,14 @@ import strawberry
 
 from gateway import models
 from gateway.db import unit_of_work
-from resolvers.services import privacy as privacy_service
+from resolvers.services.erasure import erase_candidate
+from resolvers.services.explanation import request_explanation
+from resolvers.services.review_requests import (
+    ReviewRequestFilter,
+    record_review_requests_read,
+    request_human_review,
+    resolve_review_request,
+)
 from schema.context import Info
 from schema.ids import decode_id
 from schema.mutations.common import UserError, run_mutation
@@ -88,7 +95,7 @@ class PrivacyQuery:
         status: ReviewRequestStatus | None = None,
         kind: ReviewRequestKind | None = None,
     ) -> Connection[ReviewRequest]:
-        row_filter = privacy_service.ReviewRequestFilter(
+        row_filter = ReviewRequestFilter(
             status=status,
             kind=kind,
             hiring_manager_subject=hiring_manager_scope(info.context.actor, Resource.CANDIDATE),
@@ -97,7 +104,7 @@ class PrivacyQuery:
             info, models.ReviewRequest, ReviewRequest.from_row, first=first, after=after, row_filter=row_filter
         )
         async with unit_of_work() as uow:
-            privacy_service.record_review_requests_read(
+            record_review_requests_read(
                 [edge.node.id for edge in connection.edges], row_filter, session=uow.session, actor=info.context.actor
             )
         return connection
@@ -112,7 +119,7 @@ class PrivacyMutations:
         self, info: Info, input: InterviewExplanationRequestInput
     ) -> InterviewExplanationRequestPayload:
         async def operation(uow):
-            return await privacy_service.request_explanation(input.invitation_token, uow=uow)
+            return await request_explanation(input.invitation_token, uow=uow)
 
         explanation, errors = await run_mutation(operation)
         return InterviewExplanationRequestPayload(
@@ -124,7 +131,7 @@ class PrivacyMutations:
         self, info: Info, input: InterviewHumanReviewRequestInput
     ) -> InterviewHumanReviewRequestPayload:
         async def operation(uow):
-            return await privacy_service.request_human_review(input.invitation_token, input.message, uow=uow)
+            return await request_human_review(input.invitation_token, input.message, uow=uow)
 
         request, errors = await run_mutation(operation)
         return InterviewHumanReviewRequestPayload(
@@ -137,9 +144,7 @@ class PrivacyMutations:
     async def review_request_resolve(self, info: Info, input: ReviewRequestResolveInput) -> ReviewRequestResolvePayload:
         async def operation(uow):
             request_id = decode_id(input.review_request_id, "ReviewRequest", "reviewRequestId")
-            return await privacy_service.resolve_review_request(
-                request_id, input.resolution, uow=uow, actor=info.context.actor
-            )
+            return await resolve_review_request(request_id, input.resolution, uow=uow, actor=info.context.actor)
 
         request, errors = await run_mutation(operation)
         return ReviewRequestResolvePayload(review_request=ReviewRequest.from_optional_row(request), errors=errors)
@@ -152,7 +157,7 @@ class PrivacyMutations:
     async def candidate_erase(self, info: Info, input: CandidateEraseInput) -> CandidateErasePayload:
         async def operation(uow):
             candidate_id = decode_id(input.candidate_id, "Candidate", "candidateId")
-            return await privacy_service.erase_candidate(candidate_id, input.reason, uow=uow, actor=info.context.actor)
+            return await erase_candidate(candidate_id, input.reason, uow=uow, actor=info.context.actor)
 
         result, errors = await run_mutation(operation)
         if result is None:

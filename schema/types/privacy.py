@@ -9,7 +9,8 @@ from strawberry import relay
 
 from gateway import models
 from gateway.models import enums
-from resolvers.services import privacy
+from resolvers.services.erasure import ErasureResult
+from resolvers.services.explanation import Bilingual, Explanation
 from schema.context import Info
 from schema.permissions import Resource, can_read
 from schema.types.base import RowNode
@@ -63,7 +64,7 @@ class BilingualText:
     en: str
 
     @classmethod
-    def from_text(cls, text: privacy.Bilingual) -> BilingualText:
+    def from_text(cls, text: Bilingual) -> BilingualText:
         return cls(zh=text.zh, en=text.en)
 
 
@@ -104,7 +105,7 @@ class InterviewExplanation:
     )
 
     @classmethod
-    def from_explanation(cls, explanation: privacy.Explanation) -> InterviewExplanation:
+    def from_explanation(cls, explanation: Explanation) -> InterviewExplanation:
         own = explanation.own_report
         return cls(
             interview_id=relay.GlobalID("Interview", str(explanation.interview_id)),
@@ -151,7 +152,7 @@ class CandidateErasure:
     reports_cleared: int
 
     @classmethod
-    def from_result(cls, result: privacy.ErasureResult) -> CandidateErasure:
+    def from_result(cls, result: ErasureResult) -> CandidateErasure:
         return cls(
             candidate_id=relay.GlobalID("Candidate", str(result.candidate_id)),
             erased_at=result.erased_at,
