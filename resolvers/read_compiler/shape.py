@@ -1,9 +1,10 @@
 """The database's JSON arrays, shaped into the GraphQL response, in the plan's key order.
 
-Each plan is turned once into small closures (one per response key, positions resolved ahead), so
-shaping a page is a dict comprehension per object rather than a walk that re-inspects the plan.
-Global IDs and cursors are encoded exactly as the DataLoader path encodes them, and the rows read
-through audited relations are listed so the caller can write one audit insert.
+Each plan is turned once into a small Python function (source generated from the plan, compiled
+with ``compile``): one dict literal per object type, positions resolved ahead, so shaping a page of
+a few hundred objects costs about as much as building those dicts. Global IDs and cursors are
+encoded exactly as the DataLoader path encodes them, and the rows read through audited relations
+are listed so the caller can write one audit insert.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from resolvers.read_compiler.plan import Connection, ConnectionPart, ObjectPlan,
 
 AuditedReads = dict[tuple[str, int], None]
 """(entity type, id) in first-read order, each once (as the DataLoader path records them)."""
-Getter = Callable[[list[Any], AuditedReads], Any]
-Shaper = Callable[[Any, AuditedReads], Any]
+Shaper = Callable[[list[Any], AuditedReads], dict[str, Any]]
 
 
 def encode_global_id(type_name: str, row_id: int) -> str:
@@ -27,148 +27,120 @@ def encode_global_id(type_name: str, row_id: int) -> str:
 
 
 def shape_operation(plan: OperationPlan, values: list[Any], audited: AuditedReads) -> dict[str, Any]:
-    shaper = plan.shaper
-    if shaper is None:
-        shaper = plan.shaper = _operation_shaper(plan)
-    return shaper(values, audited)
+    if plan.shaper is None:
+        plan.shaper = _ShaperSource(plan).build()
+    return plan.shaper(values, audited)
 
 
-def _operation_shaper(plan: OperationPlan) -> Shaper:
-    getters: list[tuple[str, Getter]] = []
-    position = 0
-    for field in plan.fields:
-        if field.nested is None:
-            getters.append((field.key, _constant(field.value)))
-        else:
-            getters.append((field.key, _at(position, _nested_shaper(field.nested))))
-            position += 1
-    return lambda values, audited: {key: get(values, audited) for key, get in getters}
+class _ShaperSource:
+    """Writes one function per object type and connection of the plan; values go in as named constants."""
 
+    def __init__(self, plan: OperationPlan) -> None:
+        self.plan = plan
+        self.functions: list[str] = []
+        self.constants: dict[str, Any] = {"encode_cursor": encode_cursor, "encode_global_id": encode_global_id}
 
-def _constant(value: Any) -> Getter:
-    return lambda _values, _audited: value
+    def build(self) -> Shaper:
+        items = []
+        position = 0
+        for field in self.plan.fields:
+            if field.nested is None:
+                items.append(f"{field.key!r}: {self._constant(field.value)}")
+            else:
+                items.append(f"{field.key!r}: {self._nested(field.nested)}(values[{position}], audited)")
+                position += 1
+        self.functions.append(f"def shape(values, audited):\n    return {{{', '.join(items)}}}\n")
+        namespace = dict(self.constants)
+        exec(compile("\n".join(self.functions), "<read plan shaper>", "exec"), namespace)  # noqa: S102 - our own source
+        return namespace["shape"]
 
+    def _constant(self, value: Any) -> str:
+        name = f"k{len(self.constants)}"
+        self.constants[name] = value
+        return name
 
-def _at(position: int, shaper: Shaper) -> Getter:
-    return lambda values, audited: shaper(values[position], audited)
+    def _name(self, prefix: str) -> str:
+        return f"{prefix}{len(self.functions)}_{len(self.constants)}"
 
+    def _nested(self, relation: ToOne | Connection) -> str:
+        if isinstance(relation, Connection):
+            return self._connection(relation)
+        body = self._object_literal(relation.target)
+        name = self._name("one")
+        audit = ""
+        if relation.audited_as is not None:
+            audit = f"    audited[({self._constant(relation.audited_as)}, v[0])] = None\n"
+        self.functions.append(
+            f"def {name}(v, audited):\n    if v is None:\n        return None\n{audit}    return {body}\n"
+        )
+        return name
 
-def _column(position: int, convert: Callable[[Any], Any] | None) -> Getter:
-    if convert is None:
-        return lambda values, _audited: values[position]
+    def _object_literal(self, plan: ObjectPlan) -> str:
+        items = []
+        position = 1
+        for field in plan.fields:
+            key = repr(field.key)
+            if field.kind == "column":
+                if field.convert is None:
+                    items.append(f"{key}: v[{position}]")
+                else:
+                    convert = self._constant(field.convert)
+                    items.append(f"{key}: None if v[{position}] is None else {convert}(v[{position}])")
+                position += 1
+            elif field.kind == "computed":
+                count = len(field.columns)
+                items.append(f"{key}: {self._constant(field.convert)}(*v[{position}:{position + count}])")
+                position += count
+            elif field.kind == "id":
+                items.append(f"{key}: encode_global_id({self._constant(plan.type_name)}, v[0])")
+            elif field.kind == "constant":
+                items.append(f"{key}: {self._constant(field.value)}")
+            else:
+                items.append(f"{key}: {self._nested(field.nested)}(v[{position}], audited)")  # type: ignore[arg-type]
+                position += 1
+        return "{" + ", ".join(items) + "}"
 
-    def get(values: list[Any], _audited: AuditedReads) -> Any:
-        value = values[position]
-        return None if value is None else convert(value)
+    def _connection(self, connection: Connection) -> str:
+        """``value`` is ``[rows, has_next_page, totalCount?]`` (see ``sql.StatementBuilder._connection``)."""
+        items = [f"{part.key!r}: {self._connection_part(connection, part)}" for part in connection.parts]
+        name = self._name("page")
+        after = self._constant(connection.after_id is not None)
+        self.functions.append(
+            f"def {name}(value, audited):\n"
+            f"    rows = value[0] or ()\n"
+            f"    has_next_page = bool(value[1])\n"
+            f"    has_previous_page = {after}\n"
+            f"    total = value[2] if len(value) > 2 else None\n"
+            f"    return {{{', '.join(items)}}}\n"
+        )
+        return name
 
-    return get
+    def _connection_part(self, connection: Connection, part: ConnectionPart) -> str:
+        if part.kind == "typename":
+            return self._constant(part.value)
+        if part.kind == "totalCount":
+            return "total"
+        if part.kind == "edges":
+            return f"[{self._edge_literal(connection, part.parts)} for v in rows]"
+        items = [f"{sub.key!r}: {self._page_info(sub)}" for sub in part.parts]
+        return "{" + ", ".join(items) + "}"
 
+    def _edge_literal(self, connection: Connection, parts: list[ConnectionPart]) -> str:
+        items = []
+        for part in parts:
+            if part.kind == "cursor":
+                items.append(f"{part.key!r}: encode_cursor(v[0])")
+            elif part.kind == "node":
+                assert connection.node is not None
+                items.append(f"{part.key!r}: {self._object_literal(connection.node)}")
+            else:
+                items.append(f"{part.key!r}: {self._constant(part.value)}")
+        return "{" + ", ".join(items) + "}"
 
-def _computed(position: int, count: int, compute: Callable[..., Any]) -> Getter:
-    return lambda values, _audited: compute(*values[position : position + count])
-
-
-def _global_id(type_name: str) -> Getter:
-    return lambda values, _audited: encode_global_id(type_name, values[0])
-
-
-def _nested_shaper(relation: ToOne | Connection) -> Shaper:
-    if isinstance(relation, Connection):
-        return _connection_shaper(relation)
-    shape_target = _object_shaper(relation.target)
-    entity_type = relation.audited_as
-
-    def shape(value: Any, audited: AuditedReads) -> Any:
-        if value is None:
-            return None
-        if entity_type is not None:
-            audited[(entity_type, value[0])] = None
-        return shape_target(value, audited)
-
-    return shape
-
-
-def _object_shaper(plan: ObjectPlan) -> Shaper:
-    getters: list[tuple[str, Getter]] = []
-    position = 1
-    for field in plan.fields:
-        if field.kind == "column":
-            getters.append((field.key, _column(position, field.convert)))
-            position += 1
-        elif field.kind == "computed":
-            getters.append((field.key, _computed(position, len(field.columns), field.convert)))  # type: ignore[arg-type]
-            position += len(field.columns)
-        elif field.kind == "id":
-            getters.append((field.key, _global_id(plan.type_name)))
-        elif field.kind == "constant":
-            getters.append((field.key, _constant(field.value)))
-        else:
-            getters.append((field.key, _at(position, _nested_shaper(field.nested))))  # type: ignore[arg-type]
-            position += 1
-    return lambda values, audited: {key: get(values, audited) for key, get in getters}
-
-
-class _Page:
-    """One connection as read: ``[rows, has_next_page, totalCount?]``."""
-
-    __slots__ = ("after", "has_next_page", "rows", "total")
-
-    def __init__(self, connection: Connection, value: list[Any]) -> None:
-        self.rows = value[0] or []
-        self.has_next_page = bool(value[1])
-        self.total = value[2] if connection.wants_total else None
-        self.after = connection.after_id
-
-
-PageGetter = Callable[[_Page, AuditedReads], Any]
-
-
-def _connection_shaper(connection: Connection) -> Shaper:
-    getters = [(part.key, _connection_part(connection, part)) for part in connection.parts]
-
-    def shape(value: list[Any], audited: AuditedReads) -> dict[str, Any]:
-        page = _Page(connection, value)
-        return {key: get(page, audited) for key, get in getters}
-
-    return shape
-
-
-def _connection_part(connection: Connection, part: ConnectionPart) -> PageGetter:
-    kind = part.kind
-    if kind == "typename":
-        value = part.value
-        return lambda _page, _audited: value
-    if kind == "totalCount":
-        return lambda page, _audited: page.total
-    if kind == "edges":
-        edge = _edge_shaper(connection, part.parts)
-        return lambda page, audited: [edge(row, audited) for row in page.rows]
-    page_info = [(sub.key, _page_info_part(sub)) for sub in part.parts]
-    return lambda page, _audited: {key: get(page) for key, get in page_info}
-
-
-def _edge_shaper(connection: Connection, parts: list[ConnectionPart]) -> Shaper:
-    getters: list[tuple[str, Getter]] = []
-    for part in parts:
-        if part.kind == "cursor":
-            getters.append((part.key, lambda row, _audited: encode_cursor(row[0])))
-        elif part.kind == "node":
-            assert connection.node is not None
-            getters.append((part.key, _object_shaper(connection.node)))
-        else:
-            getters.append((part.key, _constant(part.value)))
-    return lambda row, audited: {key: get(row, audited) for key, get in getters}
-
-
-def _page_info_part(part: ConnectionPart) -> Callable[[_Page], Any]:
-    kind = part.kind
-    if kind == "hasNextPage":
-        return lambda page: page.has_next_page
-    if kind == "hasPreviousPage":
-        return lambda page: page.after is not None
-    if kind == "startCursor":
-        return lambda page: encode_cursor(page.rows[0][0]) if page.rows else None
-    if kind == "endCursor":
-        return lambda page: encode_cursor(page.rows[-1][0]) if page.rows else None
-    value = part.value
-    return lambda _page: value
+    def _page_info(self, part: ConnectionPart) -> str:
+        return {
+            "hasNextPage": "has_next_page",
+            "hasPreviousPage": "has_previous_page",
+            "startCursor": "encode_cursor(rows[0][0]) if rows else None",
+            "endCursor": "encode_cursor(rows[-1][0]) if rows else None",
+        }.get(part.kind) or self._constant(part.value)
