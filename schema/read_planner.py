@@ -133,9 +133,7 @@ class ReadPlanner:
         if origin.from_row.__func__ is not RowNode.from_row.__func__:  # type: ignore[attr-defined]
             raise NotCompilable(f"{object_type.name} builds its fields itself")
         table = origin.table.__table__  # type: ignore[attr-defined]
-        collected = collect_subfields(
-            self.graphql_schema, self.fragments, self.variables, self.operation, object_type, details
-        )
+        collected = self._subfields(object_type, details)
         fields: list[FieldPlan] = []
         for key, sub_details in collected.grouped_field_set.items():
             name = sub_details[0].node.name.value
@@ -180,6 +178,12 @@ class ReadPlanner:
 
         return FieldPlan(key, "computed", convert=compute, columns=spec.columns)
 
+    def _subfields(self, object_type: GraphQLObjectType, details: list[Any]) -> Any:
+        """The fields selected under ``details`` on ``object_type``, merged by response key (as execution does)."""
+        return collect_subfields(
+            self.graphql_schema, self.fragments, self.variables, self.operation, object_type, details
+        )
+
     def _arguments(self, graphql_field: Any, strawberry_field: Any, node: Any) -> dict[str, Any]:
         try:
             raw = get_argument_values(graphql_field, node, self.variables)
@@ -214,9 +218,7 @@ class ReadPlanner:
         where = row_filter_value.clauses() if row_filter_value is not None else []
         connection_type = get_named_type(graphql_field.type)
         connection = Connection(model.__table__, None, [], first, after_id, where)
-        collected = collect_subfields(
-            self.graphql_schema, self.fragments, self.variables, self.operation, connection_type, details
-        )
+        collected = self._subfields(connection_type, details)
         for key, sub_details in collected.grouped_field_set.items():
             name = sub_details[0].node.name.value
             if name == "__typename":
@@ -234,9 +236,7 @@ class ReadPlanner:
 
     def _page_info(self, key: str, connection_type: GraphQLObjectType, details: list[Any]) -> ConnectionPart:
         page_info_type = get_named_type(connection_type.fields["pageInfo"].type)
-        collected = collect_subfields(
-            self.graphql_schema, self.fragments, self.variables, self.operation, page_info_type, details
-        )
+        collected = self._subfields(page_info_type, details)
         part = ConnectionPart(key, "pageInfo")
         for sub_key, sub_details in collected.grouped_field_set.items():
             name = sub_details[0].node.name.value
@@ -252,9 +252,7 @@ class ReadPlanner:
         self, key: str, connection: Connection, connection_type: GraphQLObjectType, details: list[Any]
     ) -> ConnectionPart:
         edge_type = get_named_type(connection_type.fields["edges"].type)
-        collected = collect_subfields(
-            self.graphql_schema, self.fragments, self.variables, self.operation, edge_type, details
-        )
+        collected = self._subfields(edge_type, details)
         part = ConnectionPart(key, "edges")
         for sub_key, sub_details in collected.grouped_field_set.items():
             name = sub_details[0].node.name.value
