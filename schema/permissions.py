@@ -142,7 +142,7 @@ def hiring_manager_scope(actor: Actor, resource: Resource) -> str | None:
     return actor.subject or ""
 
 
-class _ReadPermission(BasePermission):
+class ReadPermission(BasePermission):
     resource: Resource
 
     def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
@@ -159,7 +159,7 @@ class _WritePermission(BasePermission):
 
 
 _READ_PERMISSIONS = {
-    resource: type(f"CanRead{resource.name.title()}", (_ReadPermission,), {"resource": resource})
+    resource: type(f"CanRead{resource.name.title()}", (ReadPermission,), {"resource": resource})
     for resource in Resource
 }
 _WRITE_PERMISSIONS = {

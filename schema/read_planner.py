@@ -44,7 +44,7 @@ from resolvers.read_compiler.plan import (
     OperationPlan,
     ToOne,
 )
-from schema.permissions import _ReadPermission, check_read
+from schema.permissions import ReadPermission, check_read
 from schema.read_specs import READ_SPEC, ChildList, FromColumns, RootList, RowReference
 from schema.types.base import RowNode
 
@@ -117,7 +117,7 @@ class ReadPlanner:
         if strawberry_field is None:
             raise NotCompilable(name)
         for permission in strawberry_field.permission_classes or ():
-            if not issubclass(permission, _ReadPermission):
+            if not issubclass(permission, ReadPermission):
                 raise NotCompilable(f"permission {permission.__name__}")
             try:
                 check_read(self.context, permission.resource)

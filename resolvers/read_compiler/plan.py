@@ -99,4 +99,4 @@ class OperationPlan:
     statements: dict[str, Any] = field(default_factory=dict)
     """The statement built from this plan, per database dialect (plans are cached and reused)."""
     shaper: Any = None
-    """The plan turned into closures that shape the database's JSON (built on first use)."""
+    """The function, generated from this plan, that shapes the database's JSON (built on first use)."""

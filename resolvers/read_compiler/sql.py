@@ -1,9 +1,9 @@
 """A plan as one SQL statement whose single value is the whole answer as JSON.
 
 Every object becomes a JSON array ``[id, field…]``; a to-one relation a correlated scalar
-subquery; a connection ``[[rows…], totalCount?]`` where rows are the page (``first + 1`` rows, so
-the shaper can tell whether there is a next page) aggregated in id order. PostgreSQL builds it
-with ``json_build_array`` / ``json_agg``, SQLite with JSON1's ``json_array`` /
+subquery; a connection ``[rows, has_next_page, totalCount?]`` where rows are the page aggregated in
+id order (read with one extra row that is counted, never built, to tell whether a next page exists).
+PostgreSQL builds it with ``json_build_array`` / ``json_agg``, SQLite with JSON1's ``json_array`` /
 ``json_group_array`` (a subquery's text is re-read with ``json()`` so it nests as JSON, not as a string).
 """
 
