@@ -83,6 +83,16 @@ def test_dimension_means_strongest_first():
     assert means[0].mean == 85 and means[1].n == 2 and means[2].mean is None
 
 
+def test_strongest_and_weakest_are_disjoint():
+    means = st.dimension_means({"a": [90], "b": [70], "c": [50], "d": []})
+    strongest, weakest = st.strongest_and_weakest(means, 3)
+    assert [m.key for m in strongest] == ["a"] and [m.key for m in weakest] == ["c"]  # b, the middle: neither
+    seven = st.dimension_means({key: [float(score)] for score, key in enumerate("abcdefg")})
+    strongest, weakest = st.strongest_and_weakest(seven, 3)
+    assert [m.key for m in strongest] == ["g", "f", "e"] and [m.key for m in weakest] == ["a", "b", "c"]
+    assert st.strongest_and_weakest(means[:1], 3) == ([], [])
+
+
 def test_kpi_attainment_respects_direction():
     assert st.kpi_attainment(110, 100, lower_is_better=False) == pytest.approx(1.1)
     # Error rate 2 % against a target of 1 %: half of target, whatever the raw number says.

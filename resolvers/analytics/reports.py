@@ -53,12 +53,11 @@ class RequisitionAnalytics:
 
     @property
     def strongest(self) -> list[st.DimensionMean]:
-        return [item for item in self.dimension_means if item.mean is not None][:RANKED_DIMENSIONS]
+        return st.strongest_and_weakest(self.dimension_means, RANKED_DIMENSIONS)[0]
 
     @property
     def weakest(self) -> list[st.DimensionMean]:
-        scored = [item for item in self.dimension_means if item.mean is not None]
-        return list(reversed(scored))[:RANKED_DIMENSIONS]
+        return st.strongest_and_weakest(self.dimension_means, RANKED_DIMENSIONS)[1]
 
 
 async def _requisition(requisition_id: int, *, session: AsyncSession) -> Requisition:

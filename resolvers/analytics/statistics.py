@@ -251,6 +251,19 @@ def dimension_means(
     return sorted(means, key=lambda item: (item.mean is None, -(item.mean or 0.0), item.key))
 
 
+def strongest_and_weakest(
+    means: Sequence[DimensionMean], limit: int
+) -> tuple[list[DimensionMean], list[DimensionMean]]:
+    """The top and the bottom of ``means`` (strongest first), disjoint so that no dimension is both.
+
+    Of the n dimensions with a mean, the strongest are the top ``min(limit, n // 2)`` and the weakest the bottom
+    as many (weakest first); with an odd n the middle dimension is in neither, and a single dimension is neither.
+    """
+    scored = [item for item in means if item.mean is not None]
+    count = min(limit, len(scored) // 2)
+    return scored[:count], list(reversed(scored))[:count]
+
+
 # ---------------------------------------------------------------------------------------------
 # Ability–performance map for one employee
 # ---------------------------------------------------------------------------------------------

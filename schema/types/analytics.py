@@ -91,6 +91,13 @@ class DimensionMean:
         )
 
 
+_STRONGEST = (
+    "The top dimensions by mean, strongest first: min(3, n ÷ 2 rounded down) of the n dimensions with a mean, "
+    "so never a weakest one too (with an odd n the middle dimension is in neither list)."
+)
+_WEAKEST = "The bottom dimensions by mean, weakest first: as many as strongestDimensions, never one of them."
+
+
 def _funnel(data: reports.RequisitionAnalytics) -> dict:
     """The fields a requisition's and a cohort's analytics share."""
     return {
@@ -110,8 +117,8 @@ class RequisitionAnalytics:
     pass_rates: list[StagePassRate]
     totals: ScoreDistribution
     dimensions: list[DimensionMean]
-    strongest_dimensions: list[DimensionMean]
-    weakest_dimensions: list[DimensionMean]
+    strongest_dimensions: list[DimensionMean] = strawberry.field(description=_STRONGEST)
+    weakest_dimensions: list[DimensionMean] = strawberry.field(description=_WEAKEST)
 
     @classmethod
     def from_data(cls, data: reports.RequisitionAnalytics) -> RequisitionAnalytics:
@@ -416,8 +423,8 @@ class HiringAnalytics:
     pass_rates: list[StagePassRate]
     totals: ScoreDistribution
     dimensions: list[DimensionMean]
-    strongest_dimensions: list[DimensionMean]
-    weakest_dimensions: list[DimensionMean]
+    strongest_dimensions: list[DimensionMean] = strawberry.field(description=_STRONGEST)
+    weakest_dimensions: list[DimensionMean] = strawberry.field(description=_WEAKEST)
 
     @classmethod
     def from_data(cls, data: reports.CohortAnalytics) -> HiringAnalytics:
