@@ -150,7 +150,11 @@ async def test_employee_ability_performance(client):
     data = result["abilityPerformance"]
     assert {item["dimensionKey"] for item in data["dimensionScores"]} == {"numeracy", "service"}
     assert data["kpis"][0]["direction"] == "LOWER_IS_BETTER" and data["kpis"][0]["periods"] == 2
-    assert data["gaps"][0]["dimensionKey"] == "numeracy"
+    # Both dimensions are linked to error_rate (the assignment names numeracy only): both are compared.
+    assert [(gap["dimensionKey"], gap["kpiKey"]) for gap in data["gaps"]] == [
+        ("numeracy", "error_rate_0"),
+        ("service", "error_rate_0"),
+    ]
     assert data["gaps"][0]["flag"] in {"high_score_low_kpi", "low_score_high_kpi", "consistent"}
     assert await row_count(models.AuditEvent) == 1  # the interview report behind the scores was read
     unknown = (await client(ABILITY, id=global_id("Employee", 999_999)))["employeeAbilityPerformance"]

@@ -340,3 +340,37 @@ async def test_who_may_import(gql):
         uploaded = await client.execute(IMPORT_CSV, input={"idempotencyKey": "y", "csv": csv_text})
         assert error_codes(pushed) == ["FORBIDDEN"] and error_codes(uploaded) == ["FORBIDDEN"], principal
         assert await all_row_counts() == before
+
+
+async def test_periods_that_ended_before_the_start_date_are_row_errors(gql):
+    """Hired 2026-03-01: February and 2025 are someone else's work; 2026-Q1 (joined part-way) is theirs."""
+    world = await _workforce(gql)
+    first, _ = world["employees"]
+    number, _ = world["numbers"]
+    client = GraphQLClient()
+    records = [
+        _record(first, world["error_rate"], "2026-02", 0.5),
+        _record(first, world["error_rate"], "2026-03", 0.6),
+        _record(first, world["satisfaction"], "2026-Q1", 90),
+    ]
+    payload = await client.mutate(IMPORT, "kpiRecordsImport", input={"idempotencyKey": "early", "records": records})
+    result = payload["kpiImport"]
+    assert (result["rowsWritten"], result["rowsRefused"]) == (2, 1)
+    (error,) = result["rowErrors"]
+    assert (error["row"], error["field"], error["code"]) == (1, "period", "INVALID_PERIOD")
+    assert "start date 2026-03-01" in error["message"]
+
+    csv_text = f"employee_number,kpi_key,period,actual\n{number},error_rate,2025-12,0.4\n"
+    csv_result = (
+        await client.mutate(IMPORT_CSV, "kpiRecordsImportCsv", input={"idempotencyKey": "early-csv", "csv": csv_text})
+    )["kpiImport"]
+    assert csv_result["rowsWritten"] == 0 and codes(csv_result["rowErrors"]) == ["INVALID_PERIOD"]
+    assert csv_result["rowErrors"][0]["row"] == 2
+
+    single = await refused(
+        gql,
+        factories.KPI_RECORD_CREATE,
+        "kpiRecordCreate",
+        input=_record(first, world["satisfaction"], "2025-Q4", 80),
+    )
+    assert codes(single) == ["INVALID_PERIOD"] and single[0]["field"] == "period"

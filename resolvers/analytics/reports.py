@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gateway.db import unit_of_work
 from gateway.models import (
+    Application,
     CompetencyModelVersion,
     Dimension,
     DimensionKpiLink,
@@ -215,20 +216,31 @@ async def employee_ability_performance(
     scored = await dimension_scores(session=session, application_ids=[employee.application_id])
     scores = scored[0].scores if scored else {}
     results = await employee_kpi_results(session=session, employee_ids=[employee_id], period=period)
-    dimension_ids = {result.dimension_id for result in results if result.dimension_id is not None}
-    dimensions = {}
-    if dimension_ids:
-        rows = await session.exec(select(Dimension).where(col(Dimension.id).in_(list(dimension_ids))))
-        dimensions = {dimension.id: dimension.key for dimension in rows.all()}
+    # Every dimension of the hiring requisition's model version linked to a KPI the employee has results
+    # on is compared, not only the one dimension the KPI assignment was made from (A→X and B→X alike).
+    links = await session.exec(
+        select(DimensionKpiLink.kpi_id, Dimension.key)
+        .join(Dimension, col(Dimension.id) == DimensionKpiLink.dimension_id)
+        .join(Requisition, col(Requisition.competency_model_version_id) == Dimension.model_version_id)
+        .join(Application, col(Application.requisition_id) == Requisition.id)
+        .where(Application.id == employee.application_id)
+        .order_by(col(Dimension.position), col(Dimension.id))
+    )
+    linked: dict[int, list[str]] = {}
+    for kpi_id, dimension_key in links.all():
+        linked.setdefault(kpi_id, []).append(dimension_key)
+    assigned_from = {result.dimension_id for result in results if result.dimension_id is not None}
+    if assigned_from:  # an assignment's dimension from another version still counts
+        rows = await session.exec(select(Dimension.id, Dimension.key).where(col(Dimension.id).in_(assigned_from)))
+        keys = dict(rows.all())
+        for result in results:
+            key = keys.get(result.dimension_id)
+            if key is not None and key not in linked.get(result.kpi_id, []):
+                linked.setdefault(result.kpi_id, []).insert(0, key)
     gaps = [
-        st.ability_performance_flag(
-            dimensions[result.dimension_id],
-            result.kpi_key,
-            scores.get(dimensions[result.dimension_id]),
-            result.attainment,
-        )
+        st.ability_performance_flag(dimension_key, result.kpi_key, scores.get(dimension_key), result.attainment)
         for result in results
-        if result.dimension_id in dimensions
+        for dimension_key in linked.get(result.kpi_id, [])
     ]
     return AbilityPerformance(employee_id, scored[0].report_id if scored else None, dict(scores), results, gaps)
 

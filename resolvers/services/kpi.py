@@ -14,7 +14,7 @@ from gateway.models.enums import KpiDirection, PeriodKind
 from resolvers.errors import DomainError, ErrorCode, not_found, validate_draft
 from resolvers.services.audit import Actor, record_audit
 from resolvers.services.competency import KEY_PATTERN
-from resolvers.services.periods import EXAMPLES, period_start
+from resolvers.services.periods import EXAMPLES, period_range, period_start
 
 
 class KpiDefinitionDraft(BaseModel):
@@ -78,8 +78,11 @@ def check_finite(name: str, value: float | None) -> None:
         raise DomainError.single(name, f"{name} must be a finite number", ErrorCode.INVALID)
 
 
-def check_period(period: str, kpi: KpiDefinition, *, today: date | None = None) -> None:
-    """The period must be written for the KPI's period kind and must have started by ``today``."""
+def check_period(period: str, kpi: KpiDefinition, *, today: date | None = None, start_date: date | None = None) -> None:
+    """The period must be written for the KPI's period kind, must have started by ``today`` and must not have
+    ended before the employee's ``start_date`` (an actual from before the hire would be someone else's work;
+    a period the employee joined part-way through is accepted).
+    """
     start = period_start(period, kpi.period_kind)
     if start is None:
         raise DomainError.single(
@@ -89,6 +92,12 @@ def check_period(period: str, kpi: KpiDefinition, *, today: date | None = None) 
         )
     if start > (today or date.today()):
         raise DomainError.single("period", f"period {period} has not started yet", ErrorCode.INVALID_PERIOD)
+    if start_date is not None and period_range(period)[1] <= start_date:
+        raise DomainError.single(
+            "period",
+            f"period {period} ended before the employee's start date {start_date.isoformat()}",
+            ErrorCode.INVALID_PERIOD,
+        )
 
 
 def not_assigned() -> DomainError:
@@ -106,7 +115,8 @@ async def record_kpi_actual(
     draft = validate_draft(KpiRecordDraft, data)
     check_finite("actual", draft.actual)
     check_finite("target", draft.target)
-    if await session.get(Employee, employee_id) is None:
+    employee = await session.get(Employee, employee_id)
+    if employee is None:
         raise not_found("employeeId", "employee")
     kpi = await session.get(KpiDefinition, kpi_id)
     if kpi is None:
@@ -118,7 +128,7 @@ async def record_kpi_actual(
     ).first()
     if assignment is None:
         raise not_assigned()
-    check_period(draft.period, kpi, today=today)
+    check_period(draft.period, kpi, today=today, start_date=employee.start_date)
     duplicate = await session.exec(
         select(KpiRecord.id).where(KpiRecord.assignment_id == assignment.id, KpiRecord.period == draft.period)
     )

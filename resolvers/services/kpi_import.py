@@ -8,10 +8,10 @@ An import is idempotent twice over:
   given) is counted as ``unchanged`` and written nowhere; with a different value it is refused
   (``ALREADY_EXISTS``): a recorded actual is never silently overwritten, and nothing is counted twice.
 
-Rows are checked with the same rules as ``kpi.record_kpi_actual`` (period kind, period started, KPI
-assigned, finite numbers). Each good row is written; each bad row comes back with its row number, field,
-code and message. Import-level problems (key reused, too many rows, a CSV without the required columns)
-refuse the whole import and write nothing.
+Rows are checked with the same rules as ``kpi.record_kpi_actual`` (period kind, period started and not
+ended before the employee's start date, KPI assigned, finite numbers). Each good row is written; each bad
+row comes back with its row number, field, code and message. Import-level problems (key reused, too many
+rows, a CSV without the required columns) refuse the whole import and write nothing.
 """
 
 from __future__ import annotations
@@ -237,12 +237,12 @@ async def import_kpi_records(
     seen: dict[tuple[int, str], int] = {}
     for row in rows:
         try:
-            assignment, kpi = lookup.assignment(row)
+            assignment, kpi, employee = lookup.assignment(row)
             check_finite("actual", row.actual)
             check_finite("target", row.target)
             if row.actual is None:
                 raise DomainError.single("actual", "actual is required", ErrorCode.REQUIRED)
-            check_period(row.period, kpi, today=today)
+            check_period(row.period, kpi, today=today, start_date=employee.start_date)
             triple = (assignment.id, row.period)
             if triple in seen:
                 raise DomainError.single(
@@ -351,8 +351,8 @@ class _Lookup:
             lookup.records = {(record.assignment_id, record.period): record for record in records}
         return lookup
 
-    def assignment(self, row: ImportRow) -> tuple[KpiAssignment, KpiDefinition]:
-        """The row's assignment and KPI, or the row's error (pre-found errors first)."""
+    def assignment(self, row: ImportRow) -> tuple[KpiAssignment, KpiDefinition, Employee]:
+        """The row's assignment, KPI and employee, or the row's error (pre-found errors first)."""
         if row.errors:
             raise DomainError(*row.errors)
         if row.employee_id is not None:
@@ -378,4 +378,4 @@ class _Lookup:
         if assignment is None:
             error = not_assigned().errors[0]
             raise DomainError(FieldError(kpi_field, error.message, error.code))
-        return assignment, kpi
+        return assignment, kpi, employee
