@@ -374,3 +374,22 @@ async def test_periods_that_ended_before_the_start_date_are_row_errors(gql):
         input=_record(first, world["satisfaction"], "2025-Q4", 80),
     )
     assert codes(single) == ["INVALID_PERIOD"] and single[0]["field"] == "period"
+
+
+async def test_a_concurrent_retry_with_the_same_key_replays_the_first_result(gql):
+    """Two identical pushes at once (a connector's timeout and retry): one writes, the other replays it."""
+    import asyncio
+
+    world = await _workforce(gql)
+    first, second = world["employees"]
+    records = [
+        _record(first, world["error_rate"], "2026-09", 0.8),
+        _record(second, world["error_rate"], "2026-09", 1.1),
+    ]
+    variables = {"input": {"idempotencyKey": "sap-retry", "records": records}}
+    client = GraphQLClient()
+    answers = await asyncio.gather(*(client.mutate(IMPORT, "kpiRecordsImport", **variables) for _ in range(2)))
+    results = sorted((answer["kpiImport"] for answer in answers), key=lambda result: result["replayed"])
+    assert [result["replayed"] for result in results] == [False, True]
+    assert results[1] == results[0] | {"replayed": True} and results[0]["rowsWritten"] == 2
+    assert await row_count(KpiRecord) == 2 and await row_count(KpiImport) == 1

@@ -3,7 +3,9 @@
 An import is idempotent twice over:
 
 - by its **idempotency key** (``KpiImport``): the same key with the same content returns the stored result
-  again and writes nothing; the same key with other content is refused (``IDEMPOTENCY_KEY_REUSED``);
+  again and writes nothing; the same key with other content is refused (``IDEMPOTENCY_KEY_REUSED``). Two
+  requests with one key at once: the loser's writes fail on the unique keys once the winner commits, and the
+  GraphQL layer runs it again (``run_mutation(retry_on_conflict=True)``), which then replays the winner;
 - by **employee × KPI × period**: a row whose record already exists with the same actual (and target, when
   given) is counted as ``unchanged`` and written nowhere; with a different value it is refused
   (``ALREADY_EXISTS``): a recorded actual is never silently overwritten, and nothing is counted twice.

@@ -31,14 +31,23 @@ class UserError:
 
 async def run_mutation(
     operation: Callable[[UnitOfWork], Awaitable[Result]],
+    *,
+    retry_on_conflict: bool = False,
 ) -> tuple[Result | None, list[UserError]]:
-    """Run ``operation`` in one transaction: all of it is written, or nothing and the errors are returned."""
+    """Run ``operation`` in one transaction: all of it is written, or nothing and the errors are returned.
+
+    ``retry_on_conflict``: when a concurrent transaction committed conflicting rows first, run ``operation``
+    once more in a new transaction that sees them (an idempotent import then replays the winner's result).
+    """
     try:
         async with unit_of_work() as uow:
             result = await operation(uow)
     except DomainError as error:
         return None, [UserError.from_field_error(field_error) for field_error in error.errors]
     except IntegrityError:
+        if retry_on_conflict:
+            logger.info("mutation met a concurrent write; running it again", exc_info=True)
+            return await run_mutation(operation)
         logger.info("mutation refused by a database constraint", exc_info=True)
         return None, [
             UserError(

@@ -139,7 +139,7 @@ class KpiImportMutations:
                 actor=info.context.actor,
             )
 
-        result, errors = await run_mutation(operation)
+        result, errors = await run_mutation(operation, retry_on_conflict=True)
         return KpiRecordsImportPayload(kpi_import=KpiImport.from_result(result), errors=errors)
 
     @strawberry.mutation(
@@ -159,5 +159,5 @@ class KpiImportMutations:
                 actor=info.context.actor,
             )
 
-        result, errors = await run_mutation(operation)
+        result, errors = await run_mutation(operation, retry_on_conflict=True)
         return KpiRecordsImportPayload(kpi_import=KpiImport.from_result(result), errors=errors)
