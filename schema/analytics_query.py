@@ -210,7 +210,13 @@ class AnalyticsQuery:
     ) -> AdverseImpactResult:
         async def operation(session):
             row_id = decode_id(requisition_id, "Requisition", "requisitionId")
-            return await reports.adverse_impact(row_id, group_keys, session=session, selected_stage=selected_stage)
+            return await reports.adverse_impact(
+                row_id,
+                group_keys,
+                session=session,
+                selected_stage=selected_stage,
+                min_group_size=info.context.settings.analytics_min_group_size,
+            )
 
         data, errors = await run_query(operation)
         return AdverseImpactResult(

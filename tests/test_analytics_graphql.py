@@ -189,7 +189,10 @@ async def test_performance_prediction(client):
 ADVERSE_IMPACT = f"""
 query($id: ID!, $keys: [String!]!) {{
   adverseImpact(requisitionId: $id, groupKeys: $keys) {{
-    groups {{ groupKey groupValue applicants selected selectionRate impactRatio flagged smallSample }}
+    groups {{
+      groupKey groupValue applicants selected selectionRate impactRatio flagged smallSample
+      fisherPValue referenceValue enoughData note
+    }}
     {ERRORS}
   }}
 }}"""
@@ -229,6 +232,14 @@ async def test_adverse_impact_flags_four_fifths(client):
     assert by_group["f"]["impactRatio"] == pytest.approx(0.7) and by_group["f"]["flagged"]
     assert by_group["x"]["impactRatio"] == pytest.approx(0.9) and not by_group["x"]["flagged"]
     assert not by_group["m"]["flagged"]
+    # Fisher's exact test against the reference group (men, 50/100), checked against scipy's own table.
+    from scipy.stats import fisher_exact
+
+    assert by_group["m"]["fisherPValue"] is None and by_group["f"]["referenceValue"] == "m"
+    assert by_group["f"]["fisherPValue"] == pytest.approx(fisher_exact([[35, 65], [50, 50]]).pvalue)
+    assert by_group["x"]["fisherPValue"] == pytest.approx(fisher_exact([[45, 55], [50, 50]]).pvalue)
+    assert by_group["f"]["fisherPValue"] < 0.05 < by_group["x"]["fisherPValue"]
+    assert all(row["enoughData"] and row["note"] is None for row in result["groups"])
     bad = (await client(ADVERSE_IMPACT, id=global_id("Requisition", requisition_id), keys=["Gender!"]))["adverseImpact"]
     assert codes(bad["errors"]) == ["INVALID"]
     recruiter = AnalyticsClient(person("rec-1", ["recruiter"]))

@@ -147,6 +147,13 @@ def test_adverse_impact_four_fifths_rule():
     assert by_group["x"].impact_ratio == pytest.approx(0.9) and not by_group["x"].flagged
 
 
+def test_adverse_impact_too_few_to_judge_under_the_minimum_group_size():
+    records = _applicants("m", 40, 0.5) + _applicants("f", 3, 0.0)
+    by_group = {row.group_value: row for row in st.adverse_impact(records, ["gender"], min_group_size=5)}
+    assert not by_group["f"].enough_data and by_group["f"].fisher_p_value is None
+    assert "too few to judge" in by_group["f"].note and by_group["m"].enough_data
+
+
 def test_adverse_impact_intersections_and_declined_answers():
     rng = np.random.default_rng(3)
     records = []

@@ -301,6 +301,7 @@ async def adverse_impact(
     *,
     session: AsyncSession,
     selected_stage: str = "second_interview",
+    min_group_size: int = 1,
 ) -> list[st.GroupSelection]:
     """Selection (reaching ``selected_stage``, by default: passed the AI interview) by self-reported group."""
     await _requisition(requisition_id, session=session)
@@ -309,7 +310,7 @@ async def adverse_impact(
     if selected_stage not in st.PIPELINE_STAGES[1:]:
         raise DomainError.single("selectedStage", "a forward stage after screening", ErrorCode.INVALID)
     records = await selection_records(requisition_id, selected_stage=selected_stage, session=session)
-    return st.adverse_impact(records, list(dict.fromkeys(group_keys)))
+    return st.adverse_impact(records, list(dict.fromkeys(group_keys)), min_group_size=min_group_size)
 
 
 @dataclass(frozen=True)

@@ -276,6 +276,17 @@ class GroupSelection:
     impact_ratio: float | None
     flagged: bool = strawberry.field(description="Impact ratio under four fifths (0.8).")
     small_sample: bool
+    fisher_p_value: float | None = strawberry.field(
+        description="Two-sided Fisher's exact test against referenceValue (null for the reference itself or a "
+        "group too few to judge)."
+    )
+    reference_value: str | None = strawberry.field(
+        description="The group of the same key with the highest selection rate among those large enough to judge."
+    )
+    enough_data: bool = strawberry.field(
+        description="False: fewer applicants than HRGATE_ANALYTICS_MIN_GROUP_SIZE, too few to judge."
+    )
+    note: str | None
 
 
 @strawberry.input(description="A score (0–100) for one dimension of the version, for a prediction.")
