@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import Select, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -49,42 +50,62 @@ async def dimension_scores(
     requisition_id: int | None = None,
     model_version_id: int | None = None,
     department: str | None = None,
-    application_ids: list[int] | None = None,
+    applications: Select | None = None,
 ) -> list[ApplicationScores]:
-    """Per application, the latest report's scores under that report's pipeline version (older runs are ignored)."""
-    statement = (
-        select(InterviewReport, Application)
+    """Per application, the latest report's scores under that report's pipeline version (older runs are ignored).
+
+    ``applications`` is a SELECT of application ids, used as a subquery: the ids stay in the database, so
+    no cohort size meets a driver's query argument limit (asyncpg: 32,767). Applications come in the order
+    of their first report, as they always have.
+    """
+    per_application = (
+        select(
+            col(Interview.application_id).label("application_id"),
+            func.max(InterviewReport.id).label("report_id"),
+            func.min(InterviewReport.id).label("first_report_id"),
+        )
         .join(Interview, col(Interview.id) == InterviewReport.interview_id)
         .join(Application, col(Application.id) == Interview.application_id)
         .join(Requisition, col(Requisition.id) == Application.requisition_id)
-        .order_by(col(InterviewReport.id))
+        .group_by(col(Interview.application_id))
     )
     if requisition_id is not None:
-        statement = statement.where(Application.requisition_id == requisition_id)
+        per_application = per_application.where(Application.requisition_id == requisition_id)
     if model_version_id is not None:
-        statement = statement.where(Requisition.competency_model_version_id == model_version_id)
+        per_application = per_application.where(Requisition.competency_model_version_id == model_version_id)
     if department is not None:
-        statement = statement.where(Requisition.department == department)
-    if application_ids is not None:
-        statement = statement.where(col(Application.id).in_(application_ids))
-    latest: dict[int, ApplicationScores] = {}
-    pipeline_versions: dict[int, str] = {}
-    for report, application in (await session.exec(statement)).all():
-        latest[application.id] = ApplicationScores(
-            application.id, application.candidate_id, application.requisition_id, report.id, report.total
+        per_application = per_application.where(Requisition.department == department)
+    if applications is not None:
+        per_application = per_application.where(col(Application.id).in_(applications))
+    latest_reports = per_application.subquery()
+    rows = await session.exec(
+        select(
+            col(Application.id),
+            col(Application.candidate_id),
+            col(Application.requisition_id),
+            col(InterviewReport.id),
+            col(InterviewReport.total),
         )
-        pipeline_versions[report.id] = report.pipeline_version
-    by_report = {item.report_id: item for item in latest.values()}
-    if by_report:
-        rows = await session.exec(
-            select(DimensionScore, Dimension.key)
+        .select_from(InterviewReport)
+        .join(latest_reports, latest_reports.c.report_id == InterviewReport.id)
+        .join(Application, col(Application.id) == latest_reports.c.application_id)
+        .order_by(latest_reports.c.first_report_id)
+    )
+    latest = [ApplicationScores(*row) for row in rows.all()]
+    if latest:
+        by_report = {item.report_id: item for item in latest}
+        scores = await session.exec(
+            select(col(DimensionScore.report_id), col(Dimension.key), col(DimensionScore.score))
+            .select_from(DimensionScore)
+            .join(latest_reports, latest_reports.c.report_id == DimensionScore.report_id)
+            .join(InterviewReport, col(InterviewReport.id) == DimensionScore.report_id)
             .join(Dimension, col(Dimension.id) == DimensionScore.dimension_id)
-            .where(col(DimensionScore.report_id).in_(list(by_report)))
+            .where(col(DimensionScore.pipeline_version) == col(InterviewReport.pipeline_version))
+            .order_by(col(DimensionScore.id))
         )
-        for score, key in rows.all():
-            if score.pipeline_version == pipeline_versions[score.report_id]:
-                by_report[score.report_id].scores[key] = score.score
-    return list(latest.values())
+        for report_id, key, score in scores.all():
+            by_report[report_id].scores[key] = score
+    return latest
 
 
 @dataclass
@@ -111,26 +132,21 @@ class EmployeeKpiResult:
         return -self.actual if self.direction is KpiDirection.LOWER_IS_BETTER else self.actual
 
 
-async def employee_kpi_results(
+def _kpi_records(
+    statement: Select,
     *,
-    session: AsyncSession,
-    employee_ids: list[int] | None = None,
-    kpi_ids: list[int] | None = None,
-    model_version_id: int | None = None,
-    department: str | None = None,
-    period: str | None = None,
-) -> list[EmployeeKpiResult]:
-    """KPI records per employee and KPI; ``period`` matches a prefix (``2026`` takes every 2026 quarter).
-
-    ``model_version_id`` keeps employees hired through a requisition pinned to that competency model version
-    (employee → application → requisition).
-    """
+    employee_ids: list[int] | None,
+    kpi_ids: list[int] | None,
+    model_version_id: int | None,
+    department: str | None,
+    period: str | None,
+) -> Select:
+    """``statement`` over the KPI records (with assignment, definition and employee) the filters select."""
     statement = (
-        select(KpiRecord, KpiAssignment, KpiDefinition, Employee)
+        statement.select_from(KpiRecord)
         .join(KpiAssignment, col(KpiAssignment.id) == KpiRecord.assignment_id)
         .join(KpiDefinition, col(KpiDefinition.id) == KpiAssignment.kpi_id)
         .join(Employee, col(Employee.id) == KpiAssignment.employee_id)
-        .order_by(col(KpiRecord.id))
     )
     if employee_ids is not None:
         statement = statement.where(col(Employee.id).in_(employee_ids))
@@ -146,6 +162,53 @@ async def employee_kpi_results(
             .join(Requisition, col(Requisition.id) == Application.requisition_id)
             .where(Requisition.competency_model_version_id == model_version_id)
         )
+    return statement
+
+
+def kpi_result_applications(
+    *,
+    kpi_ids: list[int] | None = None,
+    model_version_id: int | None = None,
+    department: str | None = None,
+    period: str | None = None,
+) -> Select:
+    """The applications of the employees ``employee_kpi_results`` answers for, as a SELECT (no I/O).
+
+    Passed to ``dimension_scores(applications=…)`` as a subquery, so hires' ids never travel as parameters.
+    ``kpi_ids`` are a model version's linked KPIs: a handful, never a list that grows with the data.
+    """
+    return _kpi_records(
+        select(col(Employee.application_id)),
+        employee_ids=None,
+        kpi_ids=kpi_ids,
+        model_version_id=model_version_id,
+        department=department,
+        period=period,
+    )
+
+
+async def employee_kpi_results(
+    *,
+    session: AsyncSession,
+    employee_ids: list[int] | None = None,
+    kpi_ids: list[int] | None = None,
+    model_version_id: int | None = None,
+    department: str | None = None,
+    period: str | None = None,
+) -> list[EmployeeKpiResult]:
+    """KPI records per employee and KPI; ``period`` matches a prefix (``2026`` takes every 2026 quarter).
+
+    ``model_version_id`` keeps employees hired through a requisition pinned to that competency model version
+    (employee → application → requisition).
+    """
+    statement = _kpi_records(
+        select(KpiRecord, KpiAssignment, KpiDefinition, Employee).order_by(col(KpiRecord.id)),
+        employee_ids=employee_ids,
+        kpi_ids=kpi_ids,
+        model_version_id=model_version_id,
+        department=department,
+        period=period,
+    )
     grouped: dict[tuple[int, int], list[tuple[KpiRecord, KpiAssignment, KpiDefinition, Employee]]] = {}
     for row in (await session.exec(statement)).all():
         grouped.setdefault((row[3].id, row[2].id), []).append(row)
@@ -181,8 +244,9 @@ async def employee_kpi_results(
 
 async def stages_reached(requisition_id: int, *, session: AsyncSession) -> dict[int, set[str]]:
     """Per application of the requisition: every stage its history shows, plus where it stands now."""
-    applications = (await session.exec(select(Application).where(Application.requisition_id == requisition_id))).all()
-    return await stages_reached_by(list(applications), session=session)
+    return await stages_reached_by(
+        select(col(Application.id)).where(Application.requisition_id == requisition_id), session=session
+    )
 
 
 async def selection_records(
@@ -195,7 +259,7 @@ async def selection_records(
     rows = await session.exec(
         select(Application.id, CandidateSelfReport.groups)
         .join(CandidateSelfReport, col(CandidateSelfReport.candidate_id) == Application.candidate_id)
-        .where(col(Application.id).in_(list(reached)))
+        .where(Application.requisition_id == requisition_id)
     )
     threshold = PIPELINE_STAGES.index(selected_stage)
     records = []
@@ -215,17 +279,19 @@ class ProposalFilter:
         return [] if self.status is None else [ReweightingProposal.status == self.status]
 
 
-async def cohort_applications(
+def cohort_applications(
     *,
-    session: AsyncSession,
     model_version_id: int | None = None,
     department: str | None = None,
     created_from: datetime | None = None,
     created_before: datetime | None = None,
     hiring_manager_subject: str | None = None,
-) -> list[Application]:
-    """Applications of the requisitions matching the filters, made within [created_from, created_before)."""
-    statement = select(Application).join(Requisition, col(Requisition.id) == Application.requisition_id)
+) -> Select:
+    """The ids of the applications to requisitions matching the filters, made within [created_from, created_before).
+
+    A SELECT (no I/O) for the other queries to use as a subquery: a cohort of any size stays in the database.
+    """
+    statement = select(col(Application.id)).join(Requisition, col(Requisition.id) == Application.requisition_id)
     if model_version_id is not None:
         statement = statement.where(Requisition.competency_model_version_id == model_version_id)
     if department is not None:
@@ -236,18 +302,43 @@ async def cohort_applications(
         statement = statement.where(col(Application.created_at) >= created_from)
     if created_before is not None:
         statement = statement.where(col(Application.created_at) < created_before)
-    return list((await session.exec(statement.order_by(col(Application.id)))).all())
+    return statement
 
 
-async def stages_reached_by(applications: list[Application], *, session: AsyncSession) -> dict[int, set[str]]:
-    """Per application: every stage its history shows, plus where it stands now."""
-    reached = {application.id: {PIPELINE_STAGES[0], application.stage.value} for application in applications}
+async def cohort_size(applications: Select, *, session: AsyncSession) -> tuple[int, int]:
+    """How many applications ``applications`` (a SELECT of ids) selects, and to how many requisitions."""
+    row = (
+        await session.exec(
+            select(func.count(), func.count(func.distinct(Application.requisition_id))).where(
+                col(Application.id).in_(applications)
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+async def stages_reached_by(applications: Select, *, session: AsyncSession) -> dict[int, set[str]]:
+    """Per application of ``applications`` (a SELECT of ids, used as a subquery): every stage its history
+    shows, plus where it stands now."""
+    current = await session.exec(
+        select(col(Application.id), col(Application.stage))
+        .where(col(Application.id).in_(applications))
+        .order_by(col(Application.id))
+    )
+    reached = {application_id: {PIPELINE_STAGES[0], stage.value} for application_id, stage in current.all()}
     if reached:
         changes = await session.exec(
-            select(ApplicationStageChange).where(col(ApplicationStageChange.application_id).in_(list(reached)))
+            select(
+                col(ApplicationStageChange.application_id),
+                col(ApplicationStageChange.to_stage),
+                col(ApplicationStageChange.from_stage),
+            ).where(col(ApplicationStageChange.application_id).in_(applications))
         )
-        for change in changes.all():
-            reached[change.application_id].add(change.to_stage.value)
-            if change.from_stage is not None:
-                reached[change.application_id].add(change.from_stage.value)
+        for application_id, to_stage, from_stage in changes.all():
+            stages = reached.get(application_id)
+            if stages is None:  # an application made between the two reads
+                continue
+            stages.add(to_stage.value)
+            if from_stage is not None:
+                stages.add(from_stage.value)
     return reached

@@ -29,8 +29,10 @@ from resolvers.analytics.queries import (
     ApplicationScores,
     EmployeeKpiResult,
     cohort_applications,
+    cohort_size,
     dimension_scores,
     employee_kpi_results,
+    kpi_result_applications,
     selection_records,
     stages_reached,
     stages_reached_by,
@@ -180,7 +182,11 @@ async def dimension_kpi_correlations(
     scores = {
         item.application_id: item
         for item in await dimension_scores(
-            session=session, model_version_id=model_version_id, application_ids=[r.application_id for r in results]
+            session=session,
+            model_version_id=model_version_id,
+            applications=kpi_result_applications(
+                kpi_ids=kpi_ids, model_version_id=model_version_id, period=period, department=department
+            ),
         )
     }
     correlations = []
@@ -213,7 +219,9 @@ async def employee_ability_performance(
     employee = await session.get(Employee, employee_id)
     if employee is None:
         raise not_found("employeeId", "employee")
-    scored = await dimension_scores(session=session, application_ids=[employee.application_id])
+    scored = await dimension_scores(
+        session=session, applications=select(col(Employee.application_id)).where(Employee.id == employee_id)
+    )
     scores = scored[0].scores if scored else {}
     results = await employee_kpi_results(session=session, employee_ids=[employee_id], period=period)
     # Every dimension of the hiring requisition's model version linked to a KPI the employee has results
@@ -279,7 +287,9 @@ async def performance_prediction(
     scored: dict[int, ApplicationScores] = {
         item.application_id: item
         for item in await dimension_scores(
-            session=session, application_ids=list(outcomes), model_version_id=model_version_id
+            session=session,
+            applications=kpi_result_applications(kpi_ids=[kpi_id], model_version_id=model_version_id, period=period),
+            model_version_id=model_version_id,
         )
     }
     features, targets = [], []
@@ -340,8 +350,7 @@ async def cohort_analytics(
         created_from, created_before = (datetime.combine(day, time.min, tzinfo=UTC) for day in bounds)
     if model_version_id is not None and await session.get(CompetencyModelVersion, model_version_id) is None:
         raise not_found("modelVersionId", "competency model version")
-    applications = await cohort_applications(
-        session=session,
+    applications = cohort_applications(
         model_version_id=model_version_id,
         department=department,
         created_from=created_from,
@@ -349,7 +358,8 @@ async def cohort_analytics(
         hiring_manager_subject=hiring_manager_subject,
     )
     reached = await stages_reached_by(applications, session=session)
-    scored = await dimension_scores(session=session, application_ids=[application.id for application in applications])
+    scored = await dimension_scores(session=session, applications=applications)
+    application_count, requisition_count = await cohort_size(applications, session=session)
     if model_version_id is not None:
         keys = [dimension.key for dimension in await _version_dimensions(model_version_id, session=session)]
     else:
@@ -364,6 +374,6 @@ async def cohort_analytics(
             {key: [item.scores.get(key) for item in scored] for key in keys}, min_group_size=min_group_size
         ),
         report_ids=sorted(item.report_id for item in scored),
-        requisition_count=len({application.requisition_id for application in applications}),
-        application_count=len(applications),
+        requisition_count=requisition_count,
+        application_count=application_count,
     )
