@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from resolvers.analytics import statistics as st
+from resolvers.analytics.adverse_impact import adverse_impact
 
 PLANTED_R = 0.6
 
@@ -141,7 +142,7 @@ def _applicants(group: str, count: int, rate: float) -> list[tuple[dict[str, str
 
 def test_adverse_impact_four_fifths_rule():
     records = _applicants("m", 100, 0.5) + _applicants("f", 100, 0.35) + _applicants("x", 100, 0.45)
-    by_group = {row.group_value: row for row in st.adverse_impact(records, ["gender"])}
+    by_group = {row.group_value: row for row in adverse_impact(records, ["gender"])}
     assert by_group["m"].impact_ratio == 1.0 and not by_group["m"].flagged
     assert by_group["f"].impact_ratio == pytest.approx(0.7) and by_group["f"].flagged
     assert by_group["x"].impact_ratio == pytest.approx(0.9) and not by_group["x"].flagged
@@ -149,7 +150,7 @@ def test_adverse_impact_four_fifths_rule():
 
 def test_adverse_impact_too_few_to_judge_under_the_minimum_group_size():
     records = _applicants("m", 40, 0.5) + _applicants("f", 3, 0.0)
-    by_group = {row.group_value: row for row in st.adverse_impact(records, ["gender"], min_group_size=5)}
+    by_group = {row.group_value: row for row in adverse_impact(records, ["gender"], min_group_size=5)}
     assert not by_group["f"].enough_data and by_group["f"].fisher_p_value is None
     assert "too few to judge" in by_group["f"].note and by_group["m"].enough_data
 
@@ -163,13 +164,13 @@ def test_adverse_impact_intersections_and_declined_answers():
             groups.pop("age_band")  # declined to answer
         rate = 0.3 if groups == {"gender": "f", "age_band": "40+"} else 0.5
         records.append((groups, bool(rng.random() < rate)))
-    rows = st.adverse_impact(records, ["gender", "age_band"])
+    rows = adverse_impact(records, ["gender", "age_band"])
     keys = {row.group_key for row in rows}
     assert keys == {"gender", "age_band", "gender×age_band"}
     intersection = {row.group_value: row for row in rows if row.group_key == "gender×age_band"}
     assert intersection["f×40+"].flagged
     assert sum(row.applicants for row in rows if row.group_key == "age_band") < 400
-    assert st.adverse_impact([({"gender": "f"}, True)], ["gender"])[0].small_sample
+    assert adverse_impact([({"gender": "f"}, True)], ["gender"])[0].small_sample
 
 
 def test_reweighting_raises_predictive_dimension_and_lowers_noise():

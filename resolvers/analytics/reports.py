@@ -24,6 +24,7 @@ from gateway.models import (
     KpiDefinition,
     Requisition,
 )
+from resolvers.analytics import adverse_impact as impact
 from resolvers.analytics import statistics as st
 from resolvers.analytics.queries import (
     ApplicationScores,
@@ -312,7 +313,7 @@ async def adverse_impact(
     session: AsyncSession,
     selected_stage: str = "second_interview",
     min_group_size: int = 1,
-) -> list[st.GroupSelection]:
+) -> list[impact.GroupSelection]:
     """Selection (reaching ``selected_stage``, by default: passed the AI interview) by self-reported group."""
     await _requisition(requisition_id, session=session)
     if not group_keys or len(group_keys) > 5 or any(not re.match(GROUP_KEY_PATTERN, key) for key in group_keys):
@@ -320,7 +321,7 @@ async def adverse_impact(
     if selected_stage not in st.PIPELINE_STAGES[1:]:
         raise DomainError.single("selectedStage", "a forward stage after screening", ErrorCode.INVALID)
     records = await selection_records(requisition_id, selected_stage=selected_stage, session=session)
-    return st.adverse_impact(records, list(dict.fromkeys(group_keys)), min_group_size=min_group_size)
+    return impact.adverse_impact(records, list(dict.fromkeys(group_keys)), min_group_size=min_group_size)
 
 
 @dataclass(frozen=True)
