@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from resolvers.analytics import reweighting as rw
 from resolvers.analytics import statistics as st
 from resolvers.analytics.adverse_impact import adverse_impact
 
@@ -176,7 +177,7 @@ def test_adverse_impact_intersections_and_declined_answers():
 def test_reweighting_raises_predictive_dimension_and_lowers_noise():
     data = cohort()
     validity = {key: st.correlation(data[key], data["kpi"]) for key in ("a", "b")}
-    changes = st.propose_weights(
+    changes = rw.propose_weights(
         {"a": 0.3, "b": 0.4, "c": 0.3},
         validity,
         names={"a": "numeracy", "b": "service"},
@@ -189,12 +190,12 @@ def test_reweighting_raises_predictive_dimension_and_lowers_noise():
     explanation = {change.dimension_key: change.explanation for change in changes}
     assert "service barely predicts error rate (r = " in explanation["b"] and "40 % → 30 %" in explanation["b"]
     assert "no linked KPI" in explanation["c"]
-    suggestions = st.question_suggestions(changes, names={"b": "service"})
+    suggestions = rw.question_suggestions(changes, names={"b": "service"})
     assert [item["dimensionKey"] for item in suggestions] == ["b"]
 
 
 def test_reweighting_keeps_weights_without_enough_data():
     small = st.correlation(list(range(6)), list(range(6)))
-    changes = st.propose_weights({"a": 0.6, "b": 0.4}, {"a": small, "b": small})
+    changes = rw.propose_weights({"a": 0.6, "b": 0.4}, {"a": small, "b": small})
     assert [change.proposed_weight for change in changes] == [0.6, 0.4]
     assert "not enough data" in changes[0].explanation

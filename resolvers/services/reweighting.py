@@ -29,6 +29,7 @@ from gateway.models import (
 )
 from gateway.models.base import utcnow
 from gateway.models.enums import ProposalStatus
+from resolvers.analytics import reweighting as rw
 from resolvers.analytics import statistics as st
 from resolvers.analytics.reports import dimension_kpi_correlations
 from resolvers.errors import DomainError, ErrorCode, not_found
@@ -37,7 +38,7 @@ from resolvers.services.competency import create_version
 from resolvers.services.invitations import hash_token
 
 
-def _evidence_entry(change: st.WeightChange, kpi_keys: list[str]) -> dict[str, Any]:
+def _evidence_entry(change: rw.WeightChange, kpi_keys: list[str]) -> dict[str, Any]:
     corr = change.validity
     return {
         "dimensionKey": change.dimension_key,
@@ -93,7 +94,7 @@ async def create_proposal(
             ErrorCode.INVALID,
         )
     names = {dimension.key: dimension.name_en for dimension in dimensions}
-    changes = st.propose_weights(
+    changes = rw.propose_weights(
         {dimension.key: dimension.weight for dimension in dimensions},
         validity,
         names=names,
@@ -105,7 +106,7 @@ async def create_proposal(
         current_weights={change.dimension_key: change.current_weight for change in changes},
         proposed_weights={change.dimension_key: change.proposed_weight for change in changes},
         evidence=[_evidence_entry(change, kpi_keys.get(change.dimension_key, [])) for change in changes],
-        question_suggestions=st.question_suggestions(changes, names=names),
+        question_suggestions=rw.question_suggestions(changes, names=names),
     )
     session.add(proposal)
     await session.flush()
