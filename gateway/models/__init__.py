@@ -15,7 +15,7 @@ from gateway.models.interview import (
     InterviewReport,
     ReviewRequest,
 )
-from gateway.models.kpi import DimensionKpiLink, KpiAssignment, KpiDefinition, KpiRecord
+from gateway.models.kpi import DimensionKpiLink, KpiAssignment, KpiDefinition, KpiPriority, KpiRecord
 from gateway.models.requisition import Requisition
 
 metadata = SQLModel.metadata
@@ -40,6 +40,7 @@ __all__ = [
     "KpiAssignment",
     "KpiDefinition",
     "KpiImport",
+    "KpiPriority",
     "KpiRecord",
     "OnboardingArchive",
     "Question",

@@ -38,6 +38,23 @@ class DimensionKpiLink(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
+class KpiPriority(SQLModel, table=True):
+    """How much a KPI counts when proposals re-weight a competency model version (relative, ≥ 0).
+
+    Set by HR per version; it steers proposals only, so a frozen version may change it. A version with
+    no rows gives its linked KPIs equal priority; once any row exists, a linked KPI without one counts 0.
+    """
+
+    __tablename__ = "kpi_priority"
+    __table_args__ = (sa.UniqueConstraint("model_version_id", "kpi_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    model_version_id: int = Field(foreign_key="competency_model_version.id", index=True)
+    kpi_id: int = Field(foreign_key="kpi_definition.id", index=True)
+    priority: float
+    updated_at: datetime = created_at_field()
+
+
 class KpiAssignment(SQLModel, table=True):
     """A KPI an employee is measured on, with the dimension it came from (if any)."""
 

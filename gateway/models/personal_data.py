@@ -41,7 +41,7 @@ from gateway.models.interview import (
     InterviewReport,
     ReviewRequest,
 )
-from gateway.models.kpi import DimensionKpiLink, KpiAssignment, KpiDefinition, KpiRecord
+from gateway.models.kpi import DimensionKpiLink, KpiAssignment, KpiDefinition, KpiPriority, KpiRecord
 from gateway.models.requisition import Requisition
 
 
@@ -425,6 +425,10 @@ REGISTRY: tuple[Table, ...] = (
         },
     ),
     Table(DimensionKpiLink, {"id": NONE, "dimension_id": NONE, "kpi_id": NONE, "created_at": NONE}),
+    Table(
+        KpiPriority,
+        {"id": NONE, "model_version_id": NONE, "kpi_id": NONE, "priority": NONE, "updated_at": NONE},
+    ),
     Table(
         KpiDefinition,
         {
