@@ -34,6 +34,7 @@ from schema.permissions import Resource, check_read, hiring_manager_scope
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from resolvers.analytics.statistics import Distribution
     from resolvers.charts import RadarAxis
 
 CONTENT_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
@@ -121,16 +122,14 @@ def _radar(axes: Sequence[RadarAxis], *, language: Any, fmt: Any) -> bytes:
     return render_radar(axes, language=language, fmt=fmt)
 
 
-def _histogram(totals: Sequence[float], *, title: str, language: Any, fmt: Any, min_group_size: int) -> bytes:
-    """Runs in a worker thread, like ``_radar`` (numpy and matplotlib load on first use).
+def _histogram(totals: Distribution, *, title: str, language: Any, fmt: Any) -> bytes:
+    """Runs in a worker thread, like ``_radar`` (matplotlib loads on first use).
 
-    Under ``min_group_size`` scored interviews no bar is drawn (a bar of one is one candidate's score).
+    Under the minimum group size the distribution carries no bins (a bar of one is one candidate's score).
     """
-    from resolvers.analytics.statistics import distribution
     from resolvers.charts import render_histogram
 
-    summary = distribution(totals, min_group_size=min_group_size)
-    return render_histogram(summary, title=title, fmt=fmt, language=language)
+    return render_histogram(totals, title=title, fmt=fmt, language=language)
 
 
 def chart_routes(verifier: TokenVerifier) -> list[Route]:
@@ -156,23 +155,21 @@ def chart_routes(verifier: TokenVerifier) -> list[Route]:
             actor = await _authorised(verifier, request, HISTOGRAM_RESOURCE)
             fmt, language = _format_and_language(request)
             requisition_id = _database_id(request.path_params["requisition_id"], "Requisition")
-            data = await requisition_totals(requisition_id)
+            min_group_size = get_settings().analytics_min_group_size
+            data = await requisition_totals(requisition_id, min_group_size=min_group_size)
             if data is None or not await _visible(actor, HISTOGRAM_RESOURCE, Requisition, requisition_id):
                 raise ChartError(404, "NOT_FOUND", f"no Requisition with ID '{request.path_params['requisition_id']}'")
         except ChartError as error:
             return error.response()
-        min_group_size = get_settings().analytics_min_group_size
         await record_statistics_read(
             actor,
             "requisition_histogram.read",
             entity_type="Requisition",
             entity_id=requisition_id,
-            report_ids=data.report_ids,
-            details={"n": len(data.totals), "withheld": 0 < len(data.totals) < min_group_size},
+            report_ids=data.reports,
+            details={"n": data.totals.n, "withheld": not data.totals.enough_data},
         )
-        body = await run_in_threadpool(
-            _histogram, data.totals, title=data.title, fmt=fmt, language=language, min_group_size=min_group_size
-        )
+        body = await run_in_threadpool(_histogram, data.totals, title=data.title, fmt=fmt, language=language)
         return _image(body, fmt)
 
     return [

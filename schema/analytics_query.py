@@ -6,8 +6,8 @@ payloads); permissions are top-level errors. Statistics under the minimum sample
 and every read of requisition or hiring analytics is audited with the reports it was computed from.
 
 Who may read: ``requisitionAnalytics`` — report readers (hiring managers only for their requisitions);
-``dimensionKpiCorrelations``, ``employeeAbilityPerformance``, ``performancePrediction`` and
-``reweightingProposals`` — employee readers (they rest on KPI records); ``adverseImpact`` — audit
+``dimensionKpiCorrelations``, ``selectionUtility``, ``employeeAbilityPerformance``, ``performancePrediction``
+and ``reweightingProposals`` — employee readers (they rest on KPI records); ``adverseImpact`` — audit
 readers (HR admin, auditor), because it reads self-reported group data.
 """
 
@@ -22,7 +22,9 @@ from gateway import models
 from gateway.db import read_session
 from resolvers.analytics import reports
 from resolvers.analytics.queries import ProposalFilter
+from resolvers.analytics.utility_queries import UtilityScope, validate_selection_ratio
 from resolvers.errors import DomainError, not_found
+from schema.analytics_utility import read_selection_utilities
 from schema.context import Info
 from schema.ids import decode_id
 from schema.mutations.common import UserError
@@ -44,6 +46,8 @@ from schema.types.analytics import (
     RequisitionAnalytics,
     RequisitionAnalyticsResult,
     ReweightingProposal,
+    SelectionUtility,
+    SelectionUtilityResult,
 )
 
 Result = TypeVar("Result")
@@ -96,7 +100,7 @@ class AnalyticsQuery:
                 entity_id=decode_id(model_version_id, "CompetencyModelVersion", "modelVersionId")
                 if model_version_id
                 else None,
-                report_ids=data.report_ids,
+                report_ids=data.reports,
                 details={"department": department, "period": period, "n": data.totals.n},
             )
         return HiringAnalyticsResult(analytics=HiringAnalytics.from_data(data) if data else None, errors=errors)
@@ -125,7 +129,7 @@ class AnalyticsQuery:
                 "requisition_analytics.read",
                 entity_type="Requisition",
                 entity_id=data.requisition_id,
-                report_ids=data.report_ids,
+                report_ids=data.reports,
                 details={"n": data.totals.n, "withheld": not data.totals.enough_data},
             )
         return RequisitionAnalyticsResult(
@@ -134,22 +138,64 @@ class AnalyticsQuery:
 
     @strawberry.field(
         description="For each dimension→KPI link of a version: hires' scores against KPI results "
-        "(Pearson and Spearman, n, 95 % CI, p). `period` is a prefix: 2026 or 2026-Q3.",
+        "(Pearson and Spearman, n, 95 % CI, p). `period` is a prefix: 2026 or 2026-Q3. `selectionUtility` gives, "
+        "per linked KPI, the gain per hire of selecting by the interview total, at `selectionRatio` (0–1] or the "
+        "requisitions' own hires ÷ applicants.",
         permission_classes=can_read(Resource.EMPLOYEE),
     )
     async def dimension_kpi_correlations(
-        self, info: Info, model_version_id: strawberry.ID, period: str | None = None, department: str | None = None
+        self,
+        info: Info,
+        model_version_id: strawberry.ID,
+        period: str | None = None,
+        department: str | None = None,
+        selection_ratio: float | None = None,
     ) -> DimensionKpiCorrelationsResult:
         async def operation(session):
             row_id = decode_id(model_version_id, "CompetencyModelVersion", "modelVersionId")
-            return await reports.dimension_kpi_correlations(
+            validate_selection_ratio(selection_ratio)
+            data = await reports.dimension_kpi_correlations(
                 row_id, session=session, period=period, department=department
             )
+            return data, UtilityScope(row_id, None, selection_ratio, period, department)
 
-        data, errors = await run_query(operation)
+        answer, errors = await run_query(operation)
+        data, scope = answer if answer is not None else (None, None)
         return DimensionKpiCorrelationsResult(
             correlations=[DimensionKpiCorrelation.from_data(item) for item in data] if data is not None else None,
             errors=errors,
+            utility_scope=scope,
+        )
+
+    @strawberry.field(
+        description="The expected gain per hire on a KPI of selecting by the interview total instead of at random "
+        "(Brogden–Cronbach–Gleser, with the validity's 95 % interval), at `selectionRatio` (0–1] or the version's "
+        "requisitions' hires ÷ applicants with a scored interview; in words, English and Chinese.",
+        permission_classes=can_read(Resource.EMPLOYEE),
+    )
+    async def selection_utility(
+        self,
+        info: Info,
+        model_version_id: strawberry.ID,
+        kpi_id: strawberry.ID,
+        selection_ratio: float | None = None,
+        period: str | None = None,
+        department: str | None = None,
+    ) -> SelectionUtilityResult:
+        try:
+            scope = UtilityScope(
+                decode_id(model_version_id, "CompetencyModelVersion", "modelVersionId"),
+                decode_id(kpi_id, "KpiDefinition", "kpiId"),
+                selection_ratio,
+                period,
+                department,
+            )
+        except DomainError as error:
+            return SelectionUtilityResult(errors=[UserError.from_field_error(item) for item in error.errors])
+        answer, errors = await read_selection_utilities(info, scope)
+        utility = answer.utilities[0] if answer is not None and answer.utilities else None
+        return SelectionUtilityResult(
+            utility=SelectionUtility.from_data(utility) if utility is not None else None, errors=errors
         )
 
     @strawberry.field(

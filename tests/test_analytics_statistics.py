@@ -9,6 +9,7 @@ import pytest
 
 from resolvers.analytics import reweighting as rw
 from resolvers.analytics import statistics as st
+from resolvers.analytics.prediction import predict_performance
 from resolvers.analytics.adverse_impact import adverse_impact
 
 PLANTED_R = 0.6
@@ -114,7 +115,7 @@ def test_prediction_beats_mean_on_held_out_data():
     data = cohort(n=260, seed=11)
     features = np.column_stack([data["a"], data["b"]])
     train, test = slice(0, 200), slice(200, 260)
-    result = st.predict_performance(["a", "b"], features[train], data["kpi"][train], new_scores={"a": 80.0, "b": 60.0})
+    result = predict_performance(["a", "b"], features[train], data["kpi"][train], new_scores={"a": 80.0, "b": 60.0})
     assert result.enough_data and result.beats_baseline
     assert result.cv_rmse < result.baseline_rmse
     assert result.coefficients["a"] > 5 * abs(result.coefficients["b"])
@@ -129,11 +130,11 @@ def test_prediction_beats_mean_on_held_out_data():
 
 
 def test_prediction_not_enough_data_and_missing_scores():
-    result = st.predict_performance(["a"], [[1.0]] * 5, [1, 2, 3, 4, 5])
+    result = predict_performance(["a"], [[1.0]] * 5, [1, 2, 3, 4, 5])
     assert not result.enough_data and result.prediction is None
     data = cohort(n=40)
     with pytest.raises(ValueError, match="missing"):
-        st.predict_performance(["a", "b"], np.column_stack([data["a"], data["b"]]), data["kpi"], new_scores={"a": 1})
+        predict_performance(["a", "b"], np.column_stack([data["a"], data["b"]]), data["kpi"], new_scores={"a": 1})
 
 
 def _applicants(group: str, count: int, rate: float) -> list[tuple[dict[str, str], bool]]:

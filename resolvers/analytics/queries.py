@@ -15,7 +15,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gateway.models import (
     Application,
-    ApplicationStageChange,
     CandidateSelfReport,
     Dimension,
     DimensionScore,
@@ -29,6 +28,7 @@ from gateway.models import (
     ReweightingProposal,
 )
 from gateway.models.enums import KpiDirection, ProposalStatus
+from resolvers.analytics.cohorts import furthest_stages
 from resolvers.analytics.statistics import PIPELINE_STAGES, kpi_attainment
 
 
@@ -165,28 +165,6 @@ def _kpi_records(
     return statement
 
 
-def kpi_result_applications(
-    *,
-    kpi_ids: list[int] | None = None,
-    model_version_id: int | None = None,
-    department: str | None = None,
-    period: str | None = None,
-) -> Select:
-    """The applications of the employees ``employee_kpi_results`` answers for, as a SELECT (no I/O).
-
-    Passed to ``dimension_scores(applications=…)`` as a subquery, so hires' ids never travel as parameters.
-    ``kpi_ids`` are a model version's linked KPIs: a handful, never a list that grows with the data.
-    """
-    return _kpi_records(
-        select(col(Employee.application_id)),
-        employee_ids=None,
-        kpi_ids=kpi_ids,
-        model_version_id=model_version_id,
-        department=department,
-        period=period,
-    )
-
-
 async def employee_kpi_results(
     *,
     session: AsyncSession,
@@ -242,31 +220,20 @@ async def employee_kpi_results(
     return results
 
 
-async def stages_reached(requisition_id: int, *, session: AsyncSession) -> dict[int, set[str]]:
-    """Per application of the requisition: every stage its history shows, plus where it stands now."""
-    return await stages_reached_by(
-        select(col(Application.id)).where(Application.requisition_id == requisition_id), session=session
-    )
-
-
 async def selection_records(
     requisition_id: int, *, selected_stage: str, session: AsyncSession
 ) -> list[tuple[dict[str, str], bool]]:
     """Self-reported groups of the applicants who gave any, and whether each reached ``selected_stage``."""
-    reached = await stages_reached(requisition_id, session=session)
-    if not reached:
-        return []
-    rows = await session.exec(
-        select(Application.id, CandidateSelfReport.groups)
-        .join(CandidateSelfReport, col(CandidateSelfReport.candidate_id) == Application.candidate_id)
-        .where(Application.requisition_id == requisition_id)
-    )
+    furthest = furthest_stages(select(col(Application.id)).where(Application.requisition_id == requisition_id))
     threshold = PIPELINE_STAGES.index(selected_stage)
-    records = []
-    for application_id, groups in rows.all():
-        furthest = max(PIPELINE_STAGES.index(stage) for stage in reached[application_id] if stage in PIPELINE_STAGES)
-        records.append((dict(groups or {}), furthest >= threshold))
-    return records
+    rows = await session.exec(
+        select(CandidateSelfReport.groups, furthest.c.furthest)
+        .select_from(furthest)
+        .join(Application, col(Application.id) == furthest.c.application_id)
+        .join(CandidateSelfReport, col(CandidateSelfReport.candidate_id) == Application.candidate_id)
+        .order_by(furthest.c.application_id)
+    )
+    return [(dict(groups or {}), int(index) >= threshold) for groups, index in rows.all()]
 
 
 @dataclass(frozen=True)
@@ -315,30 +282,3 @@ async def cohort_size(applications: Select, *, session: AsyncSession) -> tuple[i
         )
     ).one()
     return int(row[0]), int(row[1])
-
-
-async def stages_reached_by(applications: Select, *, session: AsyncSession) -> dict[int, set[str]]:
-    """Per application of ``applications`` (a SELECT of ids, used as a subquery): every stage its history
-    shows, plus where it stands now."""
-    current = await session.exec(
-        select(col(Application.id), col(Application.stage))
-        .where(col(Application.id).in_(applications))
-        .order_by(col(Application.id))
-    )
-    reached = {application_id: {PIPELINE_STAGES[0], stage.value} for application_id, stage in current.all()}
-    if reached:
-        changes = await session.exec(
-            select(
-                col(ApplicationStageChange.application_id),
-                col(ApplicationStageChange.to_stage),
-                col(ApplicationStageChange.from_stage),
-            ).where(col(ApplicationStageChange.application_id).in_(applications))
-        )
-        for application_id, to_stage, from_stage in changes.all():
-            stages = reached.get(application_id)
-            if stages is None:  # an application made between the two reads
-                continue
-            stages.add(to_stage.value)
-            if from_stage is not None:
-                stages.add(from_stage.value)
-    return reached

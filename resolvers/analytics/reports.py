@@ -25,18 +25,16 @@ from gateway.models import (
     Requisition,
 )
 from resolvers.analytics import adverse_impact as impact
+from resolvers.analytics import aggregates, cohorts
 from resolvers.analytics import statistics as st
+from resolvers.analytics.prediction import PerformancePrediction, predict_from_moments
 from resolvers.analytics.queries import (
-    ApplicationScores,
     EmployeeKpiResult,
     cohort_applications,
     cohort_size,
     dimension_scores,
     employee_kpi_results,
-    kpi_result_applications,
     selection_records,
-    stages_reached,
-    stages_reached_by,
 )
 from resolvers.errors import DomainError, ErrorCode, not_found
 from resolvers.services.audit import Actor, record_audit
@@ -44,6 +42,31 @@ from resolvers.services.periods import period_range
 
 RANKED_DIMENSIONS = 3
 """How many strongest and weakest dimensions a requisition summary names."""
+AUDITED_REPORT_IDS = 1_000
+"""An audit event names up to this many reports; past it, the counting rule and the highest report id."""
+
+
+@dataclass(frozen=True)
+class CountedReports:
+    """The reports a statistic counted (``resolvers.analytics.cohorts``: the latest per application)."""
+
+    count: int
+    highest_id: int
+    ids: list[int] | None
+    """Every id, or None past ``AUDITED_REPORT_IDS`` (then: the cohort's latest reports with ids ≤ ``highest_id``)."""
+
+    def audit_details(self) -> dict[str, Any]:
+        if self.ids is not None:
+            return {"report_ids": self.ids}
+        return {
+            "report_count": self.count,
+            "report_ids_up_to": self.highest_id,
+            "report_rule": "latest report per application of the cohort",
+        }
+
+
+async def _counted(latest: Any, *, session: AsyncSession) -> CountedReports:
+    return CountedReports(*await aggregates.counted_reports(latest, session=session, limit=AUDITED_REPORT_IDS))
 
 
 @dataclass(frozen=True)
@@ -52,7 +75,7 @@ class RequisitionAnalytics:
     pass_rates: list[st.StagePassRate]
     totals: st.Distribution
     dimension_means: list[st.DimensionMean]
-    report_ids: list[int] = field(default_factory=list)
+    reports: CountedReports = field(default_factory=lambda: CountedReports(0, 0, []))
     """The interview reports the figures were computed from (the audit event names them)."""
 
     @property
@@ -85,21 +108,20 @@ async def requisition_analytics(
 ) -> RequisitionAnalytics:
     """Pass rates by stage, the distribution of interview totals, dimensions by mean score.
 
-    Score statistics of fewer than ``min_group_size`` candidates are withheld (``statistics.distribution``).
+    Computed by the database over the latest report of each application; score statistics of fewer than
+    ``min_group_size`` candidates are withheld (``statistics.distribution_from_summary``).
     """
     requisition = await _requisition(requisition_id, session=session)
-    reached = await stages_reached(requisition_id, session=session)
-    scored = await dimension_scores(session=session, requisition_id=requisition_id)
+    latest = cohorts.latest_reports(requisition_id=requisition_id)
     dimensions = await _version_dimensions(requisition.competency_model_version_id, session=session)
-    by_dimension = {dimension.key: [item.scores.get(dimension.key) for item in scored] for dimension in dimensions}
     return RequisitionAnalytics(
         requisition_id=requisition_id,
-        pass_rates=st.pass_rates(list(reached.values())),
-        totals=st.distribution(
-            [item.total for item in scored if item.total is not None], min_group_size=min_group_size
+        pass_rates=await aggregates.stage_pass_rates(cohorts.requisition_applications(requisition_id), session=session),
+        totals=await aggregates.total_distribution(latest, session=session, min_group_size=min_group_size),
+        dimension_means=await aggregates.dimension_means(
+            latest, [dimension.key for dimension in dimensions], session=session, min_group_size=min_group_size
         ),
-        dimension_means=st.dimension_means(by_dimension, min_group_size=min_group_size),
-        report_ids=sorted(item.report_id for item in scored),
+        reports=await _counted(latest, session=session),
     )
 
 
@@ -109,7 +131,7 @@ async def record_statistics_read(
     *,
     entity_type: str,
     entity_id: int | None,
-    report_ids: Sequence[int],
+    report_ids: Sequence[int] | CountedReports,
     details: dict[str, Any] | None = None,
 ) -> None:
     """One audit event per statistic read over candidates' reports, naming the reports it was computed from.
@@ -130,7 +152,11 @@ async def record_statistics_read(
             details={
                 "kind": actor.kind,
                 "subject": actor.subject,
-                "report_ids": list(report_ids),
+                **(
+                    report_ids.audit_details()
+                    if isinstance(report_ids, CountedReports)
+                    else {"report_ids": list(report_ids)}
+                ),
                 **(details or {}),
             },
         )
@@ -173,33 +199,24 @@ async def dimension_kpi_correlations(
     """For each dimension → KPI link of the version: hires' interview scores against their KPI results.
 
     KPI results are oriented so that a positive r always means "a higher score goes with better performance".
+    The database pairs, ranks and correlates (``aggregates.link_correlations``); links without pairs say so.
     """
     dimensions = await _version_dimensions(model_version_id, session=session)
     links = await _links(dimensions, session=session)
-    kpi_ids = sorted({kpi.id for _, kpi in links})
-    results = await employee_kpi_results(
-        session=session, kpi_ids=kpi_ids, model_version_id=model_version_id, period=period, department=department
-    )
-    scores = {
-        item.application_id: item
-        for item in await dimension_scores(
-            session=session,
-            model_version_id=model_version_id,
-            applications=kpi_result_applications(
-                kpi_ids=kpi_ids, model_version_id=model_version_id, period=period, department=department
-            ),
+    hires = cohorts.kpi_outcomes(model_version_id=model_version_id, period=period, department=department)
+    latest = cohorts.latest_reports(applications=select(hires.c.application_id))
+    found = {
+        (item.dimension_key, item.kpi_id): item
+        for item in await aggregates.link_correlations(
+            model_version_id, latest, session=session, period=period, department=department
         )
     }
     correlations = []
     for dimension, kpi in links:
-        outcomes = _oriented_outcomes([result for result in results if result.kpi_id == kpi.id])
-        pairs = [(scores[app].scores.get(dimension.key), value) for app, value in outcomes.items() if app in scores]
-        xs, ys = [pair[0] for pair in pairs], [pair[1] for pair in pairs]
-        correlations.append(
-            DimensionKpiCorrelation(
-                dimension.key, kpi.id, kpi.key, st.correlation(xs, ys), st.correlation(xs, ys, method="spearman")
-            )
-        )
+        item = found.get((dimension.key, kpi.id))
+        pearson = item.pearson if item else st.correlation_estimate("pearson", 0, None, varies=False)
+        spearman = item.spearman if item else st.correlation_estimate("spearman", 0, None, varies=False)
+        correlations.append(DimensionKpiCorrelation(dimension.key, kpi.id, kpi.key, pearson, spearman))
     return correlations
 
 
@@ -261,8 +278,12 @@ async def performance_prediction(
     *,
     session: AsyncSession,
     period: str | None = None,
-) -> st.PerformancePrediction:
-    """Regress the KPI on the version's dimension scores over past hires; predict for ``new_scores`` if given."""
+) -> PerformancePrediction:
+    """Regress the KPI on the version's dimension scores over past hires; predict for ``new_scores`` if given.
+
+    The database sums each fold's moments (``aggregates.regression_moments``); ``resolvers.analytics.prediction``
+    solves the least-squares system and gives the leverage-aware interval.
+    """
     dimensions = await _version_dimensions(model_version_id, session=session)
     kpi = await session.get(KpiDefinition, kpi_id)
     if kpi is None:
@@ -280,27 +301,15 @@ async def performance_prediction(
             )
         if any(not 0 <= value <= 100 for value in new_scores.values()):
             raise DomainError.single("dimensionScores", "scores are between 0 and 100", ErrorCode.INVALID)
-    results = await employee_kpi_results(
-        session=session, kpi_ids=[kpi_id], model_version_id=model_version_id, period=period
-    )
     # The raw KPI unit (not oriented): a prediction reads as "error rate about 1.2 %".
-    outcomes = {result.application_id: result.actual for result in results}
-    scored: dict[int, ApplicationScores] = {
-        item.application_id: item
-        for item in await dimension_scores(
-            session=session,
-            applications=kpi_result_applications(kpi_ids=[kpi_id], model_version_id=model_version_id, period=period),
-            model_version_id=model_version_id,
-        )
-    }
-    features, targets = [], []
-    for application_id, value in outcomes.items():
-        item = scored.get(application_id)
-        if item is None or any(item.scores.get(key) is None for key in keys):
-            continue
-        features.append([item.scores[key] for key in keys])
-        targets.append(value)
-    return st.predict_performance(keys, features, targets, new_scores)
+    folds = await aggregates.regression_moments(
+        [(dimension.id, dimension.key) for dimension in dimensions if dimension.id is not None],
+        kpi_id,
+        model_version_id=model_version_id,
+        session=session,
+        period=period,
+    )
+    return predict_from_moments(keys, folds, new_scores)
 
 
 GROUP_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
@@ -358,23 +367,17 @@ async def cohort_analytics(
         created_before=created_before,
         hiring_manager_subject=hiring_manager_subject,
     )
-    reached = await stages_reached_by(applications, session=session)
-    scored = await dimension_scores(session=session, applications=applications)
+    latest = cohorts.latest_reports(applications=applications)
     application_count, requisition_count = await cohort_size(applications, session=session)
+    keys = None
     if model_version_id is not None:
         keys = [dimension.key for dimension in await _version_dimensions(model_version_id, session=session)]
-    else:
-        keys = sorted({key for item in scored for key in item.scores})
     return CohortAnalytics(
         requisition_id=0,
-        pass_rates=st.pass_rates(list(reached.values())),
-        totals=st.distribution(
-            [item.total for item in scored if item.total is not None], min_group_size=min_group_size
-        ),
-        dimension_means=st.dimension_means(
-            {key: [item.scores.get(key) for item in scored] for key in keys}, min_group_size=min_group_size
-        ),
-        report_ids=sorted(item.report_id for item in scored),
+        pass_rates=await aggregates.stage_pass_rates(applications, session=session),
+        totals=await aggregates.total_distribution(latest, session=session, min_group_size=min_group_size),
+        dimension_means=await aggregates.dimension_means(latest, keys, session=session, min_group_size=min_group_size),
+        reports=await _counted(latest, session=session),
         requisition_count=requisition_count,
         application_count=application_count,
     )

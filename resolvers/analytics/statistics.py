@@ -1,13 +1,13 @@
-"""Pure statistics over plain numbers (no database): distributions, correlations, predictions.
+"""Pure statistics over plain numbers (no database): distributions, correlations, pass rates, ability gaps.
 
-numpy, scipy and scikit-learn are imported inside the functions that compute, so the gateway (whose
+numpy and scipy are imported inside the functions that compute, so the gateway (whose
 GraphQL types import this module's dataclasses) loads them on the first analytics request only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -61,27 +61,61 @@ def distribution(
     import numpy as np
 
     data = np.asarray([value for value in values if value is not None], dtype=float)
-    if 0 < data.size < min_group_size:
-        note = small_group_note(int(data.size), min_group_size)
-        return Distribution([], int(data.size), None, None, None, None, None, None, None, False, note)
     counts, edges = np.histogram(data, bins=bins, range=value_range)
-    histogram = [
-        HistogramBin(lower=float(edges[index]), upper=float(edges[index + 1]), count=int(count))
-        for index, count in enumerate(counts)
-    ]
-    if data.size == 0:
+    quartiles = np.percentile(data, [0, 25, 50, 75, 100]) if data.size else [None] * 5
+    return distribution_from_summary(
+        SummaryStatistics(
+            n=int(data.size),
+            mean=float(data.mean()) if data.size else None,
+            standard_deviation=float(data.std(ddof=1)) if data.size > 1 else None,
+            quantiles=tuple(None if value is None else float(value) for value in quartiles),  # type: ignore[arg-type]
+        ),
+        [(float(edges[index]), float(edges[index + 1]), int(count)) for index, count in enumerate(counts)],
+        min_group_size=min_group_size,
+    )
+
+
+@dataclass(frozen=True)
+class SummaryStatistics:
+    """n, mean, sample sd and the minimum, quartiles and maximum (linear interpolation, as ``percentile_cont``)."""
+
+    n: int
+    mean: float | None
+    standard_deviation: float | None
+    quantiles: tuple[float | None, float | None, float | None, float | None, float | None]
+
+
+def histogram_edges(bins: int = 10, value_range: tuple[float, float] = (0.0, 100.0)) -> list[tuple[float, float]]:
+    """Equal-width bins over ``value_range``, as ``numpy.histogram`` draws them (the last bin includes its top)."""
+    low, high = value_range
+    width = (high - low) / bins
+    return [(low + index * width, high if index == bins - 1 else low + (index + 1) * width) for index in range(bins)]
+
+
+def distribution_from_summary(
+    summary: SummaryStatistics, bins: Sequence[tuple[float, float, int]], *, min_group_size: int = 1
+) -> Distribution:
+    """A ``Distribution`` from figures computed elsewhere (numpy above, SQL in ``resolvers.analytics.aggregates``).
+
+    A group of 1 to ``min_group_size - 1`` values gives its n only.
+    """
+    if 0 < summary.n < min_group_size:
+        note = small_group_note(summary.n, min_group_size)
+        return Distribution([], summary.n, None, None, None, None, None, None, None, False, note)
+    histogram = [HistogramBin(lower=lower, upper=upper, count=count) for lower, upper, count in bins]
+    if summary.n == 0:
         return Distribution(histogram, 0, None, None, None, None, None, None, None)
-    quartiles = np.percentile(data, [0, 25, 50, 75, 100])
+    minimum, quartile_1, median, quartile_3, maximum = summary.quantiles
     return Distribution(
         bins=histogram,
-        n=int(data.size),
-        mean=float(data.mean()),
-        standard_deviation=float(data.std(ddof=1)) if data.size > 1 else None,
-        minimum=float(quartiles[0]),
-        quartile_1=float(quartiles[1]),
-        median=float(quartiles[2]),
-        quartile_3=float(quartiles[3]),
-        maximum=float(quartiles[4]),
+        n=summary.n,
+        mean=summary.mean,
+        standard_deviation=summary.standard_deviation if summary.n > 1 else None,
+        minimum=minimum,
+        quartile_1=quartile_1,
+        median=median,
+        quartile_3=quartile_3,
+        maximum=maximum,
     )
 
 
@@ -147,14 +181,42 @@ def correlation(
         raise ValueError("method must be 'pearson' or 'spearman'")
     xs, ys = _pairs(x, y)
     n = int(xs.size)
+    varies = bool(n and np.ptp(xs) > 0 and np.ptp(ys) > 0)
+    r = None
+    if n >= max(min_n, 4) and varies:
+        result = stats.pearsonr(xs, ys) if method == "pearson" else stats.spearmanr(xs, ys)
+        r = float(result[0])
+    return correlation_estimate(method, n, r, varies=varies, min_n=min_n, confidence=confidence)
+
+
+def correlation_estimate(
+    method: str,
+    n: int,
+    r: float | None,
+    *,
+    varies: bool,
+    min_n: int = MIN_SAMPLE_SIZE,
+    confidence: float = CONFIDENCE_LEVEL,
+) -> Correlation:
+    """Interval and p-value for an r computed anywhere (numpy here, SQL in ``resolvers.analytics.aggregates``).
+
+    The p-value is the two-sided t test of r with n − 2 degrees of freedom (what scipy's ``pearsonr`` and
+    ``spearmanr`` report); ``varies`` is false when one variable is constant.
+    """
+    import numpy as np
+    from scipy import stats
+
     minimum = max(min_n, 4)
     if n < minimum:
         return Correlation(method, n, None, None, None, None, False, f"not enough data (n = {n}, need {minimum})")
-    if np.ptp(xs) == 0 or np.ptp(ys) == 0:
+    if not varies or r is None or not np.isfinite(r):
         return Correlation(method, n, None, None, None, None, False, "no variation in one of the variables")
-    result = stats.pearsonr(xs, ys) if method == "pearson" else stats.spearmanr(xs, ys)
-    r = float(np.clip(result[0], -1.0, 1.0))
-    p_value = float(result[1])
+    r = float(np.clip(r, -1.0, 1.0))
+    if abs(r) == 1.0:
+        p_value = 0.0
+    else:
+        t = r * np.sqrt((n - 2) / (1.0 - r * r))
+        p_value = float(2 * stats.t.sf(abs(t), n - 2))
     standard_error = (1.0 if method == "pearson" else np.sqrt(1.06)) / np.sqrt(n - 3)
     critical = float(stats.norm.ppf(0.5 + confidence / 2))
     z = np.arctanh(np.clip(r, -0.999999, 0.999999))
@@ -188,15 +250,23 @@ def pass_rates(
     A stage counts as reached when the application reached it or any later forward stage (a history may skip rows).
     """
     order = {stage: index for index, stage in enumerate(stages)}
-    furthest = []
+    furthest: dict[int, int] = {}
     for reached in stages_reached:
         indices = [order[stage] for stage in reached if stage in order]
-        furthest.append(max(indices) if indices else 0)
-    total = len(furthest)
+        index = max(indices) if indices else 0
+        furthest[index] = furthest.get(index, 0) + 1
+    return pass_rates_from_furthest(furthest, stages=stages)
+
+
+def pass_rates_from_furthest(
+    furthest: dict[int, int], *, stages: Sequence[str] = PIPELINE_STAGES
+) -> list[StagePassRate]:
+    """``furthest``: how many applications got no further than each stage (by index in ``stages``)."""
+    total = sum(furthest.values())
     rates = []
     previous: int | None = None
     for index, stage in enumerate(stages):
-        count = sum(1 for value in furthest if value >= index)
+        count = sum(number for at, number in furthest.items() if at >= index)
         rates.append(
             StagePassRate(
                 stage=stage,
@@ -233,19 +303,33 @@ def dimension_means(
     """
     import numpy as np
 
-    means = []
+    summaries = {}
     for key, values in scores_by_dimension.items():
         data = np.asarray([value for value in values if value is not None], dtype=float)
-        if 0 < data.size < min_group_size:
-            note = small_group_note(int(data.size), min_group_size, "scores")
-            means.append(DimensionMean(key, int(data.size), None, None, False, note))
+        summaries[key] = (
+            int(data.size),
+            float(data.mean()) if data.size else None,
+            float(data.std(ddof=1)) if data.size > 1 else None,
+        )
+    return dimension_means_from_summary(summaries, min_group_size=min_group_size)
+
+
+def dimension_means_from_summary(
+    summaries: dict[str, tuple[int, float | None, float | None]], *, min_group_size: int = 1
+) -> list[DimensionMean]:
+    """``summaries``: per dimension key, (n, mean, sd) computed elsewhere; ordered and withheld as above."""
+    means = []
+    for key, (n, mean, standard_deviation) in summaries.items():
+        if 0 < n < min_group_size:
+            note = small_group_note(n, min_group_size, "scores")
+            means.append(DimensionMean(key, n, None, None, False, note))
             continue
         means.append(
             DimensionMean(
                 key=key,
-                n=int(data.size),
-                mean=float(data.mean()) if data.size else None,
-                standard_deviation=float(data.std(ddof=1)) if data.size > 1 else None,
+                n=n,
+                mean=mean if n else None,
+                standard_deviation=standard_deviation if n > 1 else None,
             )
         )
     return sorted(means, key=lambda item: (item.mean is None, -(item.mean or 0.0), item.key))
@@ -321,90 +405,3 @@ def ability_performance_flag(
         flag,
         f"{dimension_key} {score:.0f}/100, {kpi_key} at {attainment:.0%} of target: {words}",
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Performance prediction
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PerformancePrediction:
-    """A linear regression from dimension scores to a KPI, judged by k-fold cross-validation.
-
-    ``cv_rmse`` is the model's out-of-fold error, ``baseline_rmse`` that of predicting the training mean;
-    the prediction interval is ``ŷ ± t_(n−1) · s · √(1 + 1/n)`` with ``s`` the out-of-fold residual sd.
-    """
-
-    n: int
-    enough_data: bool
-    note: str
-    dimension_keys: list[str]
-    coefficients: dict[str, float]
-    intercept: float | None
-    cv_rmse: float | None
-    baseline_rmse: float | None
-    beats_baseline: bool | None
-    prediction: float | None = None
-    prediction_lower: float | None = None
-    prediction_upper: float | None = None
-
-
-def predict_performance(
-    dimension_keys: Sequence[str],
-    features: Sequence[Sequence[float]],
-    outcomes: Sequence[float],
-    new_scores: dict[str, float] | None = None,
-    *,
-    folds: int = 5,
-    min_n: int = MIN_SAMPLE_SIZE,
-    confidence: float = CONFIDENCE_LEVEL,
-    seed: int = 0,
-) -> PerformancePrediction:
-    """Fit, cross-validate against the mean baseline, and (with ``new_scores``) predict a new candidate's KPI."""
-    import numpy as np
-    from scipy import stats
-    from sklearn.linear_model import LinearRegression
-    from sklearn.model_selection import KFold
-
-    keys = list(dimension_keys)
-    x = np.asarray(features, dtype=float).reshape(-1, len(keys)) if len(features) else np.empty((0, len(keys)))
-    y = np.asarray(outcomes, dtype=float)
-    keep = np.isfinite(x).all(axis=1) & np.isfinite(y)
-    x, y = x[keep], y[keep]
-    n = int(y.size)
-    minimum = max(min_n, len(keys) + 3, folds)
-    if n < minimum:
-        return PerformancePrediction(
-            n, False, f"not enough data (n = {n}, need {minimum})", keys, {}, None, None, None, None
-        )
-    squared_model, squared_baseline, residuals = [], [], []
-    for train, test in KFold(n_splits=folds, shuffle=True, random_state=seed).split(x):
-        fold_model = LinearRegression().fit(x[train], y[train])
-        error = y[test] - fold_model.predict(x[test])
-        residuals.extend(error)
-        squared_model.extend(error**2)
-        squared_baseline.extend((y[test] - y[train].mean()) ** 2)
-    cv_rmse = float(np.sqrt(np.mean(squared_model)))
-    baseline_rmse = float(np.sqrt(np.mean(squared_baseline)))
-    model = LinearRegression().fit(x, y)
-    result = PerformancePrediction(
-        n=n,
-        enough_data=True,
-        note="",
-        dimension_keys=keys,
-        coefficients={key: float(value) for key, value in zip(keys, model.coef_, strict=True)},
-        intercept=float(model.intercept_),
-        cv_rmse=cv_rmse,
-        baseline_rmse=baseline_rmse,
-        beats_baseline=cv_rmse < baseline_rmse,
-    )
-    if new_scores is None:
-        return result
-    missing = [key for key in keys if key not in new_scores]
-    if missing:
-        raise ValueError(f"scores missing for: {', '.join(missing)}")
-    point = float(model.predict(np.asarray([[new_scores[key] for key in keys]], dtype=float))[0])
-    spread = float(np.std(residuals, ddof=1)) * float(np.sqrt(1 + 1 / n))
-    half_width = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * spread
-    return replace(result, prediction=point, prediction_lower=point - half_width, prediction_upper=point + half_width)

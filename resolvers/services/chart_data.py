@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import col, select
-
 from gateway.db import read_session
 from gateway.models import InterviewReport, Requisition
+from resolvers.analytics.aggregates import counted_reports, total_distribution
+from resolvers.analytics.cohorts import latest_reports
+from resolvers.analytics.reports import AUDITED_REPORT_IDS, CountedReports
+from resolvers.analytics.statistics import Distribution
 
 
 @dataclass(frozen=True)
@@ -23,9 +25,9 @@ class RadarData:
 class RequisitionTotals:
     requisition_id: int
     title: str
-    totals: list[float]
-    """Weighted totals of the requisition's scored reports (reports without a total are left out)."""
-    report_ids: list[int]
+    totals: Distribution
+    """The distribution ``requisitionAnalytics`` gives: latest report per application (``analytics.cohorts``)."""
+    reports: CountedReports
     """The reports behind ``totals`` (the chart's audit event names them)."""
 
 
@@ -47,19 +49,13 @@ async def report_radar(report_id: int) -> RadarData | None:
     return RadarData(report.id, report.requisition_id, [_axis(item) for item in report.radar or []])
 
 
-async def requisition_totals(requisition_id: int) -> RequisitionTotals | None:
+async def requisition_totals(requisition_id: int, *, min_group_size: int = 1) -> RequisitionTotals | None:
+    """The histogram's figures, counted by the same rule and SQL as ``requisitionAnalytics``."""
     async with read_session() as session:
         requisition = await session.get(Requisition, requisition_id)
         if requisition is None or requisition.id is None:
             return None
-        rows = (
-            await session.exec(
-                select(col(InterviewReport.id), col(InterviewReport.total))
-                .where(col(InterviewReport.requisition_id) == requisition_id, col(InterviewReport.total).is_not(None))
-                .order_by(col(InterviewReport.id))
-            )
-        ).all()
-    scored = [(report_id, float(total)) for report_id, total in rows if total is not None]
-    return RequisitionTotals(
-        requisition.id, requisition.title, [total for _, total in scored], [report_id for report_id, _ in scored]
-    )
+        latest = latest_reports(requisition_id=requisition_id)
+        totals = await total_distribution(latest, session=session, min_group_size=min_group_size)
+        counted = CountedReports(*await counted_reports(latest, session=session, limit=AUDITED_REPORT_IDS))
+    return RequisitionTotals(requisition.id, requisition.title, totals, counted)

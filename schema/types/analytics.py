@@ -15,8 +15,14 @@ from strawberry import relay
 from gateway import models
 from gateway.models import enums
 from resolvers.analytics import reports
+from resolvers.analytics import reweighting as rw
 from resolvers.analytics import statistics as st
+from resolvers.analytics.prediction import PerformancePrediction as PerformancePredictionData
 from resolvers.analytics.queries import EmployeeKpiResult as EmployeeKpiResultData
+from resolvers.analytics.utility import SelectionUtility as SelectionUtilityData
+from resolvers.analytics.utility import UtilityStatus
+from resolvers.analytics.utility_queries import UtilityScope
+from schema.analytics_utility import read_selection_utilities
 from schema.context import Info
 from schema.enums import KpiDirection
 from schema.mutations.common import UserError
@@ -25,6 +31,9 @@ from schema.types.base import RowNode
 from schema.types.competency import CompetencyModelVersion
 
 ProposalStatus = strawberry.enum(enums.ProposalStatus, name="ProposalStatus")
+SelectionUtilityStatus = strawberry.enum(
+    UtilityStatus, name="SelectionUtilityStatus", description="Why a selection utility figure is given or not."
+)
 
 
 @strawberry.type(description="One histogram bin [lower, upper) of interview totals.")
@@ -166,6 +175,75 @@ class DimensionKpiCorrelation:
         )
 
 
+@strawberry.type(
+    description="Brogden–Cronbach–Gleser utility: the expected KPI gain per hire of selecting top-down by the "
+    "interview total instead of at random, ΔU = r · SD_y · φ(z_c) / SR with z_c = Φ⁻¹(1 − SR). Gains are in "
+    "the KPI's raw unit and oriented (positive = better: more of a higher-is-better KPI, less of a "
+    "lower-is-better one); null unless `status` is OK or NO_SELECTION. r is measured among hires "
+    "(range-restricted, uncorrected): a conservative estimate."
+)
+class SelectionUtility:
+    kpi_id: relay.GlobalID
+    kpi_key: str
+    kpi_name: str
+    kpi_name_zh: str
+    unit: str
+    direction: KpiDirection
+    status: SelectionUtilityStatus
+    enough_data: bool = strawberry.field(description="True when status is OK or NO_SELECTION (a gain of 0).")
+    note: str
+    n: int = strawberry.field(description="Hires with a scored interview and a KPI result: the validity's sample.")
+    applicants: int = strawberry.field(
+        description="Applications to the version's requisitions whose latest report has a total."
+    )
+    hires: int = strawberry.field(description="Of those, the hired (stage hired, or an employee made from it).")
+    selection_ratio: float | None = strawberry.field(
+        description="The ratio used: selectionRatio, or hires ÷ applicants."
+    )
+    selection_ratio_given: bool
+    validity: float | None = strawberry.field(
+        description="Pearson r of the interview total against the raw KPI result, oriented: positive = better."
+    )
+    validity_ci_lower: float | None = strawberry.field(description="95 % Fisher-z interval of the validity.")
+    validity_ci_upper: float | None
+    validity_p_value: float | None
+    kpi_mean: float | None = strawberry.field(description="The hires' mean KPI result, raw unit.")
+    kpi_standard_deviation: float | None = strawberry.field(
+        description="SD_y: the hires' KPI spread (n − 1), raw unit."
+    )
+    cutoff_z: float | None = strawberry.field(description="z_c = Φ⁻¹(1 − SR); null at SR = 1.")
+    mean_selected_z: float | None = strawberry.field(
+        description="φ(z_c) / SR: the mean standard interview score of those selected."
+    )
+    gain_per_hire: float | None
+    gain_ci_lower: float | None = strawberry.field(description="The validity's 95 % interval carried through ΔU.")
+    gain_ci_upper: float | None
+    explanation: str
+    explanation_zh: str
+
+    @classmethod
+    def from_data(cls, data: SelectionUtilityData) -> SelectionUtility:
+        values = {name: value for name, value in data.__dict__.items() if name != "kpi"}
+        return cls(
+            kpi_id=relay.GlobalID("KpiDefinition", str(data.kpi.kpi_id)),
+            kpi_key=data.kpi.key,
+            kpi_name=data.kpi.name_en,
+            kpi_name_zh=data.kpi.name_zh,
+            unit=data.kpi.unit,
+            direction=(
+                enums.KpiDirection.LOWER_IS_BETTER if data.kpi.lower_is_better else enums.KpiDirection.HIGHER_IS_BETTER
+            ),
+            enough_data=data.enough_data,
+            **values,
+        )
+
+
+@strawberry.type
+class SelectionUtilityResult:
+    utility: SelectionUtility | None = None
+    errors: list[UserError]
+
+
 @strawberry.type(description="A dimension score (0–100) from the latest interview report.")
 class DimensionScoreValue:
     dimension_key: str
@@ -232,9 +310,17 @@ class DimensionCoefficient:
     coefficient: float
 
 
+@strawberry.type(description="The lowest and highest score of one dimension among the hires a model was fitted on.")
+class DimensionRange:
+    dimension_key: str
+    minimum: float
+    maximum: float
+
+
 @strawberry.type(
     description="Linear regression from dimension scores to a KPI, k-fold cross-validated against predicting the mean; "
-    "with scores given, a prediction and its 95 % interval in the KPI's unit."
+    "with scores given, a prediction and its 95 % least-squares prediction interval in the KPI's unit, which widens "
+    "with the candidate's distance from the hires (leverage) and is flagged when a score lies outside their range."
 )
 class PerformancePrediction:
     n: int
@@ -248,9 +334,19 @@ class PerformancePrediction:
     prediction: float | None
     prediction_lower: float | None
     prediction_upper: float | None
+    residual_sd: float | None = strawberry.field(description="The residual standard deviation s of the fit.")
+    hire_ranges: list[DimensionRange] = strawberry.field(
+        description="Per dimension, the range of the hires' scores: predictions outside it are extrapolations."
+    )
+    leverage: float | None = strawberry.field(
+        description="How far the given scores lie from the hires (1/n at their centre); the interval grows with it."
+    )
+    extrapolated: bool | None = strawberry.field(
+        description="True when a given score lies outside the hires' range (the note names it)."
+    )
 
     @classmethod
-    def from_data(cls, data: st.PerformancePrediction) -> PerformancePrediction:
+    def from_data(cls, data: PerformancePredictionData) -> PerformancePrediction:
         return cls(
             n=data.n,
             enough_data=data.enough_data,
@@ -263,6 +359,13 @@ class PerformancePrediction:
             prediction=data.prediction,
             prediction_lower=data.prediction_lower,
             prediction_upper=data.prediction_upper,
+            residual_sd=data.residual_sd,
+            hire_ranges=[
+                DimensionRange(dimension_key=key, minimum=low, maximum=high)
+                for key, (low, high) in data.hire_ranges.items()
+            ],
+            leverage=data.leverage,
+            extrapolated=data.extrapolated,
         )
 
 
@@ -301,12 +404,84 @@ class DimensionWeight:
     weight: float
 
 
-@strawberry.type(description="Why a weight changes: the measured validity and the sentence explaining it.")
+ValidityEvidence = strawberry.enum(
+    rw.Evidence,
+    name="ValidityEvidence",
+    description="What one dimension–KPI link says once r is shrunk by its uncertainty (the 95 % interval).",
+)
+WeightBasis = strawberry.enum(rw.Basis, name="WeightBasis", description="Why a dimension's weight moved or stayed.")
+
+
+@strawberry.type(
+    description="One linked KPI's validity for a dimension: r oriented so that positive means better performance "
+    "(fewer errors for a lower-is-better KPI), its 95 % interval, and the conservative value the proposal used "
+    "(the interval's end nearest 0; 0 when the interval includes 0: no evidence)."
+)
+class KpiValidity:
+    kpi_id: relay.GlobalID
+    kpi_key: str
+    kpi_name: str
+    kpi_name_zh: str
+    direction: KpiDirection
+    priority_share: float = strawberry.field(
+        description="The KPI's share of HR's priorities in this proposal (0 when not used)."
+    )
+    r: float | None
+    n: int
+    ci_lower: float | None
+    ci_upper: float | None
+    p_value: float | None
+    conservative_r: float | None
+    evidence: ValidityEvidence
+    explanation: str
+
+    @classmethod
+    def from_entry(cls, entry: dict[str, Any]) -> KpiValidity:
+        return cls(
+            kpi_id=relay.GlobalID("KpiDefinition", str(entry["kpiId"])),
+            kpi_key=entry["kpiKey"],
+            kpi_name=entry["nameEn"],
+            kpi_name_zh=entry["nameZh"],
+            direction=enums.KpiDirection.LOWER_IS_BETTER
+            if entry["lowerIsBetter"]
+            else enums.KpiDirection.HIGHER_IS_BETTER,
+            priority_share=entry["priorityShare"],
+            r=entry.get("r"),
+            n=entry.get("n", 0),
+            ci_lower=entry.get("ciLower"),
+            ci_upper=entry.get("ciUpper"),
+            p_value=entry.get("pValue"),
+            conservative_r=entry.get("conservativeR"),
+            evidence=rw.Evidence(entry["evidence"]),
+            explanation=entry["explanation"],
+        )
+
+
+def _basis(entry: dict[str, Any]) -> rw.Basis:
+    """Proposals made before KPI priorities stored no basis: read it from what they did store."""
+    if "basis" in entry:
+        return rw.Basis(entry["basis"])
+    if entry.get("enoughData"):
+        return rw.Basis.MEASURED
+    return rw.Basis.NOT_ENOUGH_DATA if entry.get("kpiKeys") else rw.Basis.NO_LINKED_KPI
+
+
+@strawberry.type(
+    description="Why a weight changes: each linked KPI's validity, their combination by HR's KPI priorities, and "
+    "the sentence explaining it. `r`, `n`, `ciLower`, `ciUpper`, `pValue` and `enoughData` are those of the main "
+    "link (largest priority share, then most hires); `kpis` has every link."
+)
 class WeightEvidence:
     dimension_key: str
     kpi_keys: list[str]
     current_weight: float
     proposed_weight: float
+    change: float = strawberry.field(description="proposedWeight − currentWeight, rounded to 4 decimals.")
+    basis: WeightBasis
+    combined_validity: float | None = strawberry.field(
+        description="Σ priority share × conservative r over the KPIs used; null when the weight is kept unmeasured."
+    )
+    kpis: list[KpiValidity]
     r: float | None
     n: int
     ci_lower: float | None
@@ -322,6 +497,10 @@ class WeightEvidence:
             kpi_keys=list(entry.get("kpiKeys", [])),
             current_weight=entry["currentWeight"],
             proposed_weight=entry["proposedWeight"],
+            change=entry.get("change", round(entry["proposedWeight"] - entry["currentWeight"], 4)),
+            basis=_basis(entry),
+            combined_validity=entry.get("combinedValidity"),
+            kpis=[KpiValidity.from_entry(item) for item in entry.get("kpis", [])],
             r=entry.get("r"),
             n=entry.get("n", 0),
             ci_lower=entry.get("ciLower"),
@@ -332,7 +511,10 @@ class WeightEvidence:
         )
 
 
-@strawberry.type(description="Advice on the question bank of a dimension that barely predicts its KPIs.")
+@strawberry.type(
+    description="Advice on the question bank of a dimension that no KPI it counts for supports (no evidence that "
+    "it predicts them, or evidence against)."
+)
 class QuestionSuggestion:
     dimension_key: str
     suggestion: str
@@ -407,6 +589,18 @@ class RequisitionAnalyticsResult:
 class DimensionKpiCorrelationsResult:
     correlations: list[DimensionKpiCorrelation] | None = None
     errors: list[UserError]
+    utility_scope: strawberry.Private[UtilityScope | None] = None
+
+    @strawberry.field(
+        description="Beside the correlations, per linked KPI: the gain per hire of selecting by the interview total "
+        "(Brogden–Cronbach–Gleser), computed only when asked for, at the argument selectionRatio or the "
+        "requisitions' own. Null when the correlations are."
+    )
+    async def selection_utility(self, info: Info) -> list[SelectionUtility] | None:
+        if self.utility_scope is None:
+            return None
+        answer, _ = await read_selection_utilities(info, self.utility_scope)
+        return [SelectionUtility.from_data(item) for item in answer.utilities] if answer is not None else None
 
 
 @strawberry.type

@@ -1,0 +1,342 @@
+"""Analytics computed by the database: only small result sets reach Python.
+
+Each function runs one or two aggregate statements over the selectables of ``resolvers.analytics.cohorts``
+and returns the dataclasses of ``resolvers.analytics.statistics``. Counts, sums, means and ranks are plain
+SQL on both databases; PostgreSQL adds what SQLite lacks (``stddev_samp``, ``corr``, ``percentile_cont``),
+while on SQLite the standard deviation and correlation come from the sums of squares and products and
+the quartiles from the sorted rows at the two positions each one needs. Nothing is built per row.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy import Select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from gateway.models import Dimension, DimensionKpiLink
+from resolvers.analytics import statistics as st
+from resolvers.analytics.cohorts import (
+    furthest_stages,
+    kpi_outcomes,
+    latest_dimension_scores,
+    latest_reports,
+    latest_totals,
+)
+from resolvers.analytics.prediction import FOLDS, RegressionMoments
+
+QUARTILES = (0.25, 0.5, 0.75)
+
+
+def _postgresql(session: AsyncSession) -> bool:
+    return session.bind.dialect.name == "postgresql"
+
+
+def _spread(value: sa.ColumnElement, postgresql: bool) -> list[sa.ColumnElement]:
+    """Columns for (n, mean, sd) of ``value``: ``stddev_samp`` on PostgreSQL, the mean square on SQLite."""
+    second = sa.func.stddev_samp(value) if postgresql else sa.func.avg(value * value)
+    return [sa.func.count(value), sa.func.avg(value), second]
+
+
+def _sample_sd(n: int, mean: float | None, second: float | None, postgresql: bool) -> float | None:
+    if n < 2 or mean is None or second is None:
+        return None
+    if postgresql:
+        return float(second)
+    return math.sqrt(max(float(second) - float(mean) ** 2, 0.0) * n / (n - 1))
+
+
+async def counted_reports(
+    latest: sa.Subquery, *, session: AsyncSession, limit: int
+) -> tuple[int, int, list[int] | None]:
+    """How many reports count, the highest of their ids, and the ids themselves when at most ``limit``.
+
+    The audit event of a statistics read names the reports; past ``limit`` it names the rule and the highest
+    id instead (the set is then "the latest report per application of the cohort, ids up to that one").
+    """
+    count, highest = (
+        await session.exec(select(sa.func.count(), sa.func.max(latest.c.report_id)).select_from(latest))
+    ).one()
+    if not count or count > limit:
+        return int(count or 0), int(highest or 0), None if count else []
+    ids = await session.exec(select(latest.c.report_id).order_by(latest.c.report_id))
+    return int(count), int(highest), [int(report_id) for report_id in ids.all()]
+
+
+async def total_distribution(
+    latest: sa.Subquery,
+    *,
+    session: AsyncSession,
+    min_group_size: int = 1,
+    bins: int = 10,
+    value_range: tuple[float, float] = (0.0, 100.0),
+) -> st.Distribution:
+    """Histogram, mean, sd and five-number summary of the counted reports' totals, in one or two statements."""
+    postgresql = _postgresql(session)
+    totals = latest_totals(latest)
+    total = totals.c.total
+    edges = st.histogram_edges(bins, value_range)
+    bin_counts = [
+        sa.func.sum(
+            sa.case(((total >= lower) & ((total <= upper) if index == bins - 1 else (total < upper)), 1), else_=0)
+        )
+        for index, (lower, upper) in enumerate(edges)
+    ]
+    columns = [*_spread(total, postgresql), *bin_counts]
+    if postgresql:
+        columns += [sa.func.min(total), *[sa.func.percentile_cont(q).within_group(total) for q in QUARTILES]]
+        columns.append(sa.func.max(total))
+    row = (await session.exec(select(*columns).select_from(totals))).one()
+    n, mean, second = int(row[0]), row[1], row[2]
+    counts = [int(value or 0) for value in row[3 : 3 + bins]]
+    if postgresql:
+        quantiles = tuple(None if value is None else float(value) for value in row[3 + bins :])
+    else:
+        quantiles = await _sqlite_quantiles(total, totals, n, session=session)
+    summary = st.SummaryStatistics(
+        n=n,
+        mean=None if mean is None else float(mean),
+        standard_deviation=_sample_sd(n, mean, second, postgresql),
+        quantiles=quantiles,  # type: ignore[arg-type]
+    )
+    return st.distribution_from_summary(
+        summary,
+        [(lower, upper, count) for (lower, upper), count in zip(edges, counts, strict=True)],
+        min_group_size=min_group_size,
+    )
+
+
+async def _sqlite_quantiles(
+    value: sa.ColumnElement, source: sa.Subquery, n: int, *, session: AsyncSession
+) -> tuple[float | None, ...]:
+    """Minimum, quartiles and maximum by linear interpolation (``numpy.percentile``), from the sorted values
+    at the positions each one needs: a handful of rows, found with a window function."""
+    if n == 0:
+        return (None,) * 5
+    wanted: dict[int, None] = {}
+    for q in (0.0, *QUARTILES, 1.0):
+        position = q * (n - 1)
+        wanted[math.floor(position)] = None
+        wanted[math.ceil(position)] = None
+    ranked = (
+        select(value.label("value"), (sa.func.row_number().over(order_by=value) - 1).label("position"))
+        .select_from(source)
+        .where(value.is_not(None))
+        .subquery("ranked")
+    )
+    rows = await session.exec(select(ranked.c.position, ranked.c.value).where(ranked.c.position.in_(list(wanted))))
+    at = {int(position): float(found) for position, found in rows.all()}
+    quantiles = []
+    for q in (0.0, *QUARTILES, 1.0):
+        position = q * (n - 1)
+        low, high = math.floor(position), math.ceil(position)
+        quantiles.append(at[low] + (at[high] - at[low]) * (position - low))
+    return tuple(quantiles)
+
+
+async def dimension_means(
+    latest: sa.Subquery, keys: Sequence[str] | None, *, session: AsyncSession, min_group_size: int = 1
+) -> list[st.DimensionMean]:
+    """Mean and sd per dimension over the counted reports; ``keys`` (a version's dimensions) are all listed,
+    scored or not; without ``keys`` every dimension that has scores is."""
+    postgresql = _postgresql(session)
+    scores = latest_dimension_scores(latest)
+    rows = await session.exec(
+        select(scores.c.dimension_key, *_spread(scores.c.score, postgresql))
+        .select_from(scores)
+        .group_by(scores.c.dimension_key)
+    )
+    found = {
+        key: (int(n), None if mean is None else float(mean), _sample_sd(int(n), mean, second, postgresql))
+        for key, n, mean, second in rows.all()
+    }
+    listed = list(keys) if keys is not None else sorted(found)
+    return st.dimension_means_from_summary(
+        {key: found.get(key, (0, None, None)) for key in listed}, min_group_size=min_group_size
+    )
+
+
+async def stage_pass_rates(applications: Select, *, session: AsyncSession) -> list[st.StagePassRate]:
+    """Pass rates by stage: applications counted by the furthest stage they reached."""
+    furthest = furthest_stages(applications)
+    rows = await session.exec(
+        select(furthest.c.furthest, sa.func.count()).select_from(furthest).group_by(furthest.c.furthest)
+    )
+    return st.pass_rates_from_furthest({int(index): int(count) for index, count in rows.all()})
+
+
+@dataclass(frozen=True)
+class LinkCorrelation:
+    dimension_key: str
+    kpi_id: int
+    pearson: st.Correlation
+    spearman: st.Correlation
+
+
+def _average_rank(value: sa.ColumnElement, partition: list[sa.ColumnElement]) -> sa.ColumnElement:
+    """Spearman's rank: ties share the mean of the ranks they span."""
+    rank = sa.func.rank().over(partition_by=partition, order_by=value)
+    ties = sa.func.count().over(partition_by=[*partition, value])
+    return rank + (ties - 1) / 2.0
+
+
+def _correlation_columns(x: sa.ColumnElement, y: sa.ColumnElement, postgresql: bool) -> list[sa.ColumnElement]:
+    if postgresql:
+        return [sa.func.corr(x, y)]
+    return [sa.func.sum(x), sa.func.sum(y), sa.func.sum(x * x), sa.func.sum(y * y), sa.func.sum(x * y)]
+
+
+def _r(n: int, values: Sequence, postgresql: bool) -> float | None:
+    if postgresql:
+        return None if values[0] is None else float(values[0])
+    sx, sy, sxx, syy, sxy = (float(value) for value in values)
+    varx, vary = sxx - sx * sx / n, syy - sy * sy / n
+    if varx <= 0 or vary <= 0:
+        return None
+    return (sxy - sx * sy / n) / math.sqrt(varx * vary)
+
+
+async def link_correlations(
+    model_version_id: int,
+    latest: sa.Subquery,
+    *,
+    session: AsyncSession,
+    period: str | None = None,
+    department: str | None = None,
+) -> list[LinkCorrelation]:
+    """Pearson and Spearman r of every dimension → KPI link of the version, over hires with both numbers.
+
+    One statement: the pairs (latest interview score, oriented KPI outcome) with their ranks within each
+    link, aggregated per link. ``latest`` selects the counted reports of the hires.
+    """
+    postgresql = _postgresql(session)
+    scores = latest_dimension_scores(latest)
+    outcomes = kpi_outcomes(model_version_id=model_version_id, period=period, department=department)
+    link = [col(Dimension.key), col(DimensionKpiLink.kpi_id)]
+    pairs = (
+        select(
+            col(Dimension.key).label("dimension_key"),
+            col(DimensionKpiLink.kpi_id).label("kpi_id"),
+            scores.c.score.label("x"),
+            outcomes.c.outcome.label("y"),
+            _average_rank(scores.c.score, link).label("rank_x"),
+            _average_rank(outcomes.c.outcome, link).label("rank_y"),
+        )
+        .select_from(DimensionKpiLink)
+        .join(Dimension, col(Dimension.id) == DimensionKpiLink.dimension_id)
+        .join(scores, scores.c.dimension_id == DimensionKpiLink.dimension_id)
+        .join(
+            outcomes,
+            (outcomes.c.application_id == scores.c.application_id) & (outcomes.c.kpi_id == DimensionKpiLink.kpi_id),
+        )
+        .where(
+            col(Dimension.model_version_id) == model_version_id,
+            scores.c.score.is_not(None),
+            outcomes.c.outcome.is_not(None),
+        )
+        .subquery("pair")
+    )
+    width = 1 if postgresql else 5
+    rows = await session.exec(
+        select(
+            pairs.c.dimension_key,
+            pairs.c.kpi_id,
+            sa.func.count(),
+            (sa.func.min(pairs.c.x) < sa.func.max(pairs.c.x)) & (sa.func.min(pairs.c.y) < sa.func.max(pairs.c.y)),
+            *_correlation_columns(pairs.c.x, pairs.c.y, postgresql),
+            *_correlation_columns(pairs.c.rank_x, pairs.c.rank_y, postgresql),
+        )
+        .select_from(pairs)
+        .group_by(pairs.c.dimension_key, pairs.c.kpi_id)
+    )
+    found = {}
+    for row in rows.all():
+        key, kpi_id, n, varies = row[0], int(row[1]), int(row[2]), bool(row[3])
+        pearson = _r(n, row[4 : 4 + width], postgresql) if varies else None
+        spearman = _r(n, row[4 + width : 4 + 2 * width], postgresql) if varies else None
+        found[(key, kpi_id)] = LinkCorrelation(
+            key,
+            kpi_id,
+            st.correlation_estimate("pearson", n, pearson, varies=varies),
+            st.correlation_estimate("spearman", n, spearman, varies=varies),
+        )
+    return list(found.values())
+
+
+async def regression_moments(
+    dimensions: Sequence[tuple[int, str]],
+    kpi_id: int,
+    *,
+    model_version_id: int,
+    session: AsyncSession,
+    period: str | None = None,
+    folds: int = FOLDS,
+) -> list[RegressionMoments]:
+    """Per cross-validation fold, the sums a least-squares fit needs: hires' latest scores on ``dimensions``
+    (``(id, key)`` of the version) against their mean raw KPI actual.
+
+    A hire goes to fold ``row_number() mod folds`` in application order, so folds are balanced and fixed.
+    """
+    import numpy as np
+
+    outcomes = kpi_outcomes(kpi_ids=[kpi_id], model_version_id=model_version_id, period=period)
+    latest = latest_reports(applications=select(outcomes.c.application_id))
+    scores = latest_dimension_scores(latest)
+    features = (
+        select(
+            scores.c.application_id,
+            *[
+                sa.func.max(sa.case((scores.c.dimension_id == dimension_id, scores.c.score))).label(f"x{index}")
+                for index, (dimension_id, _) in enumerate(dimensions)
+            ],
+        )
+        .group_by(scores.c.application_id)
+        .subquery("features")
+    )
+    xs = [features.c[f"x{index}"] for index in range(len(dimensions))]
+    rows = (
+        select(
+            *xs,
+            outcomes.c.actual.label("y"),
+            (sa.func.row_number().over(order_by=features.c.application_id) % folds).label("fold"),
+        )
+        .join(outcomes, outcomes.c.application_id == features.c.application_id)
+        .where(outcomes.c.actual.is_not(None), *[x.is_not(None) for x in xs])
+        .subquery("row")
+    )
+    x = [rows.c[f"x{index}"] for index in range(len(dimensions))]
+    y = rows.c.y
+    pairs = [(i, j) for i in range(len(x)) for j in range(i, len(x))]
+    statement = (
+        select(
+            rows.c.fold,
+            sa.func.count(),
+            sa.func.sum(y),
+            sa.func.sum(y * y),
+            *[sa.func.sum(value) for value in x],
+            *[sa.func.sum(value * y) for value in x],
+            *[sa.func.sum(x[i] * x[j]) for i, j in pairs],
+            *[sa.func.min(value) for value in x],
+            *[sa.func.max(value) for value in x],
+        )
+        .group_by(rows.c.fold)
+        .order_by(rows.c.fold)
+    )
+    k = len(x)
+    found = []
+    for row in (await session.exec(statement)).all():
+        values = [float(value) if value is not None else 0.0 for value in row[1:]]
+        n, sy, syy = int(values[0]), values[1], values[2]
+        sx = np.asarray(values[3 : 3 + k])
+        sxy = np.asarray(values[3 + k : 3 + 2 * k])
+        sxx = np.zeros((k, k))
+        for (i, j), value in zip(pairs, values[3 + 2 * k : 3 + 2 * k + len(pairs)], strict=True):
+            sxx[i, j] = sxx[j, i] = value
+        start = 3 + 2 * k + len(pairs)
+        minimum, maximum = np.asarray(values[start : start + k]), np.asarray(values[start + k : start + 2 * k])
+        found.append(RegressionMoments(n, sx, sy, sxx, sxy, syy, minimum, maximum))
+    return found
