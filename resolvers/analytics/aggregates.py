@@ -50,6 +50,12 @@ def _sample_sd(n: int, mean: float | None, second: float | None, postgresql: boo
     return math.sqrt(max(float(second) - float(mean) ** 2, 0.0) * n / (n - 1))
 
 
+async def report_ids(latest: sa.Subquery, *, session: AsyncSession) -> list[int]:
+    """The ids of the counted reports (for an audit event over a small cohort)."""
+    ids = await session.exec(select(latest.c.report_id).order_by(latest.c.report_id))
+    return [int(report_id) for report_id in ids.all()]
+
+
 async def counted_reports(
     latest: sa.Subquery, *, session: AsyncSession, limit: int
 ) -> tuple[int, int, list[int] | None]:
@@ -63,8 +69,15 @@ async def counted_reports(
     ).one()
     if not count or count > limit:
         return int(count or 0), int(highest or 0), None if count else []
-    ids = await session.exec(select(latest.c.report_id).order_by(latest.c.report_id))
-    return int(count), int(highest), [int(report_id) for report_id in ids.all()]
+    return int(count), int(highest), await report_ids(latest, session=session)
+
+
+@dataclass(frozen=True)
+class CountedTotals:
+    distribution: st.Distribution
+    reports: int
+    """How many reports count (with or without a total)."""
+    highest_report_id: int
 
 
 async def total_distribution(
@@ -74,8 +87,9 @@ async def total_distribution(
     min_group_size: int = 1,
     bins: int = 10,
     value_range: tuple[float, float] = (0.0, 100.0),
-) -> st.Distribution:
-    """Histogram, mean, sd and five-number summary of the counted reports' totals, in one or two statements."""
+) -> CountedTotals:
+    """Histogram, mean, sd and five-number summary of the counted reports' totals, in one or two statements,
+    with how many reports count and the highest of their ids (for the audit event)."""
     postgresql = _postgresql(session)
     totals = latest_totals(latest)
     total = totals.c.total
@@ -86,15 +100,16 @@ async def total_distribution(
         )
         for index, (lower, upper) in enumerate(edges)
     ]
-    columns = [*_spread(total, postgresql), *bin_counts]
+    columns = [*_spread(total, postgresql), *bin_counts, sa.func.count(), sa.func.max(totals.c.report_id)]
     if postgresql:
         columns += [sa.func.min(total), *[sa.func.percentile_cont(q).within_group(total) for q in QUARTILES]]
         columns.append(sa.func.max(total))
     row = (await session.exec(select(*columns).select_from(totals))).one()
     n, mean, second = int(row[0]), row[1], row[2]
     counts = [int(value or 0) for value in row[3 : 3 + bins]]
+    reports, highest = int(row[3 + bins] or 0), int(row[4 + bins] or 0)
     if postgresql:
-        quantiles = tuple(None if value is None else float(value) for value in row[3 + bins :])
+        quantiles = tuple(None if value is None else float(value) for value in row[5 + bins :])
     else:
         quantiles = await _sqlite_quantiles(total, totals, n, session=session)
     summary = st.SummaryStatistics(
@@ -103,11 +118,12 @@ async def total_distribution(
         standard_deviation=_sample_sd(n, mean, second, postgresql),
         quantiles=quantiles,  # type: ignore[arg-type]
     )
-    return st.distribution_from_summary(
+    distribution = st.distribution_from_summary(
         summary,
         [(lower, upper, count) for (lower, upper), count in zip(edges, counts, strict=True)],
         min_group_size=min_group_size,
     )
+    return CountedTotals(distribution, reports, highest)
 
 
 async def _sqlite_quantiles(

@@ -65,8 +65,13 @@ class CountedReports:
         }
 
 
-async def _counted(latest: Any, *, session: AsyncSession) -> CountedReports:
-    return CountedReports(*await aggregates.counted_reports(latest, session=session, limit=AUDITED_REPORT_IDS))
+async def counted_totals(
+    latest: Any, *, session: AsyncSession, min_group_size: int
+) -> tuple[st.Distribution, CountedReports]:
+    """The totals' distribution and the reports it counted (their ids only for a cohort an auditor can list)."""
+    counted = await aggregates.total_distribution(latest, session=session, min_group_size=min_group_size)
+    ids = await aggregates.report_ids(latest, session=session) if counted.reports <= AUDITED_REPORT_IDS else None
+    return counted.distribution, CountedReports(counted.reports, counted.highest_report_id, ids)
 
 
 @dataclass(frozen=True)
@@ -114,14 +119,15 @@ async def requisition_analytics(
     requisition = await _requisition(requisition_id, session=session)
     latest = cohorts.latest_reports(requisition_id=requisition_id)
     dimensions = await _version_dimensions(requisition.competency_model_version_id, session=session)
+    totals, counted = await counted_totals(latest, session=session, min_group_size=min_group_size)
     return RequisitionAnalytics(
         requisition_id=requisition_id,
         pass_rates=await aggregates.stage_pass_rates(cohorts.requisition_applications(requisition_id), session=session),
-        totals=await aggregates.total_distribution(latest, session=session, min_group_size=min_group_size),
+        totals=totals,
         dimension_means=await aggregates.dimension_means(
             latest, [dimension.key for dimension in dimensions], session=session, min_group_size=min_group_size
         ),
-        reports=await _counted(latest, session=session),
+        reports=counted,
     )
 
 
@@ -372,12 +378,13 @@ async def cohort_analytics(
     keys = None
     if model_version_id is not None:
         keys = [dimension.key for dimension in await _version_dimensions(model_version_id, session=session)]
+    totals, counted = await counted_totals(latest, session=session, min_group_size=min_group_size)
     return CohortAnalytics(
         requisition_id=0,
         pass_rates=await aggregates.stage_pass_rates(applications, session=session),
-        totals=await aggregates.total_distribution(latest, session=session, min_group_size=min_group_size),
+        totals=totals,
         dimension_means=await aggregates.dimension_means(latest, keys, session=session, min_group_size=min_group_size),
-        reports=await _counted(latest, session=session),
+        reports=counted,
         requisition_count=requisition_count,
         application_count=application_count,
     )

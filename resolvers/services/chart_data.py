@@ -7,9 +7,8 @@ from typing import Any
 
 from gateway.db import read_session
 from gateway.models import InterviewReport, Requisition
-from resolvers.analytics.aggregates import counted_reports, total_distribution
 from resolvers.analytics.cohorts import latest_reports
-from resolvers.analytics.reports import AUDITED_REPORT_IDS, CountedReports
+from resolvers.analytics.reports import CountedReports, counted_totals
 from resolvers.analytics.statistics import Distribution
 
 
@@ -55,7 +54,7 @@ async def requisition_totals(requisition_id: int, *, min_group_size: int = 1) ->
         requisition = await session.get(Requisition, requisition_id)
         if requisition is None or requisition.id is None:
             return None
-        latest = latest_reports(requisition_id=requisition_id)
-        totals = await total_distribution(latest, session=session, min_group_size=min_group_size)
-        counted = CountedReports(*await counted_reports(latest, session=session, limit=AUDITED_REPORT_IDS))
+        totals, counted = await counted_totals(
+            latest_reports(requisition_id=requisition_id), session=session, min_group_size=min_group_size
+        )
     return RequisitionTotals(requisition.id, requisition.title, totals, counted)
