@@ -15,8 +15,10 @@ from sqlmodel import SQLModel, col, select
 from strawberry.dataloader import DataLoader
 
 from gateway.db import read_session
+from gateway.models import KpiPriority
 from resolvers.pagination import Page, PageRequest, count_children, fetch_child_pages
 from resolvers.services.audit import Actor, record_reads
+from resolvers.services.kpi_priorities import EffectivePriority, effective_priorities
 
 
 class Filter(Protocol):
@@ -106,6 +108,17 @@ def _child_count_loader(model: type[SQLModel], parent_column: Any) -> DataLoader
     return DataLoader(load_fn=load)
 
 
+def _kpi_priorities_loader() -> DataLoader[int, list[EffectivePriority]]:
+    """``KpiPrioritiesByVersionLoader``: each version's linked KPIs with the priority that counts."""
+
+    async def load(version_ids: Sequence[int]) -> list[list[EffectivePriority]]:
+        async with read_session() as session:
+            priorities = await effective_priorities(list(version_ids), session=session)
+        return [priorities.get(version_id, []) for version_id in version_ids]
+
+    return DataLoader(load_fn=load)
+
+
 def audit_read_loader(actor: Actor) -> DataLoader[tuple[str, int], None]:
     """``AuditReadLoader``: every report or archive read in one batch is audited with one insert."""
 
@@ -142,3 +155,6 @@ class Loaders:
 
     def count_by(self, model: type[SQLModel], parent_column: Any) -> DataLoader[ChildCountKey, int]:
         return self._get("count_by", model, parent_column.key, lambda: _child_count_loader(model, parent_column))
+
+    def kpi_priorities(self) -> DataLoader[int, list[EffectivePriority]]:
+        return self._get("kpi_priorities", KpiPriority, None, _kpi_priorities_loader)

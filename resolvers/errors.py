@@ -41,6 +41,8 @@ class ErrorCode(str, Enum):
     DUPLICATE_ROW = "duplicate_row"
     TOO_MANY_ROWS = "too_many_rows"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    NOT_ENOUGH_DATA = "not_enough_data"
+    KPI_NOT_LINKED = "kpi_not_linked"
 
 
 @dataclass(frozen=True)

@@ -158,3 +158,166 @@ async def build_cohort(hires: int = 120, *, seed: int = 0, with_targets: bool = 
             cohort.employee_ids.append(employee.id)
         await session.flush()
     return cohort
+
+
+@dataclass
+class PlantedCohort:
+    """The issue-11 check: KPI X (sales) driven by A, B pure noise on X, KPI Y (errors, lower is better) driven by C."""
+
+    version_id: int
+    requisition_id: int
+    kpi_ids: dict[str, int]
+    dimension_ids: dict[str, int]
+
+
+PLANTED_DIMENSIONS = (("a", "Sales drive", 0.3), ("b", "B", 0.4), ("c", "Risk awareness", 0.3))
+
+
+async def build_planted_cohort(
+    applications: int = 250,
+    hires: int = 100,
+    *,
+    seed: int = 62,
+    r_a: float = 0.6,
+    r_c: float = 0.45,
+    constant_c: bool = False,
+    extra_kpi_without_actuals: bool = False,
+) -> PlantedCohort:
+    """``applications`` scored applicants to one requisition, the first ``hires`` hired with one quarter of KPIs.
+
+    Sales = 100 + 20·(r_a·z_A + √(1−r_a²)·ε); errors per quarter fall as C rises (corr(C, −errors) ≈ r_c);
+    B is drawn independently of both (with the default seed its sample r on sales is 0.14, as in the issue:
+    positive, yet its interval includes 0). ``constant_c`` gives every applicant the same C score;
+    ``extra_kpi_without_actuals`` links C to a third KPI no one has results on.
+    """
+    rng = np.random.default_rng(seed)
+    async with unit_of_work() as uow:
+        session = uow.session
+        model = models.CompetencyModel(key=f"planted_{seed}", name_zh="客户经理", name_en="Relationship manager")
+        session.add(model)
+        await session.flush()
+        version = models.CompetencyModelVersion(model_id=model.id, version=1, frozen_at=utcnow())
+        session.add(version)
+        await session.flush()
+        dimension_ids = {}
+        for position, (key, name, weight) in enumerate(PLANTED_DIMENSIONS):
+            dimension = models.Dimension(
+                model_version_id=version.id, key=key, name_zh=name, name_en=name, weight=weight, position=position
+            )
+            session.add(dimension)
+            await session.flush()
+            dimension_ids[key] = dimension.id
+            session.add(
+                models.Question(
+                    dimension_id=dimension.id,
+                    prompt_zh=f"{name} 问题",
+                    prompt_en=f"{name} question",
+                    rubric_keywords=["client"],
+                    excellent_answers=["I call the client back."],
+                )
+            )
+        kpis = {
+            "x": models.KpiDefinition(
+                key=f"loop_x_sales_{seed}",
+                name_zh="销售额",
+                name_en="Sales",
+                unit="CNY 10k",
+                direction=KpiDirection.HIGHER_IS_BETTER,
+                period_kind=PeriodKind.QUARTER,
+            ),
+            "y": models.KpiDefinition(
+                key=f"loop_y_errors_p1_{seed}",
+                name_zh="差错",
+                name_en="Errors",
+                unit="errors",
+                direction=KpiDirection.LOWER_IS_BETTER,
+                period_kind=PeriodKind.QUARTER,
+            ),
+        }
+        if extra_kpi_without_actuals:
+            kpis["z"] = models.KpiDefinition(
+                key=f"loop_z_complaints_{seed}",
+                name_zh="投诉",
+                name_en="Complaints",
+                unit="complaints",
+                direction=KpiDirection.LOWER_IS_BETTER,
+                period_kind=PeriodKind.QUARTER,
+            )
+        for kpi in kpis.values():
+            session.add(kpi)
+        await session.flush()
+        links = [("a", "x"), ("b", "x"), ("c", "y")] + ([("c", "z")] if extra_kpi_without_actuals else [])
+        for dimension_key, kpi_key in links:
+            session.add(models.DimensionKpiLink(dimension_id=dimension_ids[dimension_key], kpi_id=kpis[kpi_key].id))
+        requisition = models.Requisition(
+            title="Relationship manager",
+            department="Retail",
+            business_line=BusinessLine.RETAIL,
+            headcount=hires,
+            competency_model_version_id=version.id,
+        )
+        session.add(requisition)
+        await session.flush()
+        scores = {key: np.clip(rng.normal(62, 12, applications), 0, 100) for key in ("a", "b", "c")}
+        if constant_c:
+            scores["c"] = np.full(applications, 60.0)
+        z_a = (scores["a"] - scores["a"].mean()) / scores["a"].std()
+        z_c = (scores["c"] - scores["c"].mean()) / (scores["c"].std() or 1.0)
+        sales = 100 + 20 * (r_a * z_a + math.sqrt(1 - r_a**2) * rng.normal(0, 1, applications))
+        errors = np.maximum(6 - 2 * (r_c * z_c + math.sqrt(1 - r_c**2) * rng.normal(0, 1, applications)), 0)
+        for index in range(applications):
+            hired = index < hires
+            candidate = models.Candidate(full_name=f"Applicant {index}", email=f"planted{seed}-{index}@example.com")
+            session.add(candidate)
+            await session.flush()
+            application = models.Application(
+                candidate_id=candidate.id,
+                requisition_id=requisition.id,
+                stage=ApplicationStage.HIRED if hired else ApplicationStage.REJECTED,
+            )
+            session.add(application)
+            await session.flush()
+            interview = models.Interview(
+                application_id=application.id,
+                token_hash=f"p{seed:03d}{index:060d}",
+                expires_at=utcnow() + timedelta(days=3),
+            )
+            session.add(interview)
+            await session.flush()
+            total = float(sum(weight * scores[key][index] for key, _, weight in PLANTED_DIMENSIONS))
+            report = models.InterviewReport(
+                interview_id=interview.id, requisition_id=requisition.id, total=total, pipeline_version="p2"
+            )
+            session.add(report)
+            await session.flush()
+            for key in scores:
+                session.add(
+                    models.DimensionScore(
+                        report_id=report.id,
+                        dimension_id=dimension_ids[key],
+                        pipeline_version="p2",
+                        score=float(scores[key][index]),
+                    )
+                )
+            if not hired:
+                continue
+            employee = models.Employee(
+                candidate_id=candidate.id,
+                application_id=application.id,
+                employee_number=f"P{seed}-{index}",
+                full_name=f"Applicant {index}",
+                department="Retail",
+                position_title="Relationship manager",
+                start_date=date(2026, 1, 1),
+            )
+            session.add(employee)
+            await session.flush()
+            for kpi_key, values in (("x", sales), ("y", errors)):
+                assignment = models.KpiAssignment(employee_id=employee.id, kpi_id=kpis[kpi_key].id)
+                session.add(assignment)
+                await session.flush()
+                session.add(
+                    models.KpiRecord(assignment_id=assignment.id, period="2026-Q1", actual=float(values[index]))
+                )
+        await session.flush()
+    return PlantedCohort(version.id, requisition.id, {key: kpi.id for key, kpi in kpis.items()}, dimension_ids)

@@ -370,7 +370,7 @@ async def test_reweighting_bad_input_and_permissions(client):
         ({"modelVersionId": global_id("CompetencyModelVersion", 999_999)}, "NOT_FOUND"),
         ({"modelVersionId": global_id("Requisition", cohort.requisition_id)}, "WRONG_TYPE"),
         ({"modelVersionId": "garbage"}, "INVALID_ID"),
-        ({"modelVersionId": global_id("CompetencyModelVersion", cohort.version_id)}, "INVALID"),  # n = 5
+        ({"modelVersionId": global_id("CompetencyModelVersion", cohort.version_id)}, "NOT_ENOUGH_DATA"),  # n = 5
     ]:
         errors = await refused(client, CREATE, "reweightingProposalCreate", input=bad_input)
         assert codes(errors) == [code]

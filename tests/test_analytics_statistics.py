@@ -7,10 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from resolvers.analytics import reweighting as rw
 from resolvers.analytics import statistics as st
-from resolvers.analytics.prediction import predict_performance
 from resolvers.analytics.adverse_impact import adverse_impact
+from resolvers.analytics.prediction import predict_performance
 
 PLANTED_R = 0.6
 
@@ -173,30 +172,3 @@ def test_adverse_impact_intersections_and_declined_answers():
     assert intersection["f×40+"].flagged
     assert sum(row.applicants for row in rows if row.group_key == "age_band") < 400
     assert adverse_impact([({"gender": "f"}, True)], ["gender"])[0].small_sample
-
-
-def test_reweighting_raises_predictive_dimension_and_lowers_noise():
-    data = cohort()
-    validity = {key: st.correlation(data[key], data["kpi"]) for key in ("a", "b")}
-    changes = rw.propose_weights(
-        {"a": 0.3, "b": 0.4, "c": 0.3},
-        validity,
-        names={"a": "numeracy", "b": "service"},
-        outcome_names={"a": "error rate", "b": "error rate"},
-    )
-    proposed = {change.dimension_key: change.proposed_weight for change in changes}
-    assert proposed["a"] > 0.3 and proposed["b"] < 0.4
-    assert math.isclose(sum(proposed.values()), 1.0, abs_tol=1e-6)
-    assert all(abs(change.proposed_weight - change.current_weight) <= 0.1 + 0.01 for change in changes)
-    explanation = {change.dimension_key: change.explanation for change in changes}
-    assert "service barely predicts error rate (r = " in explanation["b"] and "40 % → 30 %" in explanation["b"]
-    assert "no linked KPI" in explanation["c"]
-    suggestions = rw.question_suggestions(changes, names={"b": "service"})
-    assert [item["dimensionKey"] for item in suggestions] == ["b"]
-
-
-def test_reweighting_keeps_weights_without_enough_data():
-    small = st.correlation(list(range(6)), list(range(6)))
-    changes = rw.propose_weights({"a": 0.6, "b": 0.4}, {"a": small, "b": small})
-    assert [change.proposed_weight for change in changes] == [0.6, 0.4]
-    assert "not enough data" in changes[0].explanation

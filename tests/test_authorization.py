@@ -250,6 +250,7 @@ WRITES = {
     "interviewRescore": 'mutation { interviewRescore(input: {interviewId: "x"}) { errors { code } } }',
     "employeeHire": 'mutation { employeeHire(input: {applicationId: "x", employeeNumber: "E1", startDate: "2026-01-01", backgroundCheck: {status: CLEAR}}) { errors { code } } }',
     "kpiRecordCreate": 'mutation { kpiRecordCreate(input: {employeeId: "x", kpiId: "x", period: "2026", actual: 1}) { errors { code } } }',
+    "competencyModelVersionKpiPrioritiesSet": 'mutation { competencyModelVersionKpiPrioritiesSet(input: {modelVersionId: "x", priorities: []}) { errors { code } } }',
 }
 RECRUITER_WRITES = {
     "requisitionUpdate",
@@ -271,7 +272,10 @@ WRITERS: dict[str, tuple[Actor, set[str]]] = {
     ),
     "employees:write": (service("erp-9", ["employees:write"]), {"employeeHire"}),
     "kpi:write": (service("erp-5", ["kpi:write"]), {"kpiRecordCreate"}),
-    "competency:write": (service("erp-6", ["competency:write"]), {"dimensionKpiLinkCreate"}),
+    "competency:write": (
+        service("erp-6", ["competency:write"]),
+        {"dimensionKpiLinkCreate", "competencyModelVersionKpiPrioritiesSet"},
+    ),
 }
 
 

@@ -2,9 +2,9 @@
 
 A proposal is computed from hires' interview scores against the KPIs linked to each dimension of a
 competency model version (``resolvers.analytics``). Applying it creates a NEW version through
-``resolvers.services.competency.create_version`` (questions and KPI links copied, weights proposed);
-requisitions keep the version they pinned. Applying an applied proposal again is an idempotent replay:
-it returns the version created the first time and writes nothing. Rejecting is final; applying a
+``resolvers.services.competency.create_version`` (questions, KPI links and KPI priorities copied, weights
+proposed); requisitions keep the version they pinned. Applying an applied proposal again is an idempotent
+replay: it returns the version created the first time and writes nothing. Rejecting is final; applying a
 rejected proposal (or rejecting an applied one) is an ``illegal_transition``. Every change is audited.
 """
 
@@ -24,11 +24,12 @@ from gateway.models import (
     Dimension,
     DimensionKpiLink,
     Interview,
+    KpiDefinition,
     Question,
     ReweightingProposal,
 )
 from gateway.models.base import utcnow
-from gateway.models.enums import ProposalStatus
+from gateway.models.enums import KpiDirection, ProposalStatus
 from resolvers.analytics import reweighting as rw
 from resolvers.analytics import statistics as st
 from resolvers.analytics.reports import dimension_kpi_correlations
@@ -36,15 +37,46 @@ from resolvers.errors import DomainError, ErrorCode, not_found
 from resolvers.services.audit import Actor, record_audit
 from resolvers.services.competency import create_version
 from resolvers.services.invitations import hash_token
+from resolvers.services.kpi_priorities import copy_kpi_priorities, stored_priorities
 
 
-def _evidence_entry(change: rw.WeightChange, kpi_keys: list[str]) -> dict[str, Any]:
-    corr = change.validity
+def _link_entry(validity: rw.KpiValidity) -> dict[str, Any]:
+    corr = validity.correlation
+    return {
+        "kpiId": validity.kpi.kpi_id,
+        "kpiKey": validity.kpi.key,
+        "nameEn": validity.kpi.name_en,
+        "nameZh": validity.kpi.name_zh,
+        "lowerIsBetter": validity.kpi.lower_is_better,
+        "priorityShare": validity.priority_share,
+        "r": corr.r,
+        "n": corr.n,
+        "ciLower": corr.ci_lower,
+        "ciUpper": corr.ci_upper,
+        "pValue": corr.p_value,
+        "evidence": validity.evidence.value,
+        "conservativeR": validity.conservative_r,
+        "explanation": validity.sentence,
+    }
+
+
+def _evidence_entry(change: rw.WeightChange) -> dict[str, Any]:
+    """Per dimension: every linked KPI's validity, and (for older readers) r, n, CI and p of its main link:
+    the KPI with the largest priority share, then the most hires measured."""
+    main = max(
+        change.validities,
+        key=lambda item: (item.priority_share, item.correlation.enough_data, item.correlation.n),
+        default=None,
+    )
+    corr = main.correlation if main else None
     return {
         "dimensionKey": change.dimension_key,
-        "kpiKeys": kpi_keys,
+        "kpiKeys": [item.kpi.key for item in change.validities],
         "currentWeight": change.current_weight,
         "proposedWeight": change.proposed_weight,
+        "change": change.change,
+        "basis": change.basis.value,
+        "combinedValidity": change.combined_validity,
         "r": corr.r if corr else None,
         "n": corr.n if corr else 0,
         "ciLower": corr.ci_lower if corr else None,
@@ -52,16 +84,31 @@ def _evidence_entry(change: rw.WeightChange, kpi_keys: list[str]) -> dict[str, A
         "pValue": corr.p_value if corr else None,
         "enoughData": bool(corr and corr.enough_data),
         "explanation": change.explanation,
+        "kpis": [_link_entry(item) for item in change.validities],
+    }
+
+
+async def _kpi_infos(kpi_ids: set[int], *, session: AsyncSession) -> dict[int, rw.KpiInfo]:
+    if not kpi_ids:
+        return {}
+    rows = (await session.exec(select(KpiDefinition).where(col(KpiDefinition.id).in_(sorted(kpi_ids))))).all()
+    return {
+        kpi.id: rw.KpiInfo(
+            kpi.id, kpi.key, kpi.name_en, kpi.name_zh, kpi.direction is KpiDirection.LOWER_IS_BETTER, kpi.unit
+        )
+        for kpi in rows
+        if kpi.id is not None
     }
 
 
 async def create_proposal(
     model_version_id: int, *, session: AsyncSession, actor: Actor, period: str | None = None
 ) -> ReweightingProposal:
-    """Measure each dimension's validity for its linked KPIs and propose bounded weight steps.
+    """Measure each dimension's validity per linked KPI, combine by HR's KPI priorities, propose bounded steps.
 
-    A dimension linked to several KPIs is judged on the link with the most hires measured (all links are
-    kept in the evidence). Refused when no dimension has enough data: a proposal must rest on measurements.
+    The method (shrinkage by the confidence interval, priorities, the exact ±10-point step) is in
+    ``resolvers.analytics.reweighting``. Refused with ``not_enough_data`` (every reason in the message:
+    no hires, a KPI without actuals, constant scores, n under the minimum) when no dimension can be judged.
     """
     version = await session.get(CompetencyModelVersion, model_version_id)
     if version is None:
@@ -72,41 +119,27 @@ async def create_proposal(
         )
     ).all()
     correlations = await dimension_kpi_correlations(model_version_id, session=session, period=period)
-    validity: dict[str, st.Correlation] = {}
-    outcome_names: dict[str, str] = {}
-    kpi_keys: dict[str, list[str]] = {}
-    kpi_ids: set[int] = set()
+    kpis = await _kpi_infos({item.kpi_id for item in correlations}, session=session)
+    links: dict[str, list[tuple[rw.KpiInfo, st.Correlation]]] = {}
     for item in correlations:
-        kpi_keys.setdefault(item.dimension_key, []).append(item.kpi_key)
-        best = validity.get(item.dimension_key)
-        if best is None or (item.pearson.enough_data, item.pearson.n) > (best.enough_data, best.n):
-            validity[item.dimension_key] = item.pearson
-            outcome_names[item.dimension_key] = item.kpi_key.replace("_", " ")
-    for key, corr in validity.items():
-        if corr.enough_data:
-            kpi_ids.update(item.kpi_id for item in correlations if item.dimension_key == key)
-    if not any(corr.enough_data for corr in validity.values()):
-        measured = max((corr.n for corr in validity.values()), default=0)
-        raise DomainError.single(
-            "modelVersionId",
-            f"not enough data to propose weights: no dimension has {st.MIN_SAMPLE_SIZE} hires with interview "
-            f"scores and KPI results for a linked KPI (at most {measured})",
-            ErrorCode.INVALID,
-        )
-    names = {dimension.key: dimension.name_en for dimension in dimensions}
-    changes = rw.propose_weights(
-        {dimension.key: dimension.weight for dimension in dimensions},
-        validity,
-        names=names,
-        outcome_names=outcome_names,
+        links.setdefault(item.dimension_key, []).append((kpis[item.kpi_id], item.pearson))
+    result = rw.propose_weights(
+        [
+            rw.DimensionInfo(dimension.key, dimension.name_en, dimension.weight, dimension.name_zh)
+            for dimension in dimensions
+        ],
+        links,
+        await stored_priorities(model_version_id, session=session),
     )
+    if not result.enough_data:
+        raise DomainError.single("modelVersionId", result.note, ErrorCode.NOT_ENOUGH_DATA)
     proposal = ReweightingProposal(
         model_version_id=model_version_id,
-        kpi_id=next(iter(kpi_ids)) if len(kpi_ids) == 1 else None,
-        current_weights={change.dimension_key: change.current_weight for change in changes},
-        proposed_weights={change.dimension_key: change.proposed_weight for change in changes},
-        evidence=[_evidence_entry(change, kpi_keys.get(change.dimension_key, [])) for change in changes],
-        question_suggestions=rw.question_suggestions(changes, names=names),
+        kpi_id=next(iter(result.kpi_shares)) if len(result.kpi_shares) == 1 else None,
+        current_weights={change.dimension_key: change.current_weight for change in result.changes},
+        proposed_weights={change.dimension_key: change.proposed_weight for change in result.changes},
+        evidence=[_evidence_entry(change) for change in result.changes],
+        question_suggestions=result.suggestions,
     )
     session.add(proposal)
     await session.flush()
@@ -116,7 +149,11 @@ async def create_proposal(
         action="reweighting_proposal.create",
         entity_type="ReweightingProposal",
         entity_id=proposal.id,
-        details={"modelVersionId": model_version_id, "proposedWeights": proposal.proposed_weights},
+        details={
+            "modelVersionId": model_version_id,
+            "proposedWeights": proposal.proposed_weights,
+            "kpiShares": {str(kpi_id): share for kpi_id, share in result.kpi_shares.items()},
+        },
     )
     return proposal
 
@@ -189,6 +226,7 @@ async def apply_proposal(
     }
     version = await create_version(data, source.model_id, session=session, actor=actor)
     await _copy_kpi_links(dimensions, version, session=session)
+    await copy_kpi_priorities(source.id, version.id, session=session)
     proposal.status = ProposalStatus.APPLIED
     proposal.applied_version_id = version.id
     proposal.decided_by = actor.name

@@ -6,6 +6,7 @@ import strawberry
 
 from resolvers.services import competency as competency_service
 from resolvers.services import kpi as kpi_service
+from resolvers.services import kpi_priorities as kpi_priorities_service
 from schema.context import Info
 from schema.enums import KpiDirection, PeriodKind
 from schema.ids import decode_id
@@ -101,6 +102,23 @@ class DimensionKpiLinkCreatePayload:
     errors: list[UserError]
 
 
+@strawberry.input(
+    description="A KPI linked to the version and its relative priority (≥ 0; 3 and 1 mean 75 % and 25 %)."
+)
+class KpiPriorityInput:
+    kpi_id: strawberry.ID
+    priority: float
+
+
+@strawberry.input(
+    description="The version's KPI priorities, replacing any set before; a linked KPI left out counts 0, and an "
+    "empty list restores equal priorities."
+)
+class CompetencyModelVersionKpiPrioritiesSetInput:
+    model_version_id: strawberry.ID
+    priorities: list[KpiPriorityInput]
+
+
 def _content(input: CompetencyModelVersionCreateInput | CompetencyModelVersionUpdateInput) -> dict:
     return {"notes": input.notes, "dimensions": input_data(input.dimensions)}
 
@@ -156,6 +174,27 @@ class CompetencyMutations:
             version_id = decode_id(input.version_id, "CompetencyModelVersion", "versionId")
             return await competency_service.update_version(
                 _content(input), version_id, session=uow.session, actor=info.context.actor
+            )
+
+        version, errors = await run_mutation(operation)
+        return CompetencyModelVersionPayload(version=CompetencyModelVersion.from_optional_row(version), errors=errors)
+
+    @strawberry.mutation(
+        description="Set how much each linked KPI counts when re-weighting proposals combine validities per KPI. "
+        "Allowed on frozen versions: priorities steer proposals only, never scoring. Audited.",
+        permission_classes=can_write(Action.COMPETENCY),
+    )
+    async def competency_model_version_kpi_priorities_set(
+        self, info: Info, input: CompetencyModelVersionKpiPrioritiesSetInput
+    ) -> CompetencyModelVersionPayload:
+        async def operation(uow):
+            version_id = decode_id(input.model_version_id, "CompetencyModelVersion", "modelVersionId")
+            priorities = [
+                (decode_id(item.kpi_id, "KpiDefinition", f"priorities.{index}.kpiId"), item.priority)
+                for index, item in enumerate(input.priorities)
+            ]
+            return await kpi_priorities_service.set_kpi_priorities(
+                version_id, priorities, session=uow.session, actor=info.context.actor
             )
 
         version, errors = await run_mutation(operation)

@@ -81,6 +81,33 @@ class CompetencyModelVersion(RowNode):
             after=after,
         )
 
+    @strawberry.field(
+        description="How much each linked KPI counts when re-weighting proposals combine validities (set by HR "
+        "with `competencyModelVersionKpiPrioritiesSet`; equal when unset)."
+    )
+    async def kpi_priorities(self, info: Info) -> list[KpiPriority]:
+        priorities = await info.context.loaders.kpi_priorities().load(self.id)
+        return [
+            KpiPriority(kpi_id=item.kpi_id, priority=item.priority, share=item.share, is_default=item.is_default)
+            for item in priorities
+        ]
+
+
+@strawberry.type(description="A KPI's priority on a competency model version: it steers re-weighting proposals only.")
+class KpiPriority:
+    kpi_id: strawberry.Private[int]
+    priority: float = strawberry.field(
+        description="As HR set it (relative, ≥ 0), 1 by default, 0 for a linked KPI left out of a set."
+    )
+    share: float = strawberry.field(description="The priority over the sum of the version's priorities (0 to 1).")
+    is_default: bool = strawberry.field(description="True while HR has set no priorities on the version.")
+
+    @strawberry.field
+    async def kpi(self, info: Info) -> Annotated[KpiDefinition, strawberry.lazy("schema.types.kpi")]:
+        from schema.types.kpi import KpiDefinition
+
+        return KpiDefinition.from_row(await info.context.loaders.by_id(models.KpiDefinition).load(self.kpi_id))
+
 
 @strawberry.type(description="A weighted competency, e.g. numeracy 40 %, with its questions and linked KPIs.")
 class Dimension(RowNode):
