@@ -369,27 +369,44 @@ class PerformancePrediction:
         )
 
 
-@strawberry.type(description="Selection rate and impact ratio of one group (or intersection, keys joined by ×).")
+@strawberry.type(
+    description="Selection rate and impact ratio of one group (or intersection, keys joined by ×). A group under "
+    "HRGATE_ANALYTICS_MIN_GROUP_SIZE applicants gives its number of applicants only (`withheld`); so does the "
+    "smallest other group of a line (a key, or a row or column of an intersection) where one group alone would "
+    "be withheld, so that no candidate's outcome can be worked out by subtraction."
+)
 class GroupSelection:
     group_key: str
     group_value: str
     applicants: int
-    selected: int
+    selected: int | None = strawberry.field(description="Null when withheld.")
     selection_rate: float | None
-    impact_ratio: float | None
-    flagged: bool = strawberry.field(description="Impact ratio under four fifths (0.8).")
+    impact_ratio: float | None = strawberry.field(description="This group's rate ÷ the reference group's.")
+    flagged: bool = strawberry.field(description="Impact ratio under four fifths (0.8); false when withheld.")
     small_sample: bool
     fisher_p_value: float | None = strawberry.field(
         description="Two-sided Fisher's exact test against referenceValue (null for the reference itself or a "
-        "group too few to judge)."
+        "withheld group)."
     )
     reference_value: str | None = strawberry.field(
-        description="The group of the same key with the highest selection rate among those large enough to judge."
+        description="The group of the same key with the highest selection rate among those shown (never a withheld "
+        "one, so no withheld rate reaches another group's ratio)."
     )
     enough_data: bool = strawberry.field(
         description="False: fewer applicants than HRGATE_ANALYTICS_MIN_GROUP_SIZE, too few to judge."
     )
     note: str | None
+    withheld: bool = strawberry.field(
+        description="True: selected, rate, ratio and tests withheld (too few to judge, or to protect such a group)."
+    )
+    z_statistic: float | None = strawberry.field(
+        description="Pooled two-proportion z against the reference, when every expected count is at least 5."
+    )
+    p_value: float | None = strawberry.field(
+        description="Two-sided p of significanceTest: the two-proportion z-test for large groups, Fisher's exact "
+        "test otherwise."
+    )
+    significance_test: str | None = strawberry.field(description="two_proportion_z or fisher_exact.")
 
 
 @strawberry.input(description="A score (0–100) for one dimension of the version, for a prediction.")
