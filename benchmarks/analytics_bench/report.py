@@ -17,7 +17,9 @@ TARGET_MS = 1000.0
 def format_ms(value: float) -> str:
     if value >= 10_000:
         return f"{value / 1000:.1f} s"
-    return f"{value:,.0f} ms"
+    if value >= 1000:
+        return f"{value / 1000:.2f} s"
+    return f"{value:.0f} ms"
 
 
 def markdown_table(results: list[Measurement], *, repeats: int, timeout: float) -> str:
