@@ -259,7 +259,7 @@ async def test_data_access_is_a_few_aggregates_whatever_the_size():
         assert statuses == [UtilityStatus.OK, UtilityStatus.OK]
         assert max(count for _, count in seen) <= 12, seen
         shapes.append([count for _, count in seen])
-    assert shapes[0] == shapes[1] and len(shapes[0]) == 6
+    assert shapes[0] == shapes[1] and len(shapes[0]) == 5
     # A KPI whose raw sums lose the spread costs one more aggregate (the centred pass), no more.
     wide, seen = await _statements(UtilityScope(cohort.base.version_id, cohort.wide_kpi_id, None, "2026", None))
     sales, seen_sales = await _statements(UtilityScope(cohort.base.version_id, cohort.sales_kpi_id, None, "2026", None))
@@ -278,6 +278,14 @@ def test_wording_of_a_loss_and_of_an_interval_through_zero():
     assert "The interval includes zero" in result.explanation
     with pytest.raises(ValueError):
         selection_utility(kpi, moments, applicants=500, hires=50, selection_ratio=0.0)
+    # A narrow interval gets the decimals its ends need to differ.
+    sales = KpiFacts(2, "sales", "Monthly sales", "月销售笔数", "sales", lower_is_better=False)
+    sxy = 0.3 * math.sqrt(1.44e7 * 1.6e6)
+    large = PairedMoments(100_000, 60, 20, 1.44e7, 1.6e6, sxy, x_constant=False, y_constant=False)
+    result = selection_utility(sales, large, applicants=1_000_000, hires=100_000)
+    lower, upper = f"{result.gain_ci_lower:.2f}", f"{result.gain_ci_upper:.2f}"
+    assert lower != upper and f"(95 % CI {lower} to {upper})" in result.explanation
+    assert f"gains about {result.gain_per_hire:.2f} sales per hire on Monthly sales" in result.explanation
 
 
 async def _utility(gql: GraphQLClient, version_id: int, kpi_id: int, period: str | None = None) -> dict[str, Any]:

@@ -115,12 +115,17 @@ def _number(value: float, decimals: int) -> str:
     return f"{value:,.{decimals}f}"
 
 
-def _decimals(*values: float) -> int:
-    """Two significant figures of the largest magnitude (2.1, 0.31, 12, 1,234), at most six decimals."""
-    largest = max((abs(value) for value in values), default=0.0)
+def _decimals(gain: float, lower: float, upper: float) -> int:
+    """Two significant figures of the largest magnitude (2.1, 0.31, 12, 1,234), and enough for the interval's
+    ends to differ (10.8 to 11.1, not 11 to 11); at most six decimals."""
+    largest = max(abs(gain), abs(lower), abs(upper))
     if largest == 0 or not math.isfinite(largest):
         return 1
-    return max(0, min(6, 1 - math.floor(math.log10(largest))))
+    digits = 1 - math.floor(math.log10(largest))
+    width = upper - lower
+    if width > 0 and math.isfinite(width):
+        digits = max(digits, -math.floor(math.log10(width)))
+    return max(0, min(6, digits))
 
 
 def _percent(ratio: float) -> str:

@@ -4,9 +4,9 @@ Nothing here builds ORM objects or sends id lists: every figure is an aggregate 
 xy, minimum and maximum) over joins and subqueries, in SQLAlchemy Core that SQLite and PostgreSQL both run,
 so 200,000 hires and a million applications cost a few aggregate queries and a handful of result rows.
 
-Which report counts: the latest report of each application (highest ``InterviewReport.id``), as
-``queries.dimension_scores``; its total must be set. A hire's KPI result is the mean of their records on
-the KPI over the period (a prefix such as ``2026``), as ``queries.employee_kpi_results``.
+Which report counts: the latest report of each application (highest ``InterviewReport.id``), the one rule
+of ``resolvers.analytics.cohorts``; its total must be set. A hire's KPI result is the mean of their records
+on the KPI over the period (a prefix such as ``2026``), in the KPI's raw unit.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from sqlalchemy import Select, Subquery, case, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -70,23 +71,29 @@ def validate_selection_ratio(selection_ratio: float | None) -> None:
         )
 
 
-def _latest_reports(model_version_id: int, *, requisition_department: str | None = None) -> Subquery:
-    """(application_id, report_id) of each application's latest report on the version's requisitions."""
+def _version_requisitions(model_version_id: int, *, department: str | None = None) -> Select:
+    """The ids of the version's requisitions (a subquery): reports are narrowed by their own indexed column."""
+    statement = select(col(Requisition.id)).where(Requisition.competency_model_version_id == model_version_id)
+    if department is not None:
+        statement = statement.where(Requisition.department == department)
+    return statement
+
+
+def _hires_latest_reports(scope: UtilityScope) -> Subquery:
+    """(employee_id, report_id): each hire's latest report on the version's requisitions (the module's rule;
+    an employee is made from one application). Grouping the hires only, not every application, keeps the
+    validity's statement to the size of the hires."""
     statement = (
-        select(
-            col(Interview.application_id).label("application_id"),
-            func.max(InterviewReport.id).label("report_id"),
-        )
-        .select_from(InterviewReport)
-        .join(Interview, col(Interview.id) == InterviewReport.interview_id)
-        .join(Application, col(Application.id) == Interview.application_id)
-        .join(Requisition, col(Requisition.id) == Application.requisition_id)
-        .where(Requisition.competency_model_version_id == model_version_id)
-        .group_by(col(Interview.application_id))
+        select(col(Employee.id).label("employee_id"), func.max(InterviewReport.id).label("report_id"))
+        .select_from(Employee)
+        .join(Interview, col(Interview.application_id) == Employee.application_id)
+        .join(InterviewReport, col(InterviewReport.interview_id) == Interview.id)
+        .where(col(InterviewReport.requisition_id).in_(_version_requisitions(scope.model_version_id)))
+        .group_by(col(Employee.id))
     )
-    if requisition_department is not None:
-        statement = statement.where(Requisition.department == requisition_department)
-    return statement.subquery("latest_report")
+    if scope.department is not None:
+        statement = statement.where(Employee.department == scope.department)
+    return statement.subquery("hire_latest_report")
 
 
 def _linked_kpis(model_version_id: int) -> Select:
@@ -98,8 +105,8 @@ def _linked_kpis(model_version_id: int) -> Select:
     )
 
 
-def _pairs(scope: UtilityScope) -> Subquery:
-    """(kpi_id, report_id, x = interview total, y = mean KPI actual) per hire with both."""
+def _pairs(scope: UtilityScope) -> Select:
+    """(kpi_id, report_id, x = interview total, y = mean KPI actual) per hire with both, as a SELECT."""
     kpi_filter = (
         KpiAssignment.kpi_id == scope.kpi_id
         if scope.kpi_id is not None
@@ -119,7 +126,7 @@ def _pairs(scope: UtilityScope) -> Subquery:
     if scope.period:
         results = results.where(col(KpiRecord.period).startswith(scope.period, autoescape=True))
     kpi_results = results.subquery("kpi_result")
-    latest = _latest_reports(scope.model_version_id)
+    latest = _hires_latest_reports(scope)
     pairs = (
         select(
             kpi_results.c.kpi_id,
@@ -129,40 +136,54 @@ def _pairs(scope: UtilityScope) -> Subquery:
         )
         .select_from(latest)
         .join(InterviewReport, col(InterviewReport.id) == latest.c.report_id)
-        .join(Employee, col(Employee.application_id) == latest.c.application_id)
-        .join(kpi_results, kpi_results.c.employee_id == Employee.id)
+        .join(kpi_results, kpi_results.c.employee_id == latest.c.employee_id)
         .where(col(InterviewReport.total).is_not(None))
     )
-    if scope.department is not None:
-        pairs = pairs.where(Employee.department == scope.department)
-    return pairs.subquery("pair")
+    return pairs
 
 
-async def paired_moments(scope: UtilityScope, *, session: AsyncSession) -> dict[int, PairedMoments]:
-    """Per KPI: n, means and centred sums of squares and cross-products of (total, KPI result), from SQL sums.
+async def paired_moments(
+    scope: UtilityScope, *, session: AsyncSession
+) -> tuple[dict[int, PairedMoments], CountedReports]:
+    """Per KPI: n, means and centred sums of squares and cross-products of (total, KPI result), from SQL sums;
+    and the hires' reports they were computed from (for the audit).
 
-    One aggregate query; a KPI whose raw sums lose too many digits (a large mean beside a small spread,
-    e.g. balances of 10⁹ ± 10) is summed again around its means in a second query.
+    One statement: the pairs are a common table expression read twice, once grouped by KPI, once for the
+    reports over all KPIs (count of distinct ids, highest id); only a cohort of at most
+    ``AUDITED_REPORT_IDS`` reports costs one more statement for the ids. A KPI whose raw sums lose too many
+    digits (a large mean beside a small spread, e.g. balances of 10⁹ ± 10) is summed again around its means.
     """
-    pairs = _pairs(scope)
-    x, y = pairs.c.x, pairs.c.y
-    rows = await session.exec(
-        select(
-            pairs.c.kpi_id,
-            func.count(),
-            func.sum(x),
-            func.sum(y),
-            func.sum(x * x),
-            func.sum(y * y),
-            func.sum(x * y),
-            func.min(x),
-            func.max(x),
-            func.min(y),
-            func.max(y),
-        ).group_by(pairs.c.kpi_id)
-    )
+    pairs = _pairs(scope).cte("pair")
+    x, y, report_id = pairs.c.x, pairs.c.y, pairs.c.report_id
+    per_kpi = select(
+        pairs.c.kpi_id,
+        func.count(),
+        func.sum(x),
+        func.sum(y),
+        func.sum(x * x),
+        func.sum(y * y),
+        func.sum(x * y),
+        func.min(x),
+        func.max(x),
+        func.min(y),
+        func.max(y),
+        func.max(report_id),
+    ).group_by(pairs.c.kpi_id)
+    nothing = sa.cast(sa.null(), sa.Float)
+    reports = select(
+        sa.cast(sa.null(), sa.Integer),
+        func.count(report_id.distinct()),
+        *[nothing] * 9,
+        func.max(report_id),
+    ).select_from(pairs)
     moments: dict[int, PairedMoments] = {}
-    for kpi_id, n, sum_x, sum_y, sum_xx, sum_yy, sum_xy, min_x, max_x, min_y, max_y in rows.all():
+    imprecise: list[int] = []
+    counted = CountedReports(0, 0, [])
+    for row in (await session.exec(sa.union_all(per_kpi, reports))).all():  # type: ignore[call-overload]
+        kpi_id, n, sum_x, sum_y, sum_xx, sum_yy, sum_xy, min_x, max_x, min_y, max_y, highest = row
+        if kpi_id is None:
+            counted = CountedReports(int(n), int(highest or 0), None if n else [])
+            continue
         n = int(n)
         mean_x, mean_y = float(sum_x) / n, float(sum_y) / n
         sxx = float(sum_xx) - float(sum_x) * mean_x
@@ -172,8 +193,14 @@ async def paired_moments(scope: UtilityScope, *, session: AsyncSession) -> dict[
             n, mean_x, mean_y, max(sxx, 0.0), max(syy, 0.0), sxy, min_x == max_x, min_y == max_y
         )
         if _lost_digits(float(sum_xx), sxx) or _lost_digits(float(sum_yy), syy):
-            moments[kpi_id] = await _centred_moments(pairs, moments[kpi_id], kpi_id, session=session)
-    return moments
+            imprecise.append(kpi_id)
+    for kpi_id in imprecise:
+        moments[kpi_id] = await _centred_moments(scope, moments[kpi_id], kpi_id, session=session)
+    if 0 < counted.count <= AUDITED_REPORT_IDS:
+        used = _pairs(scope).subquery("used_pair")
+        ids = await session.exec(select(used.c.report_id).distinct().order_by(used.c.report_id))
+        counted = CountedReports(counted.count, counted.highest_id, [int(value) for value in ids.all()])
+    return moments, counted
 
 
 def _lost_digits(raw_sum_of_squares: float, centred: float) -> bool:
@@ -181,20 +208,17 @@ def _lost_digits(raw_sum_of_squares: float, centred: float) -> bool:
 
 
 async def _centred_moments(
-    pairs: Subquery, rough: PairedMoments, kpi_id: int, *, session: AsyncSession
+    scope: UtilityScope, rough: PairedMoments, kpi_id: int, *, session: AsyncSession
 ) -> PairedMoments:
     """The second pass: sums of (x − a), (y − b) and their products around the first pass's means a, b.
 
     Shifted sums keep their precision whatever the offset; the small correction for a, b not being the
     exact means is removed in Python (``Σ(x−x̄)² = Σ(x−a)² − (Σ(x−a))²/n``).
     """
+    pairs = _pairs(scope).subquery("pair")
     dx, dy = pairs.c.x - rough.mean_x, pairs.c.y - rough.mean_y
     row = (
-        await session.exec(
-            select(func.sum(dx), func.sum(dy), func.sum(dx * dx), func.sum(dy * dy), func.sum(dx * dy)).where(
-                pairs.c.kpi_id == kpi_id
-            )
-        )
+        await session.exec(select(func.sum(dx), func.sum(dy), func.sum(dx * dx), func.sum(dy * dy), func.sum(dx * dy)))
     ).one()
     sum_dx, sum_dy, sum_dxx, sum_dyy, sum_dxy = (float(value) for value in row)
     n = rough.n
@@ -213,35 +237,38 @@ async def _centred_moments(
 async def selection_counts(scope: UtilityScope, *, session: AsyncSession) -> tuple[int, int]:
     """Applicants with a scored latest report on the version's requisitions, and how many of them were hired.
 
-    Hired: the application reached the hired stage, or an employee was made from it. ``department`` narrows
-    the requisitions (the hiring side), as the hiring analytics do.
+    One grouping of the version's reports by application (with its stage and employee joined before, so the
+    database groups once): the latest report id and the latest scored one are equal exactly when the latest
+    report has a total. Hired: the application reached the hired stage, or an employee was made from it.
+    ``department`` narrows the requisitions (the hiring side).
     """
-    latest = _latest_reports(scope.model_version_id, requisition_department=scope.department)
-    hired = or_(
-        Application.stage == ApplicationStage.HIRED,
-        col(Application.id).in_(select(col(Employee.application_id))),
+    hired = or_(Application.stage == ApplicationStage.HIRED, col(Employee.id).is_not(None))
+    per_application = (
+        select(
+            func.max(InterviewReport.id).label("latest"),
+            func.max(case((col(InterviewReport.total).is_not(None), InterviewReport.id))).label("latest_scored"),
+            func.max(case((hired, 1), else_=0)).label("hired"),
+        )
+        .select_from(InterviewReport)
+        .join(Interview, col(Interview.id) == InterviewReport.interview_id)
+        .join(Application, col(Application.id) == Interview.application_id)
+        .outerjoin(Employee, col(Employee.application_id) == Application.id)
+        .where(
+            col(InterviewReport.requisition_id).in_(
+                _version_requisitions(scope.model_version_id, department=scope.department)
+            )
+        )
+        .group_by(col(Interview.application_id))
+        .subquery("application_report")
     )
     row = (
         await session.exec(
-            select(func.count(), func.coalesce(func.sum(case((hired, 1), else_=0)), 0))
-            .select_from(latest)
-            .join(InterviewReport, col(InterviewReport.id) == latest.c.report_id)
-            .join(Application, col(Application.id) == latest.c.application_id)
-            .where(col(InterviewReport.total).is_not(None))
+            select(func.count(), func.coalesce(func.sum(per_application.c.hired), 0)).where(
+                per_application.c.latest == per_application.c.latest_scored
+            )
         )
     ).one()
     return int(row[0]), int(row[1])
-
-
-async def _counted_reports(scope: UtilityScope, *, session: AsyncSession) -> CountedReports:
-    """The hires' latest reports whose totals entered the validity, as the audit names them: every id up to
-    ``AUDITED_REPORT_IDS`` of them, else their count and highest id (one more statement for the ids)."""
-    used = select(_pairs(scope).c.report_id).distinct().subquery("used_report")
-    count, highest = (await session.exec(select(func.count(), func.max(used.c.report_id)))).one()
-    if not count or count > AUDITED_REPORT_IDS:
-        return CountedReports(int(count or 0), int(highest or 0), None if count else [])
-    ids = await session.exec(select(used.c.report_id).order_by(used.c.report_id))
-    return CountedReports(int(count), int(highest), [int(report_id) for report_id in ids.all()])
 
 
 async def _kpis(scope: UtilityScope, *, session: AsyncSession) -> list[KpiFacts]:
@@ -296,7 +323,7 @@ async def selection_utilities(scope: UtilityScope, *, session: AsyncSession, min
     kpis = await _kpis(scope, session=session)
     if not kpis:
         return UtilityAnswer([])
-    moments = await paired_moments(scope, session=session)
+    moments, counted = await paired_moments(scope, session=session)
     applicants, hires = await selection_counts(scope, session=session)
     utilities = [
         selection_utility(
@@ -309,4 +336,4 @@ async def selection_utilities(scope: UtilityScope, *, session: AsyncSession, min
         )
         for kpi in kpis
     ]
-    return UtilityAnswer(utilities, await _counted_reports(scope, session=session))
+    return UtilityAnswer(utilities, counted)
