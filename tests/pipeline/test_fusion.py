@@ -248,3 +248,86 @@ def test_speaking_rate_band():
     assert band_score(55, (110, 170)) == 0.0
     assert band_score(255, (110, 170)) == 0.0
     assert band_score(212.5, (110, 170)) == pytest.approx(0.5)
+
+
+RELEVANCE_AND_SPEAKING_RATE = PipelineConfig(feature_weights={"relevance": 1.0, "speaking_rate": 1.0})
+
+
+def text_with_relevance(value: float, **overrides) -> TextFeatures:
+    """Text features whose relevance maps to ``value`` (0-1) with the MiniLM range."""
+    low, high = PipelineConfig().similarity_ranges["all-MiniLM-L6-v2"]
+    return make_text(relevance_to_question=low + value * (high - low), **overrides)
+
+
+@pytest.mark.parametrize(
+    ("relevance", "speaking_rate", "expected"),
+    [
+        (0.0, 140.0, 0.0),  # off-topic: fluent delivery adds nothing (g = 0)
+        (0.25, 140.0, 43.75),  # g = 0.5, form share 0.5: 100 * (0.75 * 0.25 + 0.25 * 1)
+        (0.25, 55.0, 18.75),  # a poor pace lowers it, in the same proportion: 100 * (0.75 * 0.25 + 0.25 * 0)
+        (0.5, 55.0, 25.0),  # relevant (g = 1): the plain weighted mean
+        (1.0, 140.0, 100.0),
+    ],
+)
+def test_form_moves_the_score_only_in_proportion_to_relevance(relevance, speaking_rate, expected):
+    answer = make_answer("q1", speech=make_speech(speaking_rate=speaking_rate), text=text_with_relevance(relevance))
+    score = fuse_interview([answer], [dimension()], RELEVANCE_AND_SPEAKING_RATE).dimensions[0]
+    assert score.score == pytest.approx(expected, abs=0.1)
+    assert sum(item.contribution for item in score.evidence) == pytest.approx(score.score, abs=0.2)
+
+
+def test_off_topic_answer_with_perfect_delivery_and_video_scores_at_most_15():
+    off_topic = text_with_relevance(
+        0.05,
+        best_sample_answer_similarity=0.1,
+        keyword_coverage=0.0,
+        concept_coverage=0.0,
+        structure_score=1.0,
+    )
+    perfect_vision = make_vision(gaze_toward_camera_share=1.0, head_pose_stability=1.0, posture_stability=1.0)
+    delivery_heavy = dimension(feature_weights={"relevance": 0.1, "speaking_rate": 0.5, "eye_contact": 0.4})
+    for spec in (dimension(), delivery_heavy):
+        result = fuse_interview([make_answer("q1", text=off_topic, vision=perfect_vision)], [spec], PipelineConfig())
+        assert result.dimensions[0].score <= 15, spec.key
+        assert {tag.en for tag in result.tags}.isdisjoint({"fluent delivery", "clear logic", "solid domain knowledge"})
+
+
+def test_a_keyword_list_is_named_in_the_evidence():
+    recited = make_text(
+        relevance_to_question=0.0,
+        best_sample_answer_similarity=0.0,
+        keyword_coverage=0.0,
+        concept_coverage=0.0,
+        structure_score=0.0,
+        sentence_share=0.0,
+        keyword_list=True,
+        keywords_without_credit=("recount", "supervisor"),
+    )
+    result = fuse_interview([make_answer("q1", text=recited)], [dimension()], PipelineConfig())
+    score = result.dimensions[0]
+    evidence = {item.feature: item for item in score.evidence}
+    assert evidence["keyword_list"].value == 1.0 and evidence["keyword_list"].contribution == 0.0
+    assert score.score < 15
+    assert sum(item.contribution for item in score.evidence) == pytest.approx(score.score, abs=0.5)
+    assert any("list of rubric keywords" in note for note in score.notes)
+    genuine = fuse_interview([make_answer("q1")], [dimension()], PipelineConfig()).dimensions[0]
+    assert "keyword_list" not in {item.feature for item in genuine.evidence}
+
+
+def test_praise_needs_relevant_answers():
+    fluent_but_off_topic = text_with_relevance(0.1, keyword_coverage=1.0, structure_score=1.0)
+    answers = [make_answer("q1", text=fluent_but_off_topic), make_answer("q2", text=fluent_but_off_topic)]
+    dimensions = [dimension(question_ids=("q1", "q2"))]
+    praised = {
+        tag.en for tag in fuse_interview([make_answer("q1"), make_answer("q2")], dimensions, PipelineConfig()).tags
+    }
+    unpraised = {tag.en for tag in fuse_interview(answers, dimensions, PipelineConfig()).tags}
+    assert {"fluent delivery", "clear logic", "solid domain knowledge"} <= praised
+    assert unpraised.isdisjoint({"fluent delivery", "clear logic", "solid domain knowledge"})
+
+
+def test_text_features_stored_before_the_list_fields_still_load():
+    stored = dataclasses.asdict(make_text())
+    for field in ("sentence_share", "keyword_list", "keywords_without_credit"):
+        del stored[field]
+    assert TextFeatures(**stored) == make_text()

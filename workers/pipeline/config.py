@@ -15,7 +15,7 @@ from types import MappingProxyType
 
 from workers.pipeline.types import TagRule
 
-PIPELINE_VERSION = "2026.11.1"
+PIPELINE_VERSION = "2026.11.2"
 """Stored with every score; bump it when models, features or weights change,
 so results from different pipelines are never compared or overwritten."""
 
@@ -74,6 +74,22 @@ above which the concept counts as covered in other words. A single word is
 never very close to a whole clause: on the teller question, clauses that
 express a keyword score 0.3-0.6 and unrelated clauses below 0.22."""
 
+DEFAULT_RELEVANT_SENTENCE_THRESHOLDS: Mapping[str, float] = MappingProxyType(
+    {
+        "all-MiniLM-L6-v2": 0.20,
+        "universal-sentence-encoder-multilingual-v3": 0.18,
+    }
+)
+"""Per embedder, the similarity of one sentence of an answer to the question (mean of its similarity
+to the question and to the closest sample answer) from which the sentence counts as on the question,
+so that rubric keywords and concepts said in it earn credit. On the teller question, answer sentences
+score 0.2-0.55 (MiniLM) and 0.2-0.5 (USE, Chinese), sentences of unrelated stories carrying rubric
+words 0.0-0.2."""
+
+DEFAULT_SENTENCE_MIN_FUNCTION_WORD_SHARE: Mapping[str, float] = MappingProxyType({"en": 0.2, "zh": 0.1})
+"""Below this share of function words a sentence reads as a list of words (``workers.pipeline.text``).
+Measured: English answers 0.3-0.55, Chinese 0.15-0.35 (per character); rubric recitations 0-0.06."""
+
 DEFAULT_FILLER_WORDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "en": ("um", "umm", "uh", "uhm", "er", "erm", "hmm", "you know", "i mean", "sort of", "kind of", ", like,"),
@@ -86,10 +102,16 @@ the Chinese count is an upper bound; Whisper also tends to drop fillers from
 transcripts, so the count is a lower bound for English."""
 
 DEFAULT_TAG_RULES: tuple[TagRule, ...] = (
-    TagRule("表达流畅", "fluent delivery", ("speaking_rate", "pause_control", "filler_control"), 0.8),
-    TagRule("逻辑清晰", "clear logic", ("structure",), 0.75),
+    TagRule(
+        "表达流畅",
+        "fluent delivery",
+        ("speaking_rate", "pause_control", "filler_control"),
+        0.8,
+        needs_relevance=True,
+    ),
+    TagRule("逻辑清晰", "clear logic", ("structure",), 0.75, needs_relevance=True),
     TagRule("回答切题", "on-topic answers", ("relevance", "concept_coverage"), 0.7),
-    TagRule("专业知识扎实", "solid domain knowledge", ("keyword_coverage",), 0.6),
+    TagRule("专业知识扎实", "solid domain knowledge", ("keyword_coverage",), 0.6, needs_relevance=True),
     TagRule("目光交流自然", "natural eye contact", ("eye_contact",), 0.7),
 )
 
@@ -154,6 +176,23 @@ class PipelineConfig:
     feature_weights: Mapping[str, float] = field(default_factory=lambda: DEFAULT_FEATURE_WEIGHTS)
     similarity_ranges: Mapping[str, tuple[float, float]] = field(default_factory=lambda: DEFAULT_SIMILARITY_RANGES)
     concept_match_thresholds: Mapping[str, float] = field(default_factory=lambda: DEFAULT_CONCEPT_MATCH_THRESHOLDS)
+    relevant_sentence_thresholds: Mapping[str, float] = field(
+        default_factory=lambda: DEFAULT_RELEVANT_SENTENCE_THRESHOLDS
+    )
+    sentence_min_question_similarity: float = 0.10
+    """A sentence must also be this close to the question itself to count as on it: a story that
+    borrows the rubric's words comes close to the sample answers (which share those words), not to
+    the question. Answer sentences score 0.15-0.55 with either embedder, such stories below 0.06."""
+    sentence_min_function_word_share: Mapping[str, float] = field(
+        default_factory=lambda: DEFAULT_SENTENCE_MIN_FUNCTION_WORD_SHARE
+    )
+    keyword_list_min_share: float = 0.5
+    """An answer with at least this share recited as a list, rubric keywords among it, is reported
+    as a keyword list."""
+    relevance_for_full_form_credit: float = 0.5
+    """Relevance (0-1, after ``similarity_ranges``) at which delivery,
+    non-verbal and structure evidence count with their full weight; below it they count in
+    proportion, and not at all for an off-topic answer (``workers.pipeline.fusion``)."""
     english_words_per_minute: tuple[float, float] = (110.0, 170.0)
     chinese_characters_per_minute: tuple[float, float] = (180.0, 300.0)
     """Comfortable speaking-rate bands; rates inside score 1, rates half the
@@ -168,3 +207,6 @@ class PipelineConfig:
     strength_count: int = 2
     dimension_tag_threshold: float = 75.0
     tag_rules: tuple[TagRule, ...] = DEFAULT_TAG_RULES
+    praise_min_relevance: float = 0.5
+    """Tags whose rule ``needs_relevance`` are awarded only when the answers' mean relevance gate
+    reaches this: fluent delivery of answers off the question earns no praise."""

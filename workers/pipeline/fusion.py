@@ -1,15 +1,32 @@
 """Fusion of answer features into competency scores: pure functions, no models.
 
-Each answer's available features are mapped to 0-1, weighted
-(``PipelineConfig.feature_weights`` or the dimension's own weights) and
-renormalised over the features that exist for that answer, so a missing video
-or a question without sample answers neither rewards nor punishes. A dimension
-is the mean of its usable answers; the total is the dimension-weighted mean,
-renormalised over the dimensions that could be scored.
+Content first. Each answer's available features are mapped to 0-1 and split
+into *content* (relevance, sample-answer similarity, keyword and concept
+coverage: what was said) and *form* (structure cues, speaking rate, pauses,
+fillers, gaze, head pose, posture, expressions: how it was said). With ``w_f``
+the feature weights (``PipelineConfig.feature_weights`` or the dimension's own)
+and ``v_f`` the values, over the features the answer has::
 
-Two rules keep numbers honest: an answer with too little evidence is left out
-and named, never scored as zero; and transcription confidence only lowers the
-confidence of a score, never the score itself.
+    C = Σ_content w_f·v_f / Σ_content w_f        (0 when no content feature is weighted)
+    F = Σ_form w_f·v_f / Σ_form w_f
+    s = Σ_form w_f / Σ_all w_f                   (form's share of the weight)
+    g = min(1, relevance / relevance_for_full_form_credit)
+    answer score = 100 · [(1 − g·s)·C + g·s·F]
+
+``g``, the relevance gate, is how relevant the answer is (measured by the text
+step on what the answer says in sentences: a recited list of rubric words says
+nothing, and earns no keyword or concept credit either). For a relevant answer
+(g = 1) this is the plain weighted mean of all features; as
+relevance falls, form can raise or lower the score only in proportion, and an
+off-topic answer is scored on its content alone, so fluent delivery of
+something else earns nothing. Missing features (no video, no sample answers)
+are left out of every sum, so they neither reward nor punish.
+
+A dimension is the mean of its usable answers; the total is the
+dimension-weighted mean, renormalised over the dimensions that could be
+scored. Two rules keep numbers honest: an answer with too little evidence is
+left out and named, never scored as zero; and transcription confidence only
+lowers the confidence of a score, never the score itself.
 """
 
 from __future__ import annotations
@@ -29,6 +46,12 @@ from workers.pipeline.types import (
     RadarAxis,
     Tag,
 )
+
+CONTENT_FEATURES = frozenset({"relevance", "sample_answer_similarity", "keyword_coverage", "concept_coverage"})
+"""What the answer says; every other feature is form and counts only as far as the answer is relevant."""
+KEYWORD_LIST_EVIDENCE = "keyword_list"
+"""Evidence item shown when an answer recites rubric keywords as a list: its value is the share of
+the dimension's answers said as lists; it adds no points (listed keywords earn no credit)."""
 
 GESTURE_ACTIVITY_FULL_SCALE = 0.5
 """Wrist speed (shoulder widths per second) mapped to 1: hands that move
@@ -97,6 +120,31 @@ def answer_feature_values(evidence: AnswerEvidence, config: PipelineConfig) -> d
     return values
 
 
+def relevance_gate(values: Mapping[str, float], config: PipelineConfig) -> float:
+    """How far form evidence may move this answer's score: 0 off the question, 1 once relevant."""
+    return min(1.0, values.get("relevance", 0.0) / config.relevance_for_full_form_credit)
+
+
+def answer_contributions(
+    values: Mapping[str, float], weights: Mapping[str, float], config: PipelineConfig
+) -> dict[str, float]:
+    """Points each feature adds to the answer's 0-100 score (the formula in the module docstring);
+    they sum to the score."""
+    content_weight = sum(weights.get(feature, 0.0) for feature in values if feature in CONTENT_FEATURES)
+    total_weight = sum(weights.get(feature, 0.0) for feature in values)
+    form_share = (total_weight - content_weight) / total_weight
+    gate = relevance_gate(values, config)
+    contributions = {}
+    for feature, value in values.items():
+        weight = weights.get(feature, 0.0)
+        if feature in CONTENT_FEATURES:
+            share = (1.0 - gate * form_share) / content_weight if content_weight > 0 else 0.0
+        else:
+            share = gate / total_weight
+        contributions[feature] = 100.0 * share * weight * value
+    return contributions
+
+
 def answer_insufficiency(evidence: AnswerEvidence, config: PipelineConfig) -> str | None:
     """Why this answer cannot be scored, or ``None`` when it can."""
     if evidence.unusable_reason:
@@ -161,6 +209,8 @@ def score_dimension(
     feature_values: dict[str, list[float]] = defaultdict(list)
     feature_contributions: dict[str, list[float]] = defaultdict(list)
     scored_question_ids: list[str] = []
+    list_shares: list[float] = []
+    keyword_lists = False
     for question_id in dimension.question_ids:
         evidence = answers_by_question.get(question_id)
         reason = "not answered" if evidence is None else answer_insufficiency(evidence, config)
@@ -171,9 +221,14 @@ def score_dimension(
         if reason:
             notes.append(f"{question_id}: {reason}")
             continue
-        contributions = {
-            feature: 100.0 * weights.get(feature, 0.0) * value / weight_sum for feature, value in values.items()
-        }
+        contributions = answer_contributions(values, weights, config)
+        if evidence.text.keyword_list:
+            notes.append(
+                f"{question_id}: reads as a list of rubric keywords rather than sentences; "
+                "listed keywords earn no credit"
+            )
+        list_shares.append(1.0 - evidence.text.sentence_share)
+        keyword_lists |= evidence.text.keyword_list
         answer_scores.append(sum(contributions.values()))
         answer_confidences.append(answer_confidence(evidence, config))
         scored_question_ids.append(question_id)
@@ -213,6 +268,8 @@ def score_dimension(
             key=lambda item: -item.contribution,
         )
     )
+    if keyword_lists:
+        evidence_items += (EvidenceItem(KEYWORD_LIST_EVIDENCE, round(float(np.mean(list_shares)), 3), 0.0),)
     return DimensionScore(
         key=dimension.key,
         name_zh=dimension.name_zh,
@@ -256,21 +313,30 @@ def _strengths_and_weaknesses(scores: Sequence[DimensionScore], count: int) -> t
 
 def _feature_tags(usable_answers: Iterable[AnswerEvidence], config: PipelineConfig) -> list[Tag]:
     answer_values = [answer_feature_values(answer, config) for answer in usable_answers]
+    gates = [relevance_gate(values, config) for values in answer_values]
     tags = []
     for rule in config.tag_rules:
-        per_answer = [
-            float(np.mean([values[feature] for feature in rule.features if feature in values]))
-            for values in answer_values
+        rated = [
+            (float(np.mean([values[feature] for feature in rule.features if feature in values])), gate)
+            for values, gate in zip(answer_values, gates, strict=True)
             if any(feature in values for feature in rule.features)
         ]
-        if per_answer and float(np.mean(per_answer)) >= rule.threshold:
-            tags.append(
-                Tag(
-                    rule.zh,
-                    rule.en,
-                    f"mean of {', '.join(rule.features)} is {np.mean(per_answer):.2f} (≥ {rule.threshold:g})",
-                )
+        if not rated:
+            continue
+        if rule.needs_relevance:
+            mean_gate = float(np.mean([gate for _, gate in rated]))
+            if mean_gate <= 0 or mean_gate < config.praise_min_relevance:
+                continue
+            mean_value = sum(value * gate for value, gate in rated) / sum(gate for _, gate in rated)
+            reason = (
+                f"relevance-weighted mean of {', '.join(rule.features)} is {mean_value:.2f} (≥ {rule.threshold:g}); "
+                f"relevance gate {mean_gate:.2f} (≥ {config.praise_min_relevance:g})"
             )
+        else:
+            mean_value = float(np.mean([value for value, _ in rated]))
+            reason = f"mean of {', '.join(rule.features)} is {mean_value:.2f} (≥ {rule.threshold:g})"
+        if mean_value >= rule.threshold:
+            tags.append(Tag(rule.zh, rule.en, reason))
     return tags
 
 

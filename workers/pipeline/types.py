@@ -116,6 +116,9 @@ class TextFeatures:
     Similarities are raw cosine similarities of ``embedder_model`` and are only
     comparable between answers scored by the same model; fusion maps them to
     0-1 with a per-model range from ``PipelineConfig.similarity_ranges``.
+    ``keywords_found`` and ``concepts_covered`` count only inside sentences that
+    are relevant to the question (``workers.pipeline.text``). The last three
+    fields have defaults so that evidence stored before them still loads.
     """
 
     embedder_model: str
@@ -129,6 +132,14 @@ class TextFeatures:
     structure_score: float
     word_count: int
     character_count: int
+    sentence_share: float = 1.0
+    """Share of the answer (words; Chinese: characters) said in sentences rather than recited as a
+    list of words. Relevance and similarities are measured on the sentences alone."""
+    keyword_list: bool = False
+    """The answer is mostly a recitation of rubric keywords (``PipelineConfig.keyword_list_min_share``)."""
+    keywords_without_credit: tuple[str, ...] = ()
+    """Rubric keywords the answer says, but only in a list or in a sentence off the question:
+    they earn no keyword credit."""
 
 
 @dataclass(frozen=True)
@@ -180,12 +191,16 @@ class Tag:
 @dataclass(frozen=True)
 class TagRule:
     """Award a tag when the mean of ``features`` (0-1, over all usable answers)
-    reaches ``threshold``."""
+    reaches ``threshold``. With ``needs_relevance`` the mean is weighted by each
+    answer's relevance gate and the answers must on average be relevant
+    (``PipelineConfig.praise_min_relevance``): praise for fluency or knowledge
+    shown while saying nothing on the question would be untrue."""
 
     zh: str
     en: str
     features: tuple[str, ...]
     threshold: float
+    needs_relevance: bool = False
 
 
 @dataclass(frozen=True)
