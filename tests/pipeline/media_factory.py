@@ -61,6 +61,14 @@ OFF_TOPIC_ANSWER_EN = (
     "On weekends I like to go hiking in the mountains with my friends. "
     "We usually cook dinner together and watch a football match in the evening."
 )
+ONE_SENTENCE_ANSWER_EN = (
+    "I would recount the cash together with the customer and report any difference to my supervisor."
+)
+KEYWORD_LIST_ANSWER_EN = (
+    "Calm, apologise, polite, recount, count again, count the cash, camera, video, surveillance, CCTV, "
+    "supervisor, manager, procedure, policy, rule."
+)
+"""The teller rubric recited word for word: gaming, not an answer."""
 RELEVANT_ANSWER_ZH_PINYIN = (
     "shou3 xian1, wo3 hui4 an1 fu3 ke4 hu4 de5 qing2 xu4, xiang4 ke4 hu4 dao4 qian4. "
     "ran2 hou4, wo3 hui4 dang1 zhe5 ke4 hu4 de5 mian4, zai4 shu3 yi2 bian4. "
@@ -80,6 +88,8 @@ OFF_TOPIC_ANSWER_ZH_PINYIN = (
 class TestMedia:
     english_relevant_wav: Path
     english_off_topic_wav: Path
+    english_one_sentence_wav: Path
+    english_keyword_list_wav: Path
     mandarin_relevant_wav: Path
     mandarin_off_topic_wav: Path
     silent_wav: Path
@@ -107,6 +117,12 @@ def build_test_media(directory: Path) -> TestMedia:
     return TestMedia(
         english_relevant_wav=english_relevant,
         english_off_topic_wav=synthesise_speech(OFF_TOPIC_ANSWER_EN, "en-us", directory / "english_off_topic.wav"),
+        english_one_sentence_wav=synthesise_speech(
+            ONE_SENTENCE_ANSWER_EN, "en-us", directory / "english_one_sentence.wav"
+        ),
+        english_keyword_list_wav=synthesise_speech(
+            KEYWORD_LIST_ANSWER_EN, "en-us", directory / "english_keyword_list.wav"
+        ),
         mandarin_relevant_wav=mandarin_relevant,
         mandarin_off_topic_wav=synthesise_speech(
             OFF_TOPIC_ANSWER_ZH_PINYIN, "cmn-latn-pinyin+f4", directory / "mandarin_off_topic.wav", words_per_minute=150

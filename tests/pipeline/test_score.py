@@ -41,6 +41,38 @@ def test_relevant_mandarin_answer_outscores_off_topic(test_media, teller_questio
     assert relevant_score.score > off_topic_score.score + 15
 
 
+def test_recited_rubric_keywords_score_below_one_genuine_sentence(
+    test_media, teller_question_en, scored_answer, pipeline_config
+):
+    """Gaming through the real pipeline: espeak-ng reads the rubric aloud, Whisper transcribes it."""
+    keyword_list = scored_answer(test_media.english_keyword_list_wav, teller_question_en)
+    one_sentence = scored_answer(test_media.english_one_sentence_wav, teller_question_en)
+    list_result = fuse_interview([keyword_list], [single_question_dimension(keyword_list.question_id)], pipeline_config)
+    list_score = list_result.dimensions[0]
+    sentence_score = fused_score(one_sentence, pipeline_config)
+    transcript = keyword_list.speech.transcript
+    assert "supervisor" in transcript.lower()
+    assert keyword_list.text.keyword_list and keyword_list.text.sentence_share < 0.5, transcript
+    assert keyword_list.text.keyword_coverage == 0.0 and keyword_list.text.concept_coverage == 0.0, transcript
+    assert {"supervisor|manager", "procedure|policy|rule"} <= set(keyword_list.text.keywords_without_credit)
+    assert not one_sentence.text.keyword_list and one_sentence.text.keyword_coverage > 0
+    assert list_score.score < 40 and list_score.score < sentence_score.score - 20
+    evidence = {item.feature: item for item in list_score.evidence}
+    assert evidence["keyword_list"].value >= 0.5 and evidence["keyword_list"].contribution == 0.0
+    assert any("list of rubric keywords" in note for note in list_score.notes)
+    assert {tag.en for tag in list_result.tags}.isdisjoint({"solid domain knowledge", "fluent delivery"})
+
+
+def test_off_topic_answers_score_at_most_15(
+    test_media, teller_question_en, teller_question_zh, scored_answer, pipeline_config
+):
+    """Fluent delivery of something else earns nothing: content first."""
+    english = scored_answer(test_media.english_off_topic_wav, teller_question_en)
+    mandarin = scored_answer(test_media.mandarin_off_topic_wav, teller_question_zh)
+    assert fused_score(english, pipeline_config).score <= 15
+    assert fused_score(mandarin, pipeline_config).score <= 15
+
+
 def test_silence_is_insufficient_evidence(test_media, teller_question_en, scored_answer, pipeline_config):
     silence = scored_answer(test_media.silent_wav, teller_question_en)
     result = fuse_interview([silence], [single_question_dimension(silence.question_id)], pipeline_config)
