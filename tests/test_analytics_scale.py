@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from gateway import models
 from gateway.db import unit_of_work
+from gateway.models.counting import recount_all
 from gateway.models.enums import ApplicationStage, InterviewStatus
 from tests.analytics_cohort import Cohort, build_cohort
 from tests.db_helpers import global_id
@@ -224,6 +225,8 @@ async def build_bulk_cohort(applications: int) -> Cohort:
                 )
             ],
         )
+        # Core inserts bypass the ORM flush hooks that keep the analytics counting columns.
+        await recount_all(connection)
     async with unit_of_work() as uow:
         connection = await uow.session.connection()
         if connection.dialect.name == "postgresql":

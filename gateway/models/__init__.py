@@ -18,6 +18,9 @@ from gateway.models.interview import (
 from gateway.models.kpi import DimensionKpiLink, KpiAssignment, KpiDefinition, KpiPriority, KpiRecord
 from gateway.models.requisition import Requisition
 
+# Registers the flush hooks that keep the analytics counting columns (``counting``'s docstring).
+from gateway.models import counting  # noqa: E402, F401  isort: skip
+
 metadata = SQLModel.metadata
 
 __all__ = [

@@ -41,12 +41,17 @@ class Application(SQLModel, table=True):
     """A candidate applying to a requisition; at most one per pair."""
 
     __tablename__ = "application"
-    __table_args__ = (sa.UniqueConstraint("candidate_id", "requisition_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("candidate_id", "requisition_id"),
+        sa.Index("ix_application_requisition_furthest", "requisition_id", "furthest_stage"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     candidate_id: int = Field(foreign_key="candidate.id", index=True)
     requisition_id: int = Field(foreign_key="requisition.id", index=True)
     stage: ApplicationStage = enum_field(ApplicationStage, default=ApplicationStage.SCREENING, index=True)
+    furthest_stage: ApplicationStage = enum_field(ApplicationStage, default=ApplicationStage.SCREENING)
+    """The furthest forward stage the application ever reached (kept by ``gateway.models.counting``)."""
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
 

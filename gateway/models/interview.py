@@ -67,10 +67,23 @@ class InterviewReport(SQLModel, table=True):
     """The fused result of an interview, and the human decision taken on it."""
 
     __tablename__ = "interview_report"
+    __table_args__ = (
+        sa.Index(
+            "ix_interview_report_counted",
+            "requisition_id",
+            "total",
+            postgresql_where=sa.text("counted"),
+            sqlite_where=sa.text("counted = 1"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     interview_id: int = Field(foreign_key="interview.id", unique=True)
     requisition_id: int = Field(foreign_key="requisition.id", index=True)
+    application_id: int | None = Field(default=None, foreign_key="application.id", index=True)
+    """The interview's application (``gateway.models.counting`` fills it on insert)."""
+    counted: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    """Whether this is the report analytics count: the latest of its application (``gateway.models.counting``)."""
     total: float | None = Field(default=None, ge=0, le=100, index=True)
     percentile: float | None = None
     insufficient_evidence: bool = False
@@ -95,12 +108,35 @@ class DimensionScore(SQLModel, table=True):
     """One dimension's score with its evidence; upserted by report × dimension × pipeline version."""
 
     __tablename__ = "dimension_score"
-    __table_args__ = (sa.UniqueConstraint("report_id", "dimension_id", "pipeline_version"),)
+    __table_args__ = (
+        sa.UniqueConstraint("report_id", "dimension_id", "pipeline_version"),
+        sa.Index(
+            "ix_dimension_score_counted_requisition",
+            "requisition_id",
+            "dimension_id",
+            "score",
+            postgresql_where=sa.text("counted"),
+            sqlite_where=sa.text("counted = 1"),
+        ),
+        sa.Index(
+            "ix_dimension_score_counted_application",
+            "application_id",
+            "dimension_id",
+            "score",
+            postgresql_where=sa.text("counted"),
+            sqlite_where=sa.text("counted = 1"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     report_id: int = Field(foreign_key="interview_report.id", index=True)
     dimension_id: int = Field(foreign_key="dimension.id", index=True)
     pipeline_version: str = Field(max_length=32)
+    application_id: int | None = Field(default=None, foreign_key="application.id")
+    requisition_id: int | None = Field(default=None, foreign_key="requisition.id")
+    counted: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    """The report's application and requisition, and whether analytics count this score (the report is counted
+    and this is its pipeline version); all three kept by ``gateway.models.counting``."""
     score: float | None = None
     confidence: float = 0.0
     insufficient_evidence_reason: str | None = Field(default=None, sa_type=sa.Text)

@@ -14,19 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy import Select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from gateway.models import Dimension, DimensionKpiLink
+from gateway.models import Application, Dimension, DimensionKpiLink
 from resolvers.analytics import statistics as st
-from resolvers.analytics.cohorts import (
-    furthest_stages,
-    kpi_outcomes,
-    latest_dimension_scores,
-    latest_reports,
-    latest_totals,
-)
+from resolvers.analytics.cohorts import Scope, counted_scores, kpi_outcomes
 from resolvers.analytics.prediction import FOLDS, RegressionMoments
 
 QUARTILES = (0.25, 0.5, 0.75)
@@ -91,7 +84,7 @@ async def total_distribution(
     """Histogram, mean, sd and five-number summary of the counted reports' totals, in one or two statements,
     with how many reports count and the highest of their ids (for the audit event)."""
     postgresql = _postgresql(session)
-    totals = latest_totals(latest)
+    totals = latest
     total = totals.c.total
     edges = st.histogram_edges(bins, value_range)
     bin_counts = [
@@ -155,12 +148,12 @@ async def _sqlite_quantiles(
 
 
 async def dimension_means(
-    latest: sa.Subquery, keys: Sequence[str] | None, *, session: AsyncSession, min_group_size: int = 1
+    scope: Scope, keys: Sequence[str] | None, *, session: AsyncSession, min_group_size: int = 1
 ) -> list[st.DimensionMean]:
-    """Mean and sd per dimension over the counted reports; ``keys`` (a version's dimensions) are all listed,
-    scored or not; without ``keys`` every dimension that has scores is."""
+    """Mean and sd per dimension over the counted scores of the scope; ``keys`` (a version's dimensions) are
+    all listed, scored or not; without ``keys`` every dimension that has scores is."""
     postgresql = _postgresql(session)
-    scores = latest_dimension_scores(latest)
+    scores = counted_scores(scope)
     rows = await session.exec(
         select(scores.c.dimension_key, *_spread(scores.c.score, postgresql))
         .select_from(scores)
@@ -176,13 +169,15 @@ async def dimension_means(
     )
 
 
-async def stage_pass_rates(applications: Select, *, session: AsyncSession) -> list[st.StagePassRate]:
-    """Pass rates by stage: applications counted by the furthest stage they reached."""
-    furthest = furthest_stages(applications)
+async def stage_pass_rates(scope: Scope, *, session: AsyncSession) -> list[st.StagePassRate]:
+    """Pass rates by stage: the scope's applications counted by the furthest stage they reached."""
     rows = await session.exec(
-        select(furthest.c.furthest, sa.func.count()).select_from(furthest).group_by(furthest.c.furthest)
+        select(col(Application.furthest_stage), sa.func.count())
+        .where(*scope.clauses(col(Application.requisition_id), col(Application.id)))
+        .group_by(col(Application.furthest_stage))
     )
-    return st.pass_rates_from_furthest({int(index): int(count) for index, count in rows.all()})
+    order = {stage: index for index, stage in enumerate(st.PIPELINE_STAGES)}
+    return st.pass_rates_from_furthest({order[stage.value]: int(count) for stage, count in rows.all()})
 
 
 @dataclass(frozen=True)
@@ -218,7 +213,6 @@ def _r(n: int, values: Sequence, postgresql: bool) -> float | None:
 
 async def link_correlations(
     model_version_id: int,
-    latest: sa.Subquery,
     *,
     session: AsyncSession,
     period: str | None = None,
@@ -227,10 +221,10 @@ async def link_correlations(
     """Pearson and Spearman r of every dimension → KPI link of the version, over hires with both numbers.
 
     One statement: the pairs (latest interview score, oriented KPI outcome) with their ranks within each
-    link, aggregated per link. ``latest`` selects the counted reports of the hires.
+    link, aggregated per link.
     """
     postgresql = _postgresql(session)
-    scores = latest_dimension_scores(latest)
+    scores = counted_scores()
     outcomes = kpi_outcomes(model_version_id=model_version_id, period=period, department=department)
     link = [col(Dimension.key), col(DimensionKpiLink.kpi_id)]
     pairs = (
@@ -300,28 +294,30 @@ async def regression_moments(
     import numpy as np
 
     outcomes = kpi_outcomes(kpi_ids=[kpi_id], model_version_id=model_version_id, period=period)
-    latest = latest_reports(applications=select(outcomes.c.application_id))
-    scores = latest_dimension_scores(latest)
+    scores = counted_scores()
     features = (
         select(
-            scores.c.application_id,
+            outcomes.c.application_id,
+            outcomes.c.actual,
             *[
                 sa.func.max(sa.case((scores.c.dimension_id == dimension_id, scores.c.score))).label(f"x{index}")
                 for index, (dimension_id, _) in enumerate(dimensions)
             ],
         )
-        .group_by(scores.c.application_id)
+        .select_from(outcomes)
+        .join(scores, scores.c.application_id == outcomes.c.application_id)
+        .where(scores.c.dimension_id.in_([dimension_id for dimension_id, _ in dimensions]))
+        .group_by(outcomes.c.application_id, outcomes.c.actual)
         .subquery("features")
     )
     xs = [features.c[f"x{index}"] for index in range(len(dimensions))]
     rows = (
         select(
             *xs,
-            outcomes.c.actual.label("y"),
+            features.c.actual.label("y"),
             (sa.func.row_number().over(order_by=features.c.application_id) % folds).label("fold"),
         )
-        .join(outcomes, outcomes.c.application_id == features.c.application_id)
-        .where(outcomes.c.actual.is_not(None), *[x.is_not(None) for x in xs])
+        .where(features.c.actual.is_not(None), *[x.is_not(None) for x in xs])
         .subquery("row")
     )
     x = [rows.c[f"x{index}"] for index in range(len(dimensions))]

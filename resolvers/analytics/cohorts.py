@@ -1,14 +1,18 @@
-"""The rows analytics count, as SQL selectables (no I/O): latest reports, furthest stages, KPI outcomes.
+"""The rows analytics count, as SQL selectables (no I/O): counted reports and scores, funnel positions, KPI outcomes.
 
 One rule decides which interview report counts, everywhere (analytics, charts, exports): **the latest
 report of each application** (the highest report id over the application's interviews, so a re-interview
-replaces the first one), read under that report's own pipeline version (dimension scores of older runs
-of the same report are ignored). Every function here returns a subquery built with SQLAlchemy Core, so a
-cohort of any size stays in the database: no id list travels as query parameters and no ORM object is
-built per row. ``resolvers.analytics.aggregates`` turns these into small result sets.
+replaces the first one), read under that report's own pipeline version. The rows carry the answer
+(``gateway.models.counting`` keeps ``counted`` on reports and dimension scores, and each application's
+``furthest_stage``), so a cohort's statistics read one narrow index instead of grouping every report.
+Every function returns a subquery or clauses built with SQLAlchemy Core: a cohort of any size stays in the
+database, no id list travels as query parameters and no ORM object is built per row.
+``resolvers.analytics.aggregates`` turns these into small result sets.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy import Select
@@ -16,119 +20,77 @@ from sqlmodel import col, select
 
 from gateway.models import (
     Application,
-    ApplicationStageChange,
     Dimension,
     DimensionScore,
     Employee,
-    Interview,
     InterviewReport,
     KpiAssignment,
     KpiDefinition,
     KpiRecord,
     Requisition,
 )
-from gateway.models.enums import ApplicationStage, KpiDirection
-from resolvers.analytics.statistics import PIPELINE_STAGES
+from gateway.models.enums import KpiDirection
 
 ATTAINMENT_CAP = 2.0
 """``statistics.kpi_attainment``'s cap for lower-is-better KPIs (an actual of 0 counts as 2× on target)."""
 
 
-def latest_reports(*, requisition_id: int | None = None, applications: Select | None = None) -> sa.Subquery:
-    """``(application_id, report_id)``: the report that counts for each application (the module's rule).
+@dataclass(frozen=True)
+class Scope:
+    """Which applications a statistic covers: one requisition, requisitions (a SELECT of their ids) and/or
+    applications (a SELECT of their ids, for filters on the application itself such as its date)."""
 
-    ``requisition_id`` narrows through the report's own column (indexed); ``applications`` is a SELECT of
-    application ids used as ``IN (subquery)``.
-    """
-    statement = (
+    requisition_id: int | None = None
+    requisitions: Select | None = None
+    applications: Select | None = None
+
+    def clauses(self, requisition_column: sa.ColumnElement, application_column: sa.ColumnElement) -> list:
+        """WHERE clauses on a table that carries both ids (reports, scores and applications do)."""
+        clauses = []
+        if self.requisition_id is not None:
+            clauses.append(requisition_column == self.requisition_id)
+        if self.requisitions is not None:
+            clauses.append(requisition_column.in_(self.requisitions))
+        if self.applications is not None:
+            clauses.append(application_column.in_(self.applications))
+        return clauses
+
+    def application_ids(self) -> Select:
+        return select(col(Application.id)).where(*self.clauses(col(Application.requisition_id), col(Application.id)))
+
+
+def counted_reports(scope: Scope) -> sa.Subquery:
+    """``(application_id, report_id, total)``: the report that counts for each application of the scope."""
+    return (
         select(
-            col(Interview.application_id).label("application_id"),
-            sa.func.max(InterviewReport.id).label("report_id"),
+            col(InterviewReport.application_id).label("application_id"),
+            col(InterviewReport.id).label("report_id"),
+            col(InterviewReport.total).label("total"),
         )
-        .select_from(InterviewReport)
-        .join(Interview, col(Interview.id) == InterviewReport.interview_id)
-        .group_by(col(Interview.application_id))
-    )
-    if requisition_id is not None:
-        statement = statement.where(col(InterviewReport.requisition_id) == requisition_id)
-    if applications is not None:
-        statement = statement.where(col(Interview.application_id).in_(applications))
-    return statement.subquery("latest_report")
-
-
-def latest_totals(latest: sa.Subquery) -> sa.Subquery:
-    """``(report_id, total)`` of the counted reports (total null for insufficient evidence)."""
-    return (
-        select(col(InterviewReport.id).label("report_id"), col(InterviewReport.total).label("total"))
-        .select_from(latest)
-        .join(InterviewReport, col(InterviewReport.id) == latest.c.report_id)
-        .subquery("latest_total")
+        .where(
+            col(InterviewReport.counted),
+            *scope.clauses(col(InterviewReport.requisition_id), col(InterviewReport.application_id)),
+        )
+        .subquery("counted_report")
     )
 
 
-def latest_dimension_scores(latest: sa.Subquery) -> sa.Subquery:
-    """``(application_id, report_id, dimension_id, dimension_key, score)`` of the counted reports, under each
-    report's own pipeline version."""
+def counted_scores(scope: Scope | None = None) -> sa.Subquery:
+    """``(application_id, dimension_id, dimension_key, score)`` of the counted reports (their own pipeline version)."""
+    clauses = (
+        [] if scope is None else scope.clauses(col(DimensionScore.requisition_id), col(DimensionScore.application_id))
+    )
     return (
         select(
-            latest.c.application_id,
-            latest.c.report_id,
+            col(DimensionScore.application_id).label("application_id"),
             col(DimensionScore.dimension_id).label("dimension_id"),
             col(Dimension.key).label("dimension_key"),
             col(DimensionScore.score).label("score"),
         )
-        .select_from(latest)
-        .join(DimensionScore, col(DimensionScore.report_id) == latest.c.report_id)
-        .join(InterviewReport, col(InterviewReport.id) == latest.c.report_id)
         .join(Dimension, col(Dimension.id) == DimensionScore.dimension_id)
-        .where(col(DimensionScore.pipeline_version) == col(InterviewReport.pipeline_version))
-        .subquery("latest_dimension_score")
+        .where(col(DimensionScore.counted), *clauses)
+        .subquery("counted_score")
     )
-
-
-def _stage_index(column: sa.ColumnElement) -> sa.ColumnElement:
-    """A forward stage's position in ``PIPELINE_STAGES`` (0 = screening); null for rejected / withdrawn."""
-    return sa.case(*[(column == ApplicationStage(stage), index) for index, stage in enumerate(PIPELINE_STAGES)])
-
-
-def furthest_stages(applications: Select) -> sa.Subquery:
-    """``(application_id, furthest)``: the index of the furthest forward stage each application reached.
-
-    The pipeline moves forward only (``APPLICATION_TRANSITIONS``), so an open application's furthest stage
-    is where it stands; only a rejected or withdrawn one needs its history (the stages it passed through).
-    """
-    closed_history = (
-        select(
-            col(ApplicationStageChange.application_id).label("application_id"),
-            sa.func.max(_stage_index(col(ApplicationStageChange.to_stage))).label("to_index"),
-            sa.func.max(_stage_index(col(ApplicationStageChange.from_stage))).label("from_index"),
-        )
-        .join(Application, col(Application.id) == ApplicationStageChange.application_id)
-        .where(
-            col(Application.id).in_(applications),
-            col(Application.stage).in_([ApplicationStage.REJECTED, ApplicationStage.WITHDRAWN]),
-        )
-        .group_by(col(ApplicationStageChange.application_id))
-        .subquery("closed_history")
-    )
-    to_index, from_index = closed_history.c.to_index, closed_history.c.from_index
-    from_history = sa.case(
-        (sa.func.coalesce(to_index, -1) > sa.func.coalesce(from_index, -1), to_index),
-        else_=sa.func.coalesce(from_index, 0),
-    )
-    return (
-        select(
-            col(Application.id).label("application_id"),
-            sa.func.coalesce(_stage_index(col(Application.stage)), from_history).label("furthest"),
-        )
-        .outerjoin(closed_history, closed_history.c.application_id == Application.id)
-        .where(col(Application.id).in_(applications))
-        .subquery("furthest_stage")
-    )
-
-
-def requisition_applications(requisition_id: int) -> Select:
-    return select(col(Application.id)).where(col(Application.requisition_id) == requisition_id)
 
 
 def _attainment(actual: sa.ColumnElement, target: sa.ColumnElement, lower: sa.ColumnElement) -> sa.ColumnElement:

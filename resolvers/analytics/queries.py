@@ -28,7 +28,7 @@ from gateway.models import (
     ReweightingProposal,
 )
 from gateway.models.enums import KpiDirection, ProposalStatus
-from resolvers.analytics.cohorts import furthest_stages
+from resolvers.analytics.cohorts import Scope
 from resolvers.analytics.statistics import PIPELINE_STAGES, kpi_attainment
 
 
@@ -223,17 +223,16 @@ async def employee_kpi_results(
 async def selection_records(
     requisition_id: int, *, selected_stage: str, session: AsyncSession
 ) -> list[tuple[dict[str, str], bool]]:
-    """Self-reported groups of the applicants who gave any, and whether each reached ``selected_stage``."""
-    furthest = furthest_stages(select(col(Application.id)).where(Application.requisition_id == requisition_id))
+    """Self-reported groups of the applicants who gave any, and whether each reached ``selected_stage``
+    (their furthest stage, ``gateway.models.counting``)."""
     threshold = PIPELINE_STAGES.index(selected_stage)
     rows = await session.exec(
-        select(CandidateSelfReport.groups, furthest.c.furthest)
-        .select_from(furthest)
-        .join(Application, col(Application.id) == furthest.c.application_id)
+        select(CandidateSelfReport.groups, Application.furthest_stage)
         .join(CandidateSelfReport, col(CandidateSelfReport.candidate_id) == Application.candidate_id)
-        .order_by(furthest.c.application_id)
+        .where(Application.requisition_id == requisition_id)
+        .order_by(col(Application.id))
     )
-    return [(dict(groups or {}), int(index) >= threshold) for groups, index in rows.all()]
+    return [(dict(groups or {}), PIPELINE_STAGES.index(stage.value) >= threshold) for groups, stage in rows.all()]
 
 
 @dataclass(frozen=True)
@@ -246,38 +245,44 @@ class ProposalFilter:
         return [] if self.status is None else [ReweightingProposal.status == self.status]
 
 
-def cohort_applications(
+def cohort_scope(
     *,
     model_version_id: int | None = None,
     department: str | None = None,
     created_from: datetime | None = None,
     created_before: datetime | None = None,
     hiring_manager_subject: str | None = None,
-) -> Select:
-    """The ids of the applications to requisitions matching the filters, made within [created_from, created_before).
+) -> Scope:
+    """The applications to requisitions matching the filters, made within [created_from, created_before).
 
-    A SELECT (no I/O) for the other queries to use as a subquery: a cohort of any size stays in the database.
+    Requisition filters become a SELECT of requisition ids (reports and scores carry the requisition, so they
+    are filtered without a join); the period, a SELECT of application ids. No I/O.
     """
-    statement = select(col(Application.id)).join(Requisition, col(Requisition.id) == Application.requisition_id)
-    if model_version_id is not None:
-        statement = statement.where(Requisition.competency_model_version_id == model_version_id)
-    if department is not None:
-        statement = statement.where(Requisition.department == department)
-    if hiring_manager_subject is not None:
-        statement = statement.where(Requisition.hiring_manager_subject == hiring_manager_subject)
-    if created_from is not None:
-        statement = statement.where(col(Application.created_at) >= created_from)
-    if created_before is not None:
-        statement = statement.where(col(Application.created_at) < created_before)
-    return statement
+    requisitions = None
+    if model_version_id is not None or department is not None or hiring_manager_subject is not None:
+        requisitions = select(col(Requisition.id))
+        if model_version_id is not None:
+            requisitions = requisitions.where(Requisition.competency_model_version_id == model_version_id)
+        if department is not None:
+            requisitions = requisitions.where(Requisition.department == department)
+        if hiring_manager_subject is not None:
+            requisitions = requisitions.where(Requisition.hiring_manager_subject == hiring_manager_subject)
+    applications = None
+    if created_from is not None or created_before is not None:
+        applications = select(col(Application.id))
+        if created_from is not None:
+            applications = applications.where(col(Application.created_at) >= created_from)
+        if created_before is not None:
+            applications = applications.where(col(Application.created_at) < created_before)
+    return Scope(requisitions=requisitions, applications=applications)
 
 
-async def cohort_size(applications: Select, *, session: AsyncSession) -> tuple[int, int]:
-    """How many applications ``applications`` (a SELECT of ids) selects, and to how many requisitions."""
+async def cohort_size(scope: Scope, *, session: AsyncSession) -> tuple[int, int]:
+    """How many applications the scope covers, and in how many requisitions."""
     row = (
         await session.exec(
             select(func.count(), func.count(func.distinct(Application.requisition_id))).where(
-                col(Application.id).in_(applications)
+                *scope.clauses(col(Application.requisition_id), col(Application.id))
             )
         )
     ).one()

@@ -30,7 +30,7 @@ from resolvers.analytics import statistics as st
 from resolvers.analytics.prediction import PerformancePrediction, predict_from_moments
 from resolvers.analytics.queries import (
     EmployeeKpiResult,
-    cohort_applications,
+    cohort_scope,
     cohort_size,
     dimension_scores,
     employee_kpi_results,
@@ -66,9 +66,10 @@ class CountedReports:
 
 
 async def counted_totals(
-    latest: Any, *, session: AsyncSession, min_group_size: int
+    scope: cohorts.Scope, *, session: AsyncSession, min_group_size: int
 ) -> tuple[st.Distribution, CountedReports]:
     """The totals' distribution and the reports it counted (their ids only for a cohort an auditor can list)."""
+    latest = cohorts.counted_reports(scope)
     counted = await aggregates.total_distribution(latest, session=session, min_group_size=min_group_size)
     ids = await aggregates.report_ids(latest, session=session) if counted.reports <= AUDITED_REPORT_IDS else None
     return counted.distribution, CountedReports(counted.reports, counted.highest_report_id, ids)
@@ -117,15 +118,15 @@ async def requisition_analytics(
     ``min_group_size`` candidates are withheld (``statistics.distribution_from_summary``).
     """
     requisition = await _requisition(requisition_id, session=session)
-    latest = cohorts.latest_reports(requisition_id=requisition_id)
+    scope = cohorts.Scope(requisition_id=requisition_id)
     dimensions = await _version_dimensions(requisition.competency_model_version_id, session=session)
-    totals, counted = await counted_totals(latest, session=session, min_group_size=min_group_size)
+    totals, counted = await counted_totals(scope, session=session, min_group_size=min_group_size)
     return RequisitionAnalytics(
         requisition_id=requisition_id,
-        pass_rates=await aggregates.stage_pass_rates(cohorts.requisition_applications(requisition_id), session=session),
+        pass_rates=await aggregates.stage_pass_rates(scope, session=session),
         totals=totals,
         dimension_means=await aggregates.dimension_means(
-            latest, [dimension.key for dimension in dimensions], session=session, min_group_size=min_group_size
+            scope, [dimension.key for dimension in dimensions], session=session, min_group_size=min_group_size
         ),
         reports=counted,
     )
@@ -209,12 +210,10 @@ async def dimension_kpi_correlations(
     """
     dimensions = await _version_dimensions(model_version_id, session=session)
     links = await _links(dimensions, session=session)
-    hires = cohorts.kpi_outcomes(model_version_id=model_version_id, period=period, department=department)
-    latest = cohorts.latest_reports(applications=select(hires.c.application_id))
     found = {
         (item.dimension_key, item.kpi_id): item
         for item in await aggregates.link_correlations(
-            model_version_id, latest, session=session, period=period, department=department
+            model_version_id, session=session, period=period, department=department
         )
     }
     correlations = []
@@ -366,24 +365,23 @@ async def cohort_analytics(
         created_from, created_before = (datetime.combine(day, time.min, tzinfo=UTC) for day in bounds)
     if model_version_id is not None and await session.get(CompetencyModelVersion, model_version_id) is None:
         raise not_found("modelVersionId", "competency model version")
-    applications = cohort_applications(
+    scope = cohort_scope(
         model_version_id=model_version_id,
         department=department,
         created_from=created_from,
         created_before=created_before,
         hiring_manager_subject=hiring_manager_subject,
     )
-    latest = cohorts.latest_reports(applications=applications)
-    application_count, requisition_count = await cohort_size(applications, session=session)
+    application_count, requisition_count = await cohort_size(scope, session=session)
     keys = None
     if model_version_id is not None:
         keys = [dimension.key for dimension in await _version_dimensions(model_version_id, session=session)]
-    totals, counted = await counted_totals(latest, session=session, min_group_size=min_group_size)
+    totals, counted = await counted_totals(scope, session=session, min_group_size=min_group_size)
     return CohortAnalytics(
         requisition_id=0,
-        pass_rates=await aggregates.stage_pass_rates(applications, session=session),
+        pass_rates=await aggregates.stage_pass_rates(scope, session=session),
         totals=totals,
-        dimension_means=await aggregates.dimension_means(latest, keys, session=session, min_group_size=min_group_size),
+        dimension_means=await aggregates.dimension_means(scope, keys, session=session, min_group_size=min_group_size),
         reports=counted,
         requisition_count=requisition_count,
         application_count=application_count,

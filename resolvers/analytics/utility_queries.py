@@ -25,7 +25,6 @@ from gateway.models import (
     Dimension,
     DimensionKpiLink,
     Employee,
-    Interview,
     InterviewReport,
     KpiAssignment,
     KpiDefinition,
@@ -80,16 +79,16 @@ def _version_requisitions(model_version_id: int, *, department: str | None = Non
 
 
 def _hires_latest_reports(scope: UtilityScope) -> Subquery:
-    """(employee_id, report_id): each hire's latest report on the version's requisitions (the module's rule;
-    an employee is made from one application). Grouping the hires only, not every application, keeps the
-    validity's statement to the size of the hires."""
+    """(employee_id, report_id): each hire's counted report on the version's requisitions (the module's rule,
+    kept on the rows by ``gateway.models.counting``; an employee is made from one application)."""
     statement = (
-        select(col(Employee.id).label("employee_id"), func.max(InterviewReport.id).label("report_id"))
+        select(col(Employee.id).label("employee_id"), col(InterviewReport.id).label("report_id"))
         .select_from(Employee)
-        .join(Interview, col(Interview.application_id) == Employee.application_id)
-        .join(InterviewReport, col(InterviewReport.interview_id) == Interview.id)
-        .where(col(InterviewReport.requisition_id).in_(_version_requisitions(scope.model_version_id)))
-        .group_by(col(Employee.id))
+        .join(InterviewReport, col(InterviewReport.application_id) == Employee.application_id)
+        .where(
+            col(InterviewReport.counted),
+            col(InterviewReport.requisition_id).in_(_version_requisitions(scope.model_version_id)),
+        )
     )
     if scope.department is not None:
         statement = statement.where(Employee.department == scope.department)
@@ -237,34 +236,23 @@ async def _centred_moments(
 async def selection_counts(scope: UtilityScope, *, session: AsyncSession) -> tuple[int, int]:
     """Applicants with a scored latest report on the version's requisitions, and how many of them were hired.
 
-    One grouping of the version's reports by application (with its stage and employee joined before, so the
-    database groups once): the latest report id and the latest scored one are equal exactly when the latest
-    report has a total. Hired: the application reached the hired stage, or an employee was made from it.
+    The counted report of each application (``gateway.models.counting``) with a total. Hired: the application
+    reached the hired stage, or an employee was made from it.
     ``department`` narrows the requisitions (the hiring side).
     """
     hired = or_(Application.stage == ApplicationStage.HIRED, col(Employee.id).is_not(None))
-    per_application = (
-        select(
-            func.max(InterviewReport.id).label("latest"),
-            func.max(case((col(InterviewReport.total).is_not(None), InterviewReport.id))).label("latest_scored"),
-            func.max(case((hired, 1), else_=0)).label("hired"),
-        )
-        .select_from(InterviewReport)
-        .join(Interview, col(Interview.id) == InterviewReport.interview_id)
-        .join(Application, col(Application.id) == Interview.application_id)
-        .outerjoin(Employee, col(Employee.application_id) == Application.id)
-        .where(
-            col(InterviewReport.requisition_id).in_(
-                _version_requisitions(scope.model_version_id, department=scope.department)
-            )
-        )
-        .group_by(col(Interview.application_id))
-        .subquery("application_report")
-    )
     row = (
         await session.exec(
-            select(func.count(), func.coalesce(func.sum(per_application.c.hired), 0)).where(
-                per_application.c.latest == per_application.c.latest_scored
+            select(func.count(), func.coalesce(func.sum(case((hired, 1), else_=0)), 0))
+            .select_from(InterviewReport)
+            .join(Application, col(Application.id) == InterviewReport.application_id)
+            .outerjoin(Employee, col(Employee.application_id) == Application.id)
+            .where(
+                col(InterviewReport.counted),
+                col(InterviewReport.total).is_not(None),
+                col(InterviewReport.requisition_id).in_(
+                    _version_requisitions(scope.model_version_id, department=scope.department)
+                ),
             )
         )
     ).one()

@@ -7,7 +7,7 @@ from typing import Any
 
 from gateway.db import read_session
 from gateway.models import InterviewReport, Requisition
-from resolvers.analytics.cohorts import latest_reports
+from resolvers.analytics.cohorts import Scope
 from resolvers.analytics.reports import CountedReports, counted_totals
 from resolvers.analytics.statistics import Distribution
 
@@ -55,6 +55,6 @@ async def requisition_totals(requisition_id: int, *, min_group_size: int = 1) ->
         if requisition is None or requisition.id is None:
             return None
         totals, counted = await counted_totals(
-            latest_reports(requisition_id=requisition_id), session=session, min_group_size=min_group_size
+            Scope(requisition_id=requisition_id), session=session, min_group_size=min_group_size
         )
     return RequisitionTotals(requisition.id, requisition.title, totals, counted)
