@@ -109,14 +109,17 @@ def report_updates(applications: Any = None) -> list[sa.Update]:
     fill = _only(fill, interview.c.application_id, applications)
     newer = report.alias("newer")
     latest = _only(
-        sa.select(sa.func.max(newer.c.id)).group_by(newer.c.application_id), newer.c.application_id, applications
-    )
-    mark = _only(
-        sa.update(report).values(counted=report.c.id.in_(latest)),
-        report.c.application_id,
+        sa.select(sa.func.max(newer.c.id).label("id")).group_by(newer.c.application_id),
+        newer.c.application_id,
         applications,
+    ).subquery("latest")
+    # Two joins rather than ``counted = id IN (…)``: PostgreSQL hashes such a subquery only within work_mem, and
+    # past it (a million applications) compares every row with every other.
+    clear = _only(
+        sa.update(report).values(counted=False).where(report.c.counted), report.c.application_id, applications
     )
-    return [fill, mark]
+    mark = sa.update(report).values(counted=True).where(report.c.id == latest.c.id)
+    return [fill, clear, mark]
 
 
 def dimension_score_update(applications: Any = None) -> sa.Update:
