@@ -43,6 +43,7 @@ from gateway.oauth import TOKEN_FORM_MAX_BYTES, TokenServer, load_or_create_sign
 from gateway.persisted_queries import PersistedQueries, PersistedQueryError
 from gateway.rate_limit import RateLimit, WebSocketConnectionCap
 from gateway.settings import Settings, get_settings
+from gateway.startup import DatabaseStartupCheck
 from gateway.upload_routes import put_answer
 from gateway.websocket import HrTransportWSHandler, TextFrameWebSocketAdapter
 from resolvers.errors import DomainError
@@ -231,6 +232,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
         routes=routes,
         lifespan=lifespan,
         middleware=[
+            Middleware(DatabaseStartupCheck, settings=settings),  # first: nothing starts against a bad database
             Middleware(HeaderSizeLimit, max_bytes=HEADERS_MAX_BYTES),
             Middleware(
                 RateLimit, per_minute=settings.rate_limit_per_minute, verifier=graphql_app.verifier, counters=counters

@@ -11,21 +11,38 @@ import os
 import sys
 
 import click
+from pydantic import ValidationError
 
 from gateway.settings import get_settings
+
+logger = logging.getLogger(__name__)
 
 
 @click.group(help="hrgate: the GraphQL HR-integration gateway.")
 @click.option("--log-level", default="INFO", show_default=True)
 def main(log_level: str) -> None:
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        get_settings()
+    except ValidationError as error:
+        _fail("hrgate: " + "; ".join(_setting_problem(problem) for problem in error.errors(include_input=False)))
 
 
 @main.command(help="Bring the database to the newest schema.")
 def migrate() -> None:
+    from gateway.schema_revision import check_database, first_line
+
+    url = get_settings().resolved_database_url
+    status = asyncio.run(check_database(url))  # unreachable: one line within seconds, not alembic's traceback
+    if status.state in ("unreachable", "unknown_revision"):
+        _fail(status.message(url))
     from gateway.migrate import upgrade_to_head
 
-    upgrade_to_head()
+    try:
+        upgrade_to_head()
+    except Exception as error:  # noqa: BLE001 - one line for the operator, the traceback at --log-level DEBUG
+        logger.debug("migration failed", exc_info=True)
+        _fail(f"hrgate: migrating database {_safe_url()} failed: {first_line(error)} (details: --log-level DEBUG)")
     click.echo(f"database at head: {_safe_url()}")
 
 
@@ -51,6 +68,13 @@ def serve(host: str | None, port: int | None, demo: bool | None) -> None:
     settings = get_settings()
     embedded_database = not settings.database_url
     load_demo = demo if demo is not None else embedded_database
+    if not embedded_database:  # before the demo load and the port: a wrong database fails here, in one line
+        from gateway.startup import DatabaseNotReady, ensure_database_ready
+
+        try:
+            asyncio.run(ensure_database_ready(settings))
+        except DatabaseNotReady as error:
+            _fail(str(error))
     if embedded_database or load_demo:
         preparation = multiprocessing.get_context("spawn").Process(
             target=_prepare_database,
@@ -145,6 +169,18 @@ async def _run_and_dispose(coroutine):  # noqa: ANN001, ANN202
         return await coroutine
     finally:
         await dispose_engine()
+
+
+def _fail(line: str) -> None:
+    """One readable line on stderr and exit status 1: what an operator reads in a crash-looping pod's log."""
+    click.echo(line, err=True)
+    raise SystemExit(1)
+
+
+def _setting_problem(problem: dict) -> str:
+    message = str(problem["msg"]).removeprefix("Value error, ")
+    name = "HRGATE_" + "_".join(str(part) for part in problem["loc"]).upper()
+    return message if message.startswith(name) else f"{name}: {message}"
 
 
 def _safe_url() -> str:

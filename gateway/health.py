@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from gateway.db import get_engine
+from gateway.schema_revision import schema_status
 from gateway.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -20,23 +20,33 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """The database (and, when configured, Redis) answers: safe to route traffic here."""
+    """The database answers at the schema revision this code needs (and, when configured, Redis answers):
+    safe to route traffic here. Not ready: 503 with ``reason``, one line per failed check.
+
+    A database at a revision this code does not know stays ready: a newer release has migrated it while this
+    replica still serves, and taking every old replica out of rotation at once would stop a rolling deploy
+    (a new start of this code against it is refused, see ``gateway.startup``)."""
     checks: dict[str, str] = {}
-    try:
-        async with get_engine().connect() as connection:
-            await connection.execute(text("SELECT 1"))
+    reasons: list[str] = []
+    status = await schema_status(get_engine())
+    if status.ready:
         checks["database"] = "ok"
-    except Exception as error:  # noqa: BLE001 - any failure means not ready
-        logger.warning("readiness: database unavailable: %s", error)
-        checks["database"] = "unavailable"
+    elif status.state == "unknown_revision":
+        checks["database"] = "ok"
+        logger.warning("readiness: %s", status.reason())
+    else:
+        checks["database"] = "unavailable" if status.state == "unreachable" else status.state
+        reasons.append(status.reason())
+        logger.warning("readiness: %s", status.reason(with_error=True))
     settings = get_settings()
     for name, url in (("broker", settings.broker_url), ("pubsub", settings.pubsub_url)):
         if url.startswith(("redis://", "rediss://")):
             checks[name] = await _redis_ping(url)
-    ready = all(value == "ok" for value in checks.values())
-    return JSONResponse(
-        {"status": "ready" if ready else "not_ready", "checks": checks}, status_code=200 if ready else 503
-    )
+            if checks[name] != "ok":
+                reasons.append(f"{name} (Redis) unreachable")
+    if not reasons:
+        return JSONResponse({"status": "ready", "checks": checks})
+    return JSONResponse({"status": "not_ready", "checks": checks, "reason": "; ".join(reasons)}, status_code=503)
 
 
 async def _redis_ping(url: str) -> str:

@@ -10,17 +10,29 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ASYNC_DATABASE_DRIVERS = {
+    "postgresql+asyncpg": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "sqlite": "sqlite+aiosqlite",
+}
+"""The URL schemes accepted in ``HRGATE_DATABASE_URL`` and the async driver each one means."""
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="HRGATE_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="HRGATE_", env_file=".env", extra="ignore", hide_input_in_errors=True
+    )  # a refused value is never echoed: URLs carry passwords
 
     environment: Literal["development", "production"] = "development"
     data_dir: Path = Path("var")
     database_url: str = ""
-    """SQLAlchemy async URL; empty means ``sqlite+aiosqlite:///<data_dir>/hrgate.db``."""
+    """SQLAlchemy async URL; empty means ``sqlite+aiosqlite:///<data_dir>/hrgate.db``. ``postgresql://`` and
+    ``postgres://`` are read as ``postgresql+asyncpg://``, ``sqlite://`` as ``sqlite+aiosqlite://``."""
     broker_url: str = ""
     """``redis://`` or ``amqp://``; empty means an in-process worker inside the gateway."""
     pubsub_url: str = ""
@@ -90,6 +102,25 @@ class Settings(BaseSettings):
     trusted_documents: Path | None = None
     """JSON manifest of document id → document (codegen ``persistedDocuments``, Relay, Apollo manifest): when
     set, only these documents run and free-form ones are refused (``PERSISTED_QUERY_REQUIRED``)."""
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_database_driver(cls, url: str) -> str:
+        """The gateway speaks to databases through asyncpg or aiosqlite only: a plain ``postgresql://`` (what
+        PostgreSQL's own tools and most hosting panels print) gets the async driver; another driver is refused
+        here, in one line, rather than by a traceback from deep inside the first connection."""
+        if not url:
+            return url
+        scheme, separator, rest = url.partition("://")
+        if not separator:
+            raise ValueError("HRGATE_DATABASE_URL must look like postgresql+asyncpg://user:password@host:5432/name")
+        driver = ASYNC_DATABASE_DRIVERS.get(scheme.lower())
+        if driver is None:
+            raise ValueError(
+                f"HRGATE_DATABASE_URL scheme {scheme!r} is not supported: use postgresql+asyncpg:// (or postgresql://)"
+                " or sqlite+aiosqlite:///path"
+            )
+        return f"{driver}://{rest}"
 
     @property
     def resolved_database_url(self) -> str:
