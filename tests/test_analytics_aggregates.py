@@ -295,3 +295,32 @@ def test_prediction_interval_coverage_by_simulation():
             covered[name] += result.prediction_lower <= truth <= result.prediction_upper
     for name, count in covered.items():
         assert count / trials >= 0.93, (name, count / trials)
+
+
+async def test_percentiles_are_ranked_by_the_database_like_scipy():
+    """Each scoring refreshes the requisition's standings in one UPDATE; ties share the middle (kind="mean")."""
+    from scipy.stats import percentileofscore
+
+    from resolvers.services.scoring_records import _refresh_percentiles
+
+    cohort = await build_cohort(40, seed=25)
+    async with unit_of_work() as uow:
+        rows = (
+            await uow.session.exec(
+                select(models.InterviewReport).where(models.InterviewReport.requisition_id == cohort.requisition_id)
+            )
+        ).all()
+        for index, report in enumerate(rows[:12]):
+            report.total = 50.0 + index % 3  # ties
+            uow.session.add(report)
+    async with unit_of_work() as uow:
+        await _refresh_percentiles(cohort.requisition_id, session=uow.session)
+    async with read_session() as session:
+        rows = (
+            await session.exec(
+                select(models.InterviewReport).where(models.InterviewReport.requisition_id == cohort.requisition_id)
+            )
+        ).all()
+    totals = [report.total for report in rows]
+    for report in rows:
+        assert report.percentile == pytest.approx(percentileofscore(totals, report.total, kind="mean"), abs=0.051)

@@ -8,13 +8,16 @@ report × dimension × pipeline version, and there is one report per interview).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import update
 from sqlmodel import col, select
 
 from gateway.db import read_session, unit_of_work
+from gateway.metrics import record_interview_transition, record_scoring_outcome
 from gateway.models import (
     Answer,
     Application,
@@ -69,6 +72,8 @@ class ScoringJob:
     biometric_consent: bool
     answers: tuple[AnswerToScore, ...]
     dimensions: tuple[DimensionToScore, ...]
+    claimed_at: float = field(default_factory=time.monotonic, compare=False)
+    """``time.monotonic()`` when this worker claimed the interview: the scoring-duration metric starts here."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,7 @@ async def claim(interview_id: int) -> ScoringJob | None:
         )
         if claimed.rowcount != 1:
             return None
+        uow.after_commit(lambda: record_interview_transition(InterviewStatus.SCORING.value))  # not via move_interview
         interview = await uow.session.get(Interview, interview_id, populate_existing=True)
         assert interview is not None
         application = await uow.session.get(Application, interview.application_id)
@@ -226,6 +232,13 @@ async def save_report(job: ScoringJob, result: ReportResult, *, pipeline_version
             answers_scored=len(job.answers),
             answers_total=len(job.answers),
         )
+        outcome = "insufficient_evidence" if result.insufficient_evidence else "scored"
+        submitted_at = interview.submitted_at
+        uow.after_commit(
+            lambda: record_scoring_outcome(
+                outcome, submitted_at=submitted_at, scoring_seconds=time.monotonic() - job.claimed_at
+            )
+        )
         record_audit(
             session=session,
             actor=SYSTEM,
@@ -238,20 +251,33 @@ async def save_report(job: ScoringJob, result: ReportResult, *, pipeline_version
 
 
 async def _refresh_percentiles(requisition_id: int, *, session: Any) -> None:
-    """Each scored report's standing among the requisition's scored interviews (0–100, ties share the middle)."""
-    reports = (
-        await session.exec(
-            select(InterviewReport).where(
-                InterviewReport.requisition_id == requisition_id, col(InterviewReport.total).is_not(None)
-            )
-        )
-    ).all()
-    from scipy.stats import percentileofscore  # scipy loads in the worker that scores, never in the gateway
+    """Each scored report's standing among the requisition's scored interviews (0–100, ties share the middle).
 
-    totals = [report.total for report in reports]
-    for report in reports:
-        report.percentile = round(float(percentileofscore(totals, report.total, kind="mean")), 1)
-        session.add(report)
+    ``(count below + count at or below) / 2n``, scipy's ``percentileofscore(kind="mean")``, as one UPDATE with
+    window functions: a requisition of 100,000 reports is ranked by the database, not loaded into the worker.
+    Only reports whose standing moved are written.
+    """
+    report = InterviewReport.__table__
+    total = report.c.total
+    ranked = (
+        sa.select(
+            report.c.id,
+            (
+                100.0
+                * ((sa.func.rank().over(order_by=total) - 1) + sa.func.count().over(order_by=total))
+                / (2.0 * sa.func.count().over())
+            ).label("standing"),
+        )
+        .where(report.c.requisition_id == requisition_id, total.is_not(None))
+        .subquery("ranked")
+    )
+    standing = sa.func.round(sa.cast(ranked.c.standing, sa.Numeric), 1)
+    connection = await session.connection()
+    await connection.execute(
+        sa.update(report)
+        .values(percentile=standing)
+        .where(report.c.id == ranked.c.id, report.c.percentile.is_distinct_from(standing))
+    )
 
 
 async def mark_answer_failed(job: ScoringJob, answer_id: int, reason: str) -> None:
@@ -268,6 +294,8 @@ async def mark_failed(interview_id: int, reason: str) -> None:
         if interview is None or interview.status not in CLAIMABLE:
             return
         move_interview(interview, InterviewStatus.FAILED, uow=uow, reason=reason)
+        submitted_at = interview.submitted_at
+        uow.after_commit(lambda: record_scoring_outcome("failed", submitted_at=submitted_at))
         record_audit(
             session=uow.session,
             actor=SYSTEM,
