@@ -38,6 +38,14 @@ from gateway.csrf import CsrfGuard
 from gateway.db import dispose_engine
 from gateway.health import healthz, readyz
 from gateway.log_redaction import install_log_redaction
+from gateway.metrics_http import (
+    PERSISTED_QUERY,
+    GraphQLRequestMetrics,
+    HttpStatusMetrics,
+    metrics_endpoint,
+    note_operation,
+    operation_labels,
+)
 from gateway.no_store import NoStore
 from gateway.oauth import TOKEN_FORM_MAX_BYTES, TokenServer, load_or_create_signing_key, public_key
 from gateway.persisted_queries import PersistedQueries, PersistedQueryError
@@ -83,6 +91,8 @@ class HrGraphQL(GraphQL):
         self.settings = settings
         self.verifier = verifier
         self.persisted_queries = PersistedQueries.from_settings(settings)
+        if settings.metrics_enabled and self.persisted_queries.trusted:
+            operation_labels.trust(self.persisted_queries.trusted.values())
 
     async def execute_operation(  # noqa: PLR0913, PLR0917 - strawberry's signature
         self,
@@ -122,16 +132,23 @@ class HrGraphQL(GraphQL):
         try:
             query = await self.persisted_queries.document(request_data.query, request_data.extensions)
         except PersistedQueryError as error:
+            note_operation(request.scope, PERSISTED_QUERY, has_errors=True)
             return ExecutionResult(data=None, errors=[GraphQLError(error.message, extensions={"code": error.code})])
         if query is not request_data.query:
             request_data = replace(request_data, query=query)
+        result = None
         if request_adapter.method == "POST":
-            prepared = await answer_prepared(
+            result = await answer_prepared(
                 self.schema, context, query, request_data.variables, request_data.operation_name
             )
-            if prepared is not None:
-                return prepared
-        return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
+        if result is None:
+            result = await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+        if self.settings.metrics_enabled:
+            label = operation_labels.label(query, request_data.operation_name)
+            note_operation(request.scope, label, has_errors=bool(getattr(result, "errors", None)))
+        return result
 
     async def get_context(self, request: Request | WebSocket, response: Response | None = None) -> Any:
         """The principal from the ``Authorization`` header (websockets: from ``connection_init``, below)."""
@@ -214,10 +231,13 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
             multipart_max_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
         )
     )
+    graphql_http = NoStore(limited_graphql)
+    if settings.metrics_enabled:
+        graphql_http = GraphQLRequestMetrics(graphql_http)
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/graphql", NoStore(limited_graphql), methods=["GET", "POST"]),
+        Route("/graphql", graphql_http, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),
         Route("/interview/{token}/answers/{question_id}", put_answer, methods=["PUT"]),
         Route(
@@ -228,11 +248,14 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
         Route("/.well-known/jwks.json", token_server.jwks_endpoint, methods=["GET"]),
         *chart_routes(graphql_app.verifier),
     ]
+    if settings.metrics_enabled:
+        routes.append(Route("/metrics", metrics_endpoint(settings.metrics_token), methods=["GET"]))
     return Starlette(
         routes=routes,
         lifespan=lifespan,
         middleware=[
             Middleware(DatabaseStartupCheck, settings=settings),  # first: nothing starts against a bad database
+            *([Middleware(HttpStatusMetrics)] if settings.metrics_enabled else []),  # counts 429s and 431s too
             Middleware(HeaderSizeLimit, max_bytes=HEADERS_MAX_BYTES),
             Middleware(
                 RateLimit, per_minute=settings.rate_limit_per_minute, verifier=graphql_app.verifier, counters=counters

@@ -102,6 +102,12 @@ class Settings(BaseSettings):
     trusted_documents: Path | None = None
     """JSON manifest of document id → document (codegen ``persistedDocuments``, Relay, Apollo manifest): when
     set, only these documents run and free-form ones are refused (``PERSISTED_QUERY_REQUIRED``)."""
+    metrics_enabled: bool = True
+    """Prometheus metrics at ``/metrics`` (request latency and errors by operation, status classes, scoring
+    outcomes, process). Off: no route (404) and no request timing."""
+    metrics_token: str = ""
+    """When set, ``/metrics`` answers only ``Authorization: Bearer <token>``; empty: anyone who reaches it
+    (scrape it on an internal network)."""
 
     @field_validator("database_url")
     @classmethod

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.db import UnitOfWork
+from gateway.metrics import record_interview_transition
 from gateway.models import Interview
 from gateway.models.enums import InterviewStatus, can_move_interview
 from gateway.pubsub import get_pubsub
@@ -54,6 +55,8 @@ def move_interview(
 ) -> None:
     if interview.status is not target and not can_move_interview(interview.status, target):
         raise IllegalInterviewTransition(f"interview {interview.id}: {interview.status.value} → {target.value}")
+    if interview.status is not target:
+        uow.after_commit(lambda: record_interview_transition(target.value))
     interview.status = target
     interview.status_reason = reason
     uow.session.add(interview)
