@@ -72,6 +72,8 @@ class InterviewReport(SQLModel, table=True):
             "ix_interview_report_counted",
             "requisition_id",
             "total",
+            "id",
+            "application_id",
             postgresql_where=sa.text("counted"),
             sqlite_where=sa.text("counted = 1"),
         ),

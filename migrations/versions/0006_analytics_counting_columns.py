@@ -42,7 +42,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('application_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('counted', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.create_index(batch_op.f('ix_interview_report_application_id'), ['application_id'], unique=False)
-        batch_op.create_index('ix_interview_report_counted', ['requisition_id', 'total'], unique=False, postgresql_where=sa.text('counted'), sqlite_where=sa.text('counted = 1'))
+        batch_op.create_index('ix_interview_report_counted', ['requisition_id', 'total', 'id', 'application_id'], unique=False, postgresql_where=sa.text('counted'), sqlite_where=sa.text('counted = 1'))
         batch_op.create_foreign_key('fk_interview_report_application_id', 'application', ['application_id'], ['id'])
 
     bind = op.get_bind()

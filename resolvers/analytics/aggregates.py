@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import array as pg_array
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -95,14 +96,17 @@ async def total_distribution(
     ]
     columns = [*_spread(total, postgresql), *bin_counts, sa.func.count(), sa.func.max(totals.c.report_id)]
     if postgresql:
-        columns += [sa.func.min(total), *[sa.func.percentile_cont(q).within_group(total) for q in QUARTILES]]
-        columns.append(sa.func.max(total))
+        # One sort for the three quartiles: the array form of the ordered-set aggregate.
+        quartiles = sa.func.percentile_cont(pg_array(QUARTILES)).within_group(total)
+        columns += [sa.func.min(total), quartiles, sa.func.max(total)]
     row = (await session.exec(select(*columns).select_from(totals))).one()
     n, mean, second = int(row[0]), row[1], row[2]
     counts = [int(value or 0) for value in row[3 : 3 + bins]]
     reports, highest = int(row[3 + bins] or 0), int(row[4 + bins] or 0)
     if postgresql:
-        quantiles = tuple(None if value is None else float(value) for value in row[5 + bins :])
+        minimum, quartiles_found, maximum = row[5 + bins :]
+        values = [minimum, *(quartiles_found or [None] * len(QUARTILES)), maximum]
+        quantiles = tuple(None if value is None else float(value) for value in values)
     else:
         quantiles = await _sqlite_quantiles(total, totals, n, session=session)
     summary = st.SummaryStatistics(
