@@ -145,6 +145,23 @@ async def test_silence_is_insufficient_evidence_not_a_number(gql, http, teller, 
     assert data["statusReason"] == "insufficient evidence: see the report"
 
 
+async def test_noise_at_0_db_is_insufficient_evidence_with_a_reason(gql, http, teller, test_media, scoring_worker):
+    noisy = await interview_answered_with(gql, http, teller, [test_media.english_relevant_noise_0db_wav])
+    data = await scored_report(gql, noisy)
+    report = data["report"]
+    assert report["total"] is None and report["insufficientEvidence"] is True
+    reason = "the recording of question 1 is too noisy to understand; please record it again"
+    assert data["statusReason"].startswith(f"insufficient evidence — {reason}")
+    quality = data["answers"]["edges"][0]["node"]["features"]["quality"]
+    assert quality["verdict"] == "too_noisy" and quality["reason_en"].startswith(reason)
+    assert quality["reason_zh"].startswith("第 1 题的录音噪声太大")
+    assert report["models"]["quality_notes"] == [
+        {"question": 1, "zh": quality["reason_zh"], "en": quality["reason_en"]}
+    ]
+    score = report["dimensionScores"]["edges"][0]["node"]
+    assert score["score"] is None and "too noisy to understand" in score["insufficientEvidenceReason"]
+
+
 async def test_corrupt_recording_fails_with_a_reason_and_can_be_resubmitted(
     gql, http, teller, test_media, scoring_worker
 ):

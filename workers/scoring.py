@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import logging
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -28,6 +29,7 @@ from workers.pipeline import (
     fuse_interview,
     score_answer,
 )
+from workers.pipeline.quality import quality_reason
 
 logger = logging.getLogger(__name__)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -87,7 +89,27 @@ def answer_features(evidence: AnswerEvidence) -> dict[str, Any]:
     return features
 
 
-def report_result(job: records.ScoringJob, fusion: FusionResult) -> records.ReportResult:
+def answer_quality(evidence: AnswerEvidence, question_number: int) -> dict[str, Any] | None:
+    """The audio-quality gate's verdict as stored on the answer, its reason naming the question
+    by its number in the interview; ``None`` when nothing was transcribed (silence is judged by
+    the amount of speech, in fusion)."""
+    quality = evidence.speech.quality if evidence.speech else None
+    if quality is None:
+        return None
+    reasons = quality_reason(quality.verdict, question_number)
+    return {
+        "question": question_number,
+        "verdict": quality.verdict,
+        "intelligible": quality.intelligible,
+        "reason_zh": reasons[0] if reasons else None,
+        "reason_en": reasons[1] if reasons else None,
+    }
+
+
+def report_result(
+    job: records.ScoringJob, fusion: FusionResult, quality_notes: Sequence[dict[str, Any]] = ()
+) -> records.ReportResult:
+    """``quality_notes``: the answers the audio-quality gate refused (``answer_quality``)."""
     dimension_ids = {dimension.key: dimension.dimension_id for dimension in job.dimensions}
     return records.ReportResult(
         total=fusion.total,
@@ -102,6 +124,10 @@ def report_result(job: records.ScoringJob, fusion: FusionResult) -> records.Repo
             "vision": "mediapipe face mesh + pose" if job.biometric_consent else None,
             "total_confidence": fusion.total_confidence,
             "total_insufficient_evidence": fusion.total_insufficient_evidence,
+            "quality_notes": [
+                {"question": note["question"], "zh": note["reason_zh"], "en": note["reason_en"]}
+                for note in quality_notes
+            ],
         },
         dimensions=[
             records.DimensionResult(
@@ -113,6 +139,7 @@ def report_result(job: records.ScoringJob, fusion: FusionResult) -> records.Repo
             )
             for score in fusion.dimensions
         ],
+        quality_reasons=[note["reason_en"] for note in quality_notes],
     )
 
 
@@ -124,6 +151,7 @@ async def _score(interview_id: int) -> None:
     config = pipeline_config()
     store = get_media_store()
     evidences = []
+    quality_notes: list[dict[str, Any]] = []
     for number, answer in enumerate(job.answers, start=1):
         media_path = store.local_path(answer.media_uri) if answer.media_uri else None
         if media_path is None or not media_path.is_file():
@@ -137,18 +165,27 @@ async def _score(interview_id: int) -> None:
             await records.mark_answer_failed(job, answer.answer_id, reason)
             raise PermanentScoringError(reason) from error
         speech = evidence.speech
+        features = answer_features(evidence)
+        quality = answer_quality(evidence, number)
+        if quality is not None:
+            features["quality"] = quality
+            if not quality["intelligible"]:
+                quality_notes.append(quality)
         await records.save_answer_evidence(
             job,
             answer.answer_id,
             transcript=speech.transcript if speech else None,
             language=speech.language if speech else None,
             duration_seconds=speech.duration_seconds if speech else None,
-            features=answer_features(evidence),
+            features=features,
             answers_scored=number,
+            quality_reason=None
+            if quality is None or quality["intelligible"]
+            else f"insufficient evidence — {quality['reason_en']}",
         )
         evidences.append(evidence)
     fusion = fuse_interview(evidences, dimension_specs(job), config)
-    await records.save_report(job, report_result(job, fusion), pipeline_version=PIPELINE_VERSION)
+    await records.save_report(job, report_result(job, fusion, quality_notes), pipeline_version=PIPELINE_VERSION)
 
 
 async def score_interview_job(interview_id: int) -> None:

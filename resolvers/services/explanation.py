@@ -207,23 +207,40 @@ def explain_dimension(
     return Bilingual(zh=zh + "。", en=en + ".")
 
 
-def explain_summary(total: float | None, dimension_count: int, *, with_numbers: bool) -> Bilingual:
+def explain_summary(
+    total: float | None,
+    dimension_count: int,
+    *,
+    with_numbers: bool,
+    quality_notes: Sequence[dict[str, Any]] = (),
+) -> Bilingual:
+    """The overall sentence, followed by the answers that were not judged because their recording
+    could not be understood (``quality_notes``: the report's ``models.quality_notes``, each with the
+    question's number and a reason in zh and en)."""
     if total is None:
-        return Bilingual(
+        summary = Bilingual(
             zh="证据不足，未能给出总体结果（见以下各项说明）。",
             en="There was not enough evidence to give an overall result (see each competency below).",
         )
-    if with_numbers:
-        return Bilingual(
+    elif with_numbers:
+        summary = Bilingual(
             zh=f"您的面试总分为 {_points(total)}/100，是以下 {dimension_count} 项能力得分的加权平均。",
             en=f"Your interview was scored {_points(total)}/100 overall, the weighted mean of the "
             f"{dimension_count} competencies below.",
         )
-    return Bilingual(
-        zh=f"您的面试依据回答的内容和表达，从 {dimension_count} 项能力进行了评估；以下说明哪些因素影响最大。",
-        en=f"Your interview was assessed on {dimension_count} competencies from what you said and how you said it; "
-        "below is what mattered most.",
-    )
+    else:
+        summary = Bilingual(
+            zh=f"您的面试依据回答的内容和表达，从 {dimension_count} 项能力进行了评估；以下说明哪些因素影响最大。",
+            en=f"Your interview was assessed on {dimension_count} competencies from what you said and how you "
+            "said it; below is what mattered most.",
+        )
+    for note in quality_notes:
+        summary = Bilingual(
+            zh=f"{summary.zh}{note['zh']}。该回答因证据不足未计入结果，不按低分处理。",
+            en=f"{summary.en} Insufficient evidence: {note['en']}. That answer was left out of the result, "
+            "not scored low.",
+        )
+    return summary
 
 
 def explain_not_used(*, vision_used: bool, biometric_consent: bool, expressions_weighted: bool) -> list[Bilingual]:
@@ -348,7 +365,9 @@ async def request_explanation(token: str, *, uow: UnitOfWork) -> Explanation:
     return Explanation(
         interview_id=interview.id,
         review_request_id=request.id,
-        summary=explain_summary(report.total, len(rows), with_numbers=visible),
+        summary=explain_summary(
+            report.total, len(rows), with_numbers=visible, quality_notes=report.models.get("quality_notes") or ()
+        ),
         dimensions=dimensions,
         not_used=explain_not_used(
             vision_used=vision_used, biometric_consent=consent.biometric, expressions_weighted=expressions_weighted

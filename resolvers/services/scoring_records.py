@@ -95,6 +95,8 @@ class ReportResult:
     radar: list[dict[str, Any]]
     models: dict[str, Any]
     dimensions: list[DimensionResult]
+    quality_reasons: list[str] = field(default_factory=list)
+    """Why answers were not judged (audio-quality gate, candidate-facing, English): the final status reason."""
 
 
 async def claim(interview_id: int) -> ScoringJob | None:
@@ -164,8 +166,12 @@ async def save_answer_evidence(
     duration_seconds: float | None,
     features: dict[str, Any],
     answers_scored: int,
+    quality_reason: str | None = None,
 ) -> None:
-    """Store one answer's transcript and features, and publish progress."""
+    """Store one answer's transcript and features, and publish progress.
+
+    ``quality_reason`` (an answer the audio-quality gate refused) becomes the interview's status
+    reason while scoring goes on, so the live status tells the candidate at once what to re-record."""
     async with unit_of_work() as uow:
         answer = await uow.session.get(Answer, answer_id)
         interview = await uow.session.get(Interview, job.interview_id, with_for_update=True)
@@ -177,9 +183,20 @@ async def save_answer_evidence(
         answer.features = features
         answer.error = None
         uow.session.add(answer)
+        if quality_reason is not None:
+            interview.status_reason = quality_reason
+            uow.session.add(interview)
         publish_after_commit(
             uow, status_event(interview, answers_scored=answers_scored, answers_total=len(job.answers))
         )
+
+
+def final_status_reason(result: ReportResult) -> str | None:
+    """The scored interview's status reason: what was not judged and why, else the bare outcome."""
+    refused = "; ".join(result.quality_reasons)
+    if result.insufficient_evidence:
+        return f"insufficient evidence — {refused}" if refused else "insufficient evidence: see the report"
+    return f"scored without some answers: insufficient evidence — {refused}" if refused else None
 
 
 async def save_report(job: ScoringJob, result: ReportResult, *, pipeline_version: str) -> InterviewReport:
@@ -223,7 +240,7 @@ async def save_report(job: ScoringJob, result: ReportResult, *, pipeline_version
             session.add(score)
         await session.flush()
         await _refresh_percentiles(job.requisition_id, session=session)
-        reason = "insufficient evidence: see the report" if result.insufficient_evidence else None
+        reason = final_status_reason(result)
         move_interview(
             interview,
             InterviewStatus.SCORED,

@@ -92,6 +92,8 @@ class TestMedia:
     english_keyword_list_wav: Path
     mandarin_relevant_wav: Path
     mandarin_off_topic_wav: Path
+    english_relevant_noise_10db_wav: Path
+    english_relevant_noise_0db_wav: Path
     silent_wav: Path
     face_video_mp4: Path
     faceless_video_webm: Path
@@ -127,6 +129,8 @@ def build_test_media(directory: Path) -> TestMedia:
         mandarin_off_topic_wav=synthesise_speech(
             OFF_TOPIC_ANSWER_ZH_PINYIN, "cmn-latn-pinyin+f4", directory / "mandarin_off_topic.wav", words_per_minute=150
         ),
+        english_relevant_noise_10db_wav=mix_white_noise(english_relevant, 10.0, directory / "english_noise_10db.wav"),
+        english_relevant_noise_0db_wav=mix_white_noise(english_relevant, 0.0, directory / "english_noise_0db.wav"),
         silent_wav=write_silence(directory / "silent.wav", seconds=6.0),
         face_video_mp4=face_video,
         faceless_video_webm=write_faceless_video(directory / "faceless.webm", english_relevant),
@@ -143,6 +147,36 @@ def synthesise_speech(text: str, voice: str, target: Path, words_per_minute: int
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(words_per_minute), "-w", str(raw), text], check=True)
     subprocess.run(["sox", "-q", str(raw), "-r", str(SPEECH_RATE), "-c", "1", str(target), "norm", "-3"], check=True)
     raw.unlink()
+    return target
+
+
+def sox_rms(path: Path) -> float:
+    """RMS amplitude of a file, as sox's ``stat`` effect reports it."""
+    report = subprocess.run(["sox", str(path), "-n", "stat"], capture_output=True, text=True, check=True).stderr
+    for line in report.splitlines():
+        if line.startswith("RMS     amplitude"):
+            return float(line.split(":")[1])
+    raise RuntimeError(f"sox reported no RMS amplitude for {path}")
+
+
+def mix_white_noise(speech_wav: Path, snr_db: float, target: Path) -> Path:
+    """``speech_wav`` with white noise mixed in at ``snr_db`` (speech RMS over the whole file
+    against noise RMS), all with sox; the mix is normalised to -3 dBFS so nothing clips. ``-R`` seeds
+    sox's noise generator, so every run hears the same noise."""
+    duration = subprocess.run(["soxi", "-D", str(speech_wav)], capture_output=True, text=True, check=True).stdout
+    raw_noise = target.with_suffix(".whitenoise.wav")
+    noise = target.with_suffix(".noise.wav")
+    subprocess.run(
+        ["sox", "-R", "-n", "-r", str(SPEECH_RATE), "-c", "1", str(raw_noise), "synth", duration.strip(), "whitenoise"],
+        check=True,
+    )
+    gain = sox_rms(speech_wav) * 10 ** (-snr_db / 20) / sox_rms(raw_noise)
+    subprocess.run(["sox", str(raw_noise), str(noise), "vol", f"{gain:.6f}"], check=True)
+    subprocess.run(
+        ["sox", "-m", "-v", "1", str(speech_wav), "-v", "1", str(noise), str(target), "norm", "-3"], check=True
+    )
+    raw_noise.unlink()
+    noise.unlink()
     return target
 
 

@@ -11,6 +11,7 @@ from workers.pipeline.media import MediaDecodeError
 from workers.pipeline.score import score_answer, score_interview
 from workers.pipeline.types import (
     AnswerEvidence,
+    AudioQuality,
     DimensionScore,
     DimensionSpec,
     EvidenceItem,
@@ -29,6 +30,7 @@ from workers.pipeline.vision import VisionNotPermitted
 __all__ = [
     "PIPELINE_VERSION",
     "AnswerEvidence",
+    "AudioQuality",
     "DimensionScore",
     "DimensionSpec",
     "EvidenceItem",

@@ -15,7 +15,7 @@ from types import MappingProxyType
 
 from workers.pipeline.types import TagRule
 
-PIPELINE_VERSION = "2026.11.2"
+PIPELINE_VERSION = "2026.11.3"
 """Stored with every score; bump it when models, features or weights change,
 so results from different pipelines are never compared or overwritten."""
 
@@ -172,6 +172,25 @@ class PipelineConfig:
     """Answers with less voiced speech than this get proportionally lower
     confidence: a few sentences are thin evidence for a competency."""
     low_transcription_confidence: float = 0.5
+    quality_min_snr_db: float = 5.0
+    """Audio-quality gate (``workers.pipeline.quality``): below this signal-to-noise estimate an
+    answer is too noisy when Whisper is also unsure (``quality_noisy_max_logprob``). Measured on
+    espeak-ng answers mixed with white noise: 10 dB noise estimates 10.0, 0 dB 0.1-0.3."""
+    quality_noisy_max_logprob: float = -0.7
+    """Whisper counts as unsure below this average log-probability (clean English -0.37, clean
+    synthetic Mandarin -0.64, 10 dB noise -0.48 to -0.74; 0 dB -0.82 to -1.01)."""
+    quality_min_avg_logprob: float = -1.0
+    """Below this, whatever the noise, the answer was not understood: Whisper's own threshold for a
+    failed decode (``log_prob_threshold``)."""
+    quality_max_no_speech_prob: float = 0.6
+    """Above this (duration-weighted) no-speech probability, with an unsure decode
+    (``quality_noisy_max_logprob``), Whisper did not take the audio for speech (measured 0.01-0.5
+    on speech up to 0 dB SNR)."""
+    plausible_units_per_second: Mapping[str, tuple[float, float]] = field(
+        default_factory=lambda: MappingProxyType({"words_per_minute": (0.7, 6.0), "characters_per_minute": (1.2, 9.0)})
+    )
+    """Words (English) or characters (Chinese) per second of voiced speech that a transcript of real
+    speech has; fragments of noise give fewer, an invented transcript more (test media 2.9-3.6)."""
 
     feature_weights: Mapping[str, float] = field(default_factory=lambda: DEFAULT_FEATURE_WEIGHTS)
     similarity_ranges: Mapping[str, tuple[float, float]] = field(default_factory=lambda: DEFAULT_SIMILARITY_RANGES)

@@ -26,7 +26,10 @@ A dimension is the mean of its usable answers; the total is the
 dimension-weighted mean, renormalised over the dimensions that could be
 scored. Two rules keep numbers honest: an answer with too little evidence is
 left out and named, never scored as zero; and transcription confidence only
-lowers the confidence of a score, never the score itself.
+lowers the confidence of a score, never the score itself. An answer the
+audio-quality gate (``workers.pipeline.quality``) judged too noisy or
+unintelligible is such an answer: its reason is the gate's, and it adds no
+number.
 """
 
 from __future__ import annotations
@@ -152,6 +155,8 @@ def answer_insufficiency(evidence: AnswerEvidence, config: PipelineConfig) -> st
     speech = evidence.speech
     if speech is None:
         return "no audio track"
+    if speech.quality is not None and not speech.quality.intelligible:
+        return speech.quality.reason_en or speech.quality.verdict.replace("_", " ")
     if speech.speech_seconds < config.min_speech_seconds:
         return f"only {speech.speech_seconds:.1f} s of speech (minimum {config.min_speech_seconds:g} s)"
     if speech.transcript_unit_count < config.min_transcript_units:

