@@ -42,13 +42,12 @@ from schema.types.analytics import (
     HiringAnalyticsResult,
     PerformancePrediction,
     PerformancePredictionResult,
-    ProposalStatus,
     RequisitionAnalytics,
     RequisitionAnalyticsResult,
-    ReweightingProposal,
     SelectionUtility,
     SelectionUtilityResult,
 )
+from schema.types.reweighting import ProposalStatus, ReweightingProposal
 
 Result = TypeVar("Result")
 

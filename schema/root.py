@@ -22,12 +22,12 @@ from schema.production import ProductionErrorMasking, ProductionValidation
 from schema.query import Query
 from schema.read_planner import CompiledReads
 from schema.subscription import Subscription
-from schema.types.analytics import ReweightingProposal
 from schema.types.candidate import ApplicationStageChange, ConsentRecord
 from schema.types.competency import Question
 from schema.types.employee import OnboardingArchive
 from schema.types.interview import Answer, DimensionScore, InterviewQuestion, InterviewReport
 from schema.types.kpi import KpiAssignment, KpiRecord
+from schema.types.reweighting import ReweightingProposal
 
 
 @strawberry.type

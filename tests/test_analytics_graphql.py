@@ -23,7 +23,7 @@ from schema.context import Context
 from schema.mutations.analytics import AnalyticsMutations
 from schema.root import NODE_TYPES, Mutation, RootQuery
 from schema.root import schema as root_schema
-from schema.types.analytics import ReweightingProposal
+from schema.types.reweighting import ReweightingProposal
 from tests.analytics_cohort import Cohort, build_cohort
 from tests.assertions import codes, refused
 from tests.db_helpers import fetch, global_id, insert, row_count

@@ -15,8 +15,8 @@ from schema.context import Info
 from schema.ids import decode_id
 from schema.mutations.common import UserError, run_mutation
 from schema.permissions import Action, can_write, check_write
-from schema.types.analytics import ReweightingProposal
 from schema.types.competency import CompetencyModelVersion
+from schema.types.reweighting import ReweightingProposal
 
 
 @strawberry.input(description="One self-reported group, e.g. key `gender`, value `female`.")
