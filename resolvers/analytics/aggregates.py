@@ -50,22 +50,6 @@ async def report_ids(latest: sa.Subquery, *, session: AsyncSession) -> list[int]
     return [int(report_id) for report_id in ids.all()]
 
 
-async def counted_reports(
-    latest: sa.Subquery, *, session: AsyncSession, limit: int
-) -> tuple[int, int, list[int] | None]:
-    """How many reports count, the highest of their ids, and the ids themselves when at most ``limit``.
-
-    The audit event of a statistics read names the reports; past ``limit`` it names the rule and the highest
-    id instead (the set is then "the latest report per application of the cohort, ids up to that one").
-    """
-    count, highest = (
-        await session.exec(select(sa.func.count(), sa.func.max(latest.c.report_id)).select_from(latest))
-    ).one()
-    if not count or count > limit:
-        return int(count or 0), int(highest or 0), None if count else []
-    return int(count), int(highest), await report_ids(latest, session=session)
-
-
 @dataclass(frozen=True)
 class CountedTotals:
     distribution: st.Distribution

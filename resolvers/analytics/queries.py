@@ -6,7 +6,7 @@ Group data (``CandidateSelfReport``) is read only by ``selection_records`` (adve
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, func
@@ -19,7 +19,6 @@ from gateway.models import (
     Dimension,
     DimensionScore,
     Employee,
-    Interview,
     InterviewReport,
     KpiAssignment,
     KpiDefinition,
@@ -32,80 +31,26 @@ from resolvers.analytics.cohorts import Scope
 from resolvers.analytics.statistics import PIPELINE_STAGES, kpi_attainment
 
 
-@dataclass
-class ApplicationScores:
-    """The latest interview report of one application, with its dimension scores (by dimension key)."""
-
-    application_id: int
-    candidate_id: int
-    requisition_id: int
-    report_id: int
-    total: float | None
-    scores: dict[str, float | None] = field(default_factory=dict)
-
-
-async def dimension_scores(
-    *,
-    session: AsyncSession,
-    requisition_id: int | None = None,
-    model_version_id: int | None = None,
-    department: str | None = None,
-    applications: Select | None = None,
-) -> list[ApplicationScores]:
-    """Per application, the latest report's scores under that report's pipeline version (older runs are ignored).
-
-    ``applications`` is a SELECT of application ids, used as a subquery: the ids stay in the database, so
-    no cohort size meets a driver's query argument limit (asyncpg: 32,767). Applications come in the order
-    of their first report, as they always have.
-    """
-    per_application = (
-        select(
-            col(Interview.application_id).label("application_id"),
-            func.max(InterviewReport.id).label("report_id"),
-            func.min(InterviewReport.id).label("first_report_id"),
+async def application_scores(
+    application_id: int, *, session: AsyncSession
+) -> tuple[int | None, dict[str, float | None]]:
+    """The counted report of one application (``gateway.models.counting``) and its dimension scores by key."""
+    report_id = (
+        await session.exec(
+            select(col(InterviewReport.id)).where(
+                col(InterviewReport.application_id) == application_id, col(InterviewReport.counted)
+            )
         )
-        .join(Interview, col(Interview.id) == InterviewReport.interview_id)
-        .join(Application, col(Application.id) == Interview.application_id)
-        .join(Requisition, col(Requisition.id) == Application.requisition_id)
-        .group_by(col(Interview.application_id))
-    )
-    if requisition_id is not None:
-        per_application = per_application.where(Application.requisition_id == requisition_id)
-    if model_version_id is not None:
-        per_application = per_application.where(Requisition.competency_model_version_id == model_version_id)
-    if department is not None:
-        per_application = per_application.where(Requisition.department == department)
-    if applications is not None:
-        per_application = per_application.where(col(Application.id).in_(applications))
-    latest_reports = per_application.subquery()
+    ).first()
+    if report_id is None:
+        return None, {}
     rows = await session.exec(
-        select(
-            col(Application.id),
-            col(Application.candidate_id),
-            col(Application.requisition_id),
-            col(InterviewReport.id),
-            col(InterviewReport.total),
-        )
-        .select_from(InterviewReport)
-        .join(latest_reports, latest_reports.c.report_id == InterviewReport.id)
-        .join(Application, col(Application.id) == latest_reports.c.application_id)
-        .order_by(latest_reports.c.first_report_id)
+        select(col(Dimension.key), col(DimensionScore.score))
+        .join(Dimension, col(Dimension.id) == DimensionScore.dimension_id)
+        .where(col(DimensionScore.report_id) == report_id, col(DimensionScore.counted))
+        .order_by(col(DimensionScore.id))
     )
-    latest = [ApplicationScores(*row) for row in rows.all()]
-    if latest:
-        by_report = {item.report_id: item for item in latest}
-        scores = await session.exec(
-            select(col(DimensionScore.report_id), col(Dimension.key), col(DimensionScore.score))
-            .select_from(DimensionScore)
-            .join(latest_reports, latest_reports.c.report_id == DimensionScore.report_id)
-            .join(InterviewReport, col(InterviewReport.id) == DimensionScore.report_id)
-            .join(Dimension, col(Dimension.id) == DimensionScore.dimension_id)
-            .where(col(DimensionScore.pipeline_version) == col(InterviewReport.pipeline_version))
-            .order_by(col(DimensionScore.id))
-        )
-        for report_id, key, score in scores.all():
-            by_report[report_id].scores[key] = score
-    return latest
+    return report_id, dict(rows.all())
 
 
 @dataclass

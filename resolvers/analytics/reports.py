@@ -30,9 +30,9 @@ from resolvers.analytics import statistics as st
 from resolvers.analytics.prediction import PerformancePrediction, predict_from_moments
 from resolvers.analytics.queries import (
     EmployeeKpiResult,
+    application_scores,
     cohort_scope,
     cohort_size,
-    dimension_scores,
     employee_kpi_results,
     selection_records,
 )
@@ -242,10 +242,7 @@ async def employee_ability_performance(
     employee = await session.get(Employee, employee_id)
     if employee is None:
         raise not_found("employeeId", "employee")
-    scored = await dimension_scores(
-        session=session, applications=select(col(Employee.application_id)).where(Employee.id == employee_id)
-    )
-    scores = scored[0].scores if scored else {}
+    report_id, scores = await application_scores(employee.application_id, session=session)
     results = await employee_kpi_results(session=session, employee_ids=[employee_id], period=period)
     # Every dimension of the hiring requisition's model version linked to a KPI the employee has results
     # on is compared, not only the one dimension the KPI assignment was made from (A→X and B→X alike).
@@ -273,7 +270,7 @@ async def employee_ability_performance(
         for result in results
         for dimension_key in linked.get(result.kpi_id, [])
     ]
-    return AbilityPerformance(employee_id, scored[0].report_id if scored else None, dict(scores), results, gaps)
+    return AbilityPerformance(employee_id, report_id, dict(scores), results, gaps)
 
 
 async def performance_prediction(
