@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from gateway.models.analytics import CandidateSelfReport, KpiImport, ReweightingProposal
+from gateway.models.analytics_summary import RequisitionMonthSummary, RequisitionSummaryState
 from gateway.models.audit import AuditEvent
 from gateway.models.candidate import Application, ApplicationStageChange, Candidate, ConsentRecord
 from gateway.models.competency import CompetencyModel, CompetencyModelVersion, Dimension, Question
@@ -48,6 +49,8 @@ __all__ = [
     "OnboardingArchive",
     "Question",
     "Requisition",
+    "RequisitionMonthSummary",
+    "RequisitionSummaryState",
     "ReviewRequest",
     "ReweightingProposal",
     "metadata",

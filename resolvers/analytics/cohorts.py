@@ -43,6 +43,8 @@ class Scope:
     requisition_id: int | None = None
     requisitions: Select | None = None
     applications: Select | None = None
+    months: tuple[str, ...] | None = None
+    """The calendar months (UTC, ``YYYY-MM``) ``applications`` covers, for the summary cells; set with it."""
 
     def clauses(self, requisition_column: sa.ColumnElement, application_column: sa.ColumnElement) -> list:
         """WHERE clauses on a table that carries both ids (reports, scores and applications do)."""

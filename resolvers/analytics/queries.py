@@ -7,7 +7,7 @@ Group data (``CandidateSelfReport``) is read only by ``selection_records`` (adve
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Select, func
 from sqlmodel import col, select
@@ -219,7 +219,28 @@ def cohort_scope(
             applications = applications.where(col(Application.created_at) >= created_from)
         if created_before is not None:
             applications = applications.where(col(Application.created_at) < created_before)
-    return Scope(requisitions=requisitions, applications=applications)
+    return Scope(
+        requisitions=requisitions, applications=applications, months=whole_months(created_from, created_before)
+    )
+
+
+def whole_months(created_from: datetime | None, created_before: datetime | None) -> tuple[str, ...] | None:
+    """``YYYY-MM`` of each month in [created_from, created_before) when both fall on a month's first instant
+    (UTC), as periods do; else None (the statistics then read rows instead of monthly summaries)."""
+    if created_from is None or created_before is None:
+        return None
+    bounds = [moment.astimezone(UTC) for moment in (created_from, created_before)]
+    if any(
+        (moment.day, moment.hour, moment.minute, moment.second, moment.microsecond) != (1, 0, 0, 0, 0)
+        for moment in bounds
+    ):
+        return None
+    months = []
+    year, month = bounds[0].year, bounds[0].month
+    while (year, month) < (bounds[1].year, bounds[1].month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return tuple(months)
 
 
 async def cohort_size(scope: Scope, *, session: AsyncSession) -> tuple[int, int]:

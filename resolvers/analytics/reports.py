@@ -32,18 +32,16 @@ from resolvers.analytics.queries import (
     EmployeeKpiResult,
     application_scores,
     cohort_scope,
-    cohort_size,
     employee_kpi_results,
     selection_records,
 )
+from resolvers.analytics.summaries import CohortFigures, cohort_figures
 from resolvers.errors import DomainError, ErrorCode, not_found
 from resolvers.services.audit import Actor, record_audit
 from resolvers.services.periods import period_range
 
 RANKED_DIMENSIONS = 3
 """How many strongest and weakest dimensions a requisition summary names."""
-AUDITED_REPORT_IDS = 1_000
-"""An audit event names up to this many reports; past it, the counting rule and the highest report id."""
 
 
 @dataclass(frozen=True)
@@ -65,14 +63,11 @@ class CountedReports:
         }
 
 
-async def counted_totals(
-    scope: cohorts.Scope, *, session: AsyncSession, min_group_size: int
-) -> tuple[st.Distribution, CountedReports]:
+async def counted_totals(scope: cohorts.Scope, *, min_group_size: int) -> tuple[st.Distribution, CountedReports]:
     """The totals' distribution and the reports it counted (their ids only for a cohort an auditor can list)."""
-    latest = cohorts.counted_reports(scope)
-    counted = await aggregates.total_distribution(latest, session=session, min_group_size=min_group_size)
-    ids = await aggregates.report_ids(latest, session=session) if counted.reports <= AUDITED_REPORT_IDS else None
-    return counted.distribution, CountedReports(counted.reports, counted.highest_report_id, ids)
+    figures = await cohort_figures(scope)
+    totals = st.distribution_from_summary(figures.summary(), figures.histogram(), min_group_size=min_group_size)
+    return totals, _counted_reports(figures)
 
 
 @dataclass(frozen=True)
@@ -120,16 +115,28 @@ async def requisition_analytics(
     requisition = await _requisition(requisition_id, session=session)
     scope = cohorts.Scope(requisition_id=requisition_id)
     dimensions = await _version_dimensions(requisition.competency_model_version_id, session=session)
-    totals, counted = await counted_totals(scope, session=session, min_group_size=min_group_size)
+    figures = await cohort_figures(scope)
     return RequisitionAnalytics(
         requisition_id=requisition_id,
-        pass_rates=await aggregates.stage_pass_rates(scope, session=session),
-        totals=totals,
-        dimension_means=await aggregates.dimension_means(
-            scope, [dimension.key for dimension in dimensions], session=session, min_group_size=min_group_size
-        ),
-        reports=counted,
+        reports=_counted_reports(figures),
+        **_figures(figures, [dimension.key for dimension in dimensions], min_group_size=min_group_size),
     )
+
+
+def _counted_reports(figures: CohortFigures) -> CountedReports:
+    return CountedReports(figures.reports, figures.highest_report_id, figures.report_ids)
+
+
+def _figures(figures: CohortFigures, keys: Sequence[str] | None, *, min_group_size: int) -> dict[str, Any]:
+    """Pass rates, totals and dimension means of ``summaries.cohort_figures``, small groups withheld."""
+    order = {stage: index for index, stage in enumerate(st.PIPELINE_STAGES)}
+    return {
+        "pass_rates": st.pass_rates_from_furthest({order[stage]: count for stage, count in figures.stages.items()}),
+        "totals": st.distribution_from_summary(figures.summary(), figures.histogram(), min_group_size=min_group_size),
+        "dimension_means": st.dimension_means_from_summary(
+            figures.dimension_summaries(keys), min_group_size=min_group_size
+        ),
+    }
 
 
 async def record_statistics_read(
@@ -369,17 +376,14 @@ async def cohort_analytics(
         created_before=created_before,
         hiring_manager_subject=hiring_manager_subject,
     )
-    application_count, requisition_count = await cohort_size(scope, session=session)
     keys = None
     if model_version_id is not None:
         keys = [dimension.key for dimension in await _version_dimensions(model_version_id, session=session)]
-    totals, counted = await counted_totals(scope, session=session, min_group_size=min_group_size)
+    figures = await cohort_figures(scope)
     return CohortAnalytics(
         requisition_id=0,
-        pass_rates=await aggregates.stage_pass_rates(scope, session=session),
-        totals=totals,
-        dimension_means=await aggregates.dimension_means(scope, keys, session=session, min_group_size=min_group_size),
-        reports=counted,
-        requisition_count=requisition_count,
-        application_count=application_count,
+        reports=_counted_reports(figures),
+        requisition_count=figures.requisitions,
+        application_count=figures.applications,
+        **_figures(figures, keys, min_group_size=min_group_size),
     )

@@ -32,8 +32,9 @@ from gateway.models import (
     Requisition,
 )
 from gateway.models.enums import ApplicationStage, KpiDirection
-from resolvers.analytics.reports import AUDITED_REPORT_IDS, CountedReports
+from resolvers.analytics.reports import CountedReports
 from resolvers.analytics.statistics import MIN_SAMPLE_SIZE
+from resolvers.analytics.summaries import AUDITED_REPORT_IDS
 from resolvers.analytics.utility import KpiFacts, PairedMoments, SelectionUtility, selection_utility
 from resolvers.errors import DomainError, ErrorCode, not_found
 
