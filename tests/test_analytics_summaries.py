@@ -1,6 +1,7 @@
 """Summary cells (``gateway.models.analytics_summary``) against the row-by-row aggregates, through every kind of write.
 
-Issue 11: ``hiringAnalytics`` and ``requisitionAnalytics`` combine per-requisition, per-month summaries. They
+Issue 11: each hire's KPI outcome kept on its assignment equals the one averaged from the records after
+corrected, deleted and new records and a new target; ``hiringAnalytics`` and ``requisitionAnalytics`` combine per-requisition, per-month summaries. They
 must equal the aggregates over the rows (``resolvers.analytics.aggregates``, themselves checked against numpy)
 after a rescore, a changed dimension score, a re-interview, a stage move, a deleted score, a bulk load that
 bypasses the ORM, and for a period; and a write that lands while a reader recomputes must leave the
@@ -23,7 +24,7 @@ from gateway.models.base import utcnow
 from gateway.models.counting import recount_all
 from gateway.models.enums import ApplicationStage
 from resolvers.analytics import aggregates, reports
-from resolvers.analytics.cohorts import Scope, counted_reports
+from resolvers.analytics.cohorts import Scope, counted_reports, kpi_outcomes
 from resolvers.analytics.queries import cohort_scope, cohort_size
 from resolvers.analytics.summaries import refresh_stale
 from resolvers.services.periods import period_range
@@ -185,3 +186,53 @@ async def rescore_later(requisition_id: int) -> None:
         ).first()
         report.total = 0.5
         uow.session.add(report)
+
+
+async def _outcomes(version_id: int, period: str | None) -> dict[tuple[int, int], tuple]:
+    outcomes = kpi_outcomes(model_version_id=version_id, period=period)
+    async with read_session() as session:
+        rows = await session.exec(
+            select(
+                outcomes.c.employee_id,
+                outcomes.c.kpi_id,
+                outcomes.c.application_id,
+                outcomes.c.periods,
+                outcomes.c.actual,
+                outcomes.c.outcome,
+            )
+        )
+        return {(employee_id, kpi_id): tuple(rest) for employee_id, kpi_id, *rest in rows.all()}
+
+
+async def _assert_kept_outcomes_match_records(version_id: int) -> None:
+    kept, from_records = await _outcomes(version_id, None), await _outcomes(version_id, "2")  # "2": every period
+    assert kept.keys() == from_records.keys() and kept
+    for key, (application_id, periods, actual, outcome) in kept.items():
+        expected = from_records[key]
+        assert (application_id, periods) == expected[:2]
+        assert actual == pytest.approx(expected[2], rel=1e-12)
+        assert outcome == pytest.approx(expected[3], rel=1e-12)
+
+
+@pytest.mark.parametrize("with_targets", [True, False], ids=["attainment", "raw-actual"])
+async def test_kpi_outcomes_kept_on_assignments_follow_records_and_targets(with_targets):
+    cohort = await build_cohort(30, seed=34, with_targets=with_targets)
+    await _assert_kept_outcomes_match_records(cohort.version_id)
+    async with unit_of_work() as uow:  # a corrected actual, a deleted period, a new period, a new target
+        session = uow.session
+        records = (
+            await session.exec(
+                select(models.KpiRecord)
+                .join(models.KpiAssignment, col(models.KpiAssignment.id) == models.KpiRecord.assignment_id)
+                .where(col(models.KpiAssignment.employee_id).in_(cohort.employee_ids[:3]))
+                .order_by(col(models.KpiRecord.id))
+            )
+        ).all()
+        records[0].actual += 1.75
+        session.add(records[0])
+        await session.delete(records[-1])
+        session.add(models.KpiRecord(assignment_id=records[1].assignment_id, period="2027-Q4", actual=0.25))
+        assignment = await session.get(models.KpiAssignment, records[2].assignment_id)
+        assignment.target = 4.0
+        session.add(assignment)
+    await _assert_kept_outcomes_match_records(cohort.version_id)

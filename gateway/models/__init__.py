@@ -21,6 +21,7 @@ from gateway.models.requisition import Requisition
 
 # Registers the flush hooks that keep the analytics counting columns (``counting``'s docstring).
 from gateway.models import counting  # noqa: E402, F401  isort: skip
+from gateway.models import kpi_outcomes  # noqa: E402, F401  isort: skip
 
 metadata = SQLModel.metadata
 

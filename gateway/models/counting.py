@@ -31,6 +31,7 @@ from gateway.models.analytics_summary import mark_stale
 from gateway.models.candidate import Application, ApplicationStageChange
 from gateway.models.enums import ApplicationStage
 from gateway.models.interview import DimensionScore, Interview, InterviewReport
+from gateway.models.kpi_outcomes import outcome_updates
 from gateway.models.requisition import Requisition
 
 FORWARD_STAGES = (
@@ -149,7 +150,7 @@ def recount_statements(applications: Any = None) -> list[sa.Update]:
 
 async def recount_all(connection: Any) -> None:
     """After a bulk load that bypassed the ORM (an async connection, inside the loader's transaction)."""
-    for statement in recount_statements():
+    for statement in [*recount_statements(), *outcome_updates()]:
         await connection.execute(statement)
     await connection.execute(mark_stale(sa.select(Requisition.__table__.c.id), connection.dialect.name))
 
