@@ -29,7 +29,7 @@ from gateway.models import (
     KpiRecord,
     Requisition,
 )
-from gateway.models.enums import KpiDirection
+from gateway.models.enums import BusinessLine, KpiDirection
 from gateway.models.kpi_outcomes import attainment as kpi_attainment
 
 
@@ -99,6 +99,7 @@ def kpi_outcomes(
     model_version_id: int | None = None,
     department: str | None = None,
     period: str | None = None,
+    business_line: BusinessLine | None = None,
 ) -> sa.Subquery:
     """``(application_id, employee_id, kpi_id, periods, actual, outcome)`` per hire and KPI over the periods.
 
@@ -107,7 +108,8 @@ def kpi_outcomes(
     every record, else the mean actual, negated for lower-is-better KPIs. ``period`` matches a prefix
     (``2026`` takes every 2026 quarter) and reads the records; over every period the sums kept on each
     assignment (``gateway.models.kpi_outcomes``) are read instead. ``kpi_ids`` are a handful of KPI
-    definitions, never a growing list.
+    definitions, never a growing list. ``department`` is the employee's; ``business_line`` that of the
+    requisition they were hired through.
     """
     per_hire = _per_hire_from_records(period) if period else _per_hire_kept()
     if kpi_ids is not None:
@@ -116,12 +118,13 @@ def kpi_outcomes(
         per_hire = per_hire.join(Employee, col(Employee.id) == KpiAssignment.employee_id).where(
             col(Employee.department) == department
         )
-    if model_version_id is not None:
-        per_hire = per_hire.where(
-            col(KpiAssignment.requisition_id).in_(
-                select(col(Requisition.id)).where(col(Requisition.competency_model_version_id) == model_version_id)
-            )
-        )
+    if model_version_id is not None or business_line is not None:
+        requisitions = select(col(Requisition.id))
+        if model_version_id is not None:
+            requisitions = requisitions.where(col(Requisition.competency_model_version_id) == model_version_id)
+        if business_line is not None:
+            requisitions = requisitions.where(col(Requisition.business_line) == business_line)
+        per_hire = per_hire.where(col(KpiAssignment.requisition_id).in_(requisitions))
     hires = per_hire.subquery("kpi_per_hire")
     every_target = sa.func.min(sa.case((hires.c.all_targets, 1), else_=0)).over(partition_by=hires.c.kpi_id)
     oriented_actual = sa.case((hires.c.lower_is_better == 1, -hires.c.actual), else_=hires.c.actual)

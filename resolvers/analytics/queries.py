@@ -26,7 +26,7 @@ from gateway.models import (
     Requisition,
     ReweightingProposal,
 )
-from gateway.models.enums import KpiDirection, ProposalStatus
+from gateway.models.enums import BusinessLine, KpiDirection, ProposalStatus
 from resolvers.analytics.cohorts import Scope
 from resolvers.analytics.statistics import PIPELINE_STAGES, kpi_attainment
 
@@ -197,6 +197,7 @@ def cohort_scope(
     created_from: datetime | None = None,
     created_before: datetime | None = None,
     hiring_manager_subject: str | None = None,
+    business_line: BusinessLine | None = None,
 ) -> Scope:
     """The applications to requisitions matching the filters, made within [created_from, created_before).
 
@@ -204,7 +205,7 @@ def cohort_scope(
     are filtered without a join); the period, a SELECT of application ids. No I/O.
     """
     requisitions = None
-    if model_version_id is not None or department is not None or hiring_manager_subject is not None:
+    if any(value is not None for value in (model_version_id, department, hiring_manager_subject, business_line)):
         requisitions = select(col(Requisition.id))
         if model_version_id is not None:
             requisitions = requisitions.where(Requisition.competency_model_version_id == model_version_id)
@@ -212,6 +213,8 @@ def cohort_scope(
             requisitions = requisitions.where(Requisition.department == department)
         if hiring_manager_subject is not None:
             requisitions = requisitions.where(Requisition.hiring_manager_subject == hiring_manager_subject)
+        if business_line is not None:
+            requisitions = requisitions.where(Requisition.business_line == business_line)
     applications = None
     if created_from is not None or created_before is not None:
         applications = select(col(Application.id))

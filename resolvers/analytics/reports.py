@@ -24,6 +24,7 @@ from gateway.models import (
     KpiDefinition,
     Requisition,
 )
+from gateway.models.enums import BusinessLine
 from resolvers.analytics import adverse_impact as impact
 from resolvers.analytics import aggregates, cohorts
 from resolvers.analytics import statistics as st
@@ -208,7 +209,12 @@ async def _links(dimensions: Sequence[Dimension], *, session: AsyncSession) -> l
 
 
 async def dimension_kpi_correlations(
-    model_version_id: int, *, session: AsyncSession, period: str | None = None, department: str | None = None
+    model_version_id: int,
+    *,
+    session: AsyncSession,
+    period: str | None = None,
+    department: str | None = None,
+    business_line: BusinessLine | None = None,
 ) -> list[DimensionKpiCorrelation]:
     """For each dimension → KPI link of the version: hires' interview scores against their KPI results.
 
@@ -220,7 +226,7 @@ async def dimension_kpi_correlations(
     found = {
         (item.dimension_key, item.kpi_id): item
         for item in await aggregates.link_correlations(
-            model_version_id, session=session, period=period, department=department
+            model_version_id, session=session, period=period, department=department, business_line=business_line
         )
     }
     correlations = []
@@ -287,6 +293,8 @@ async def performance_prediction(
     *,
     session: AsyncSession,
     period: str | None = None,
+    department: str | None = None,
+    business_line: BusinessLine | None = None,
 ) -> PerformancePrediction:
     """Regress the KPI on the version's dimension scores over past hires; predict for ``new_scores`` if given.
 
@@ -317,6 +325,8 @@ async def performance_prediction(
         model_version_id=model_version_id,
         session=session,
         period=period,
+        department=department,
+        business_line=business_line,
     )
     return predict_from_moments(keys, folds, new_scores)
 
@@ -357,6 +367,7 @@ async def cohort_analytics(
     department: str | None = None,
     period: str | None = None,
     hiring_manager_subject: str | None = None,
+    business_line: BusinessLine | None = None,
     min_group_size: int = 1,
 ) -> CohortAnalytics:
     """Pass rates, score distribution and dimension means of the applications made in ``period``
@@ -375,6 +386,7 @@ async def cohort_analytics(
         created_from=created_from,
         created_before=created_before,
         hiring_manager_subject=hiring_manager_subject,
+        business_line=business_line,
     )
     keys = None
     if model_version_id is not None:
