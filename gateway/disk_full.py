@@ -13,12 +13,15 @@ import logging
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.storage import STORAGE_FULL_MESSAGE, is_disk_full
+from gateway.storage import is_disk_full
 
 logger = logging.getLogger(__name__)
 
 STORAGE_FULL_CODE = "STORAGE_FULL"
 RETRY_AFTER_SECONDS = b"300"
+MESSAGE = (
+    "the request could not be received: the server has no space left. Nothing was saved; please send it again later"
+)
 
 
 class DiskFullAs507:
@@ -43,7 +46,7 @@ class DiskFullAs507:
                 raise
             logger.error("request refused: no space left to buffer its body (%s)", error)
             body = orjson.dumps(
-                {"data": None, "errors": [{"message": STORAGE_FULL_MESSAGE, "extensions": {"code": STORAGE_FULL_CODE}}]}
+                {"data": None, "errors": [{"message": MESSAGE, "extensions": {"code": STORAGE_FULL_CODE}}]}
             )
             await send(
                 {

@@ -72,14 +72,9 @@ class MediaMissing(StorageError):
     """The URI names no stored recording (deleted, or written by another backend)."""
 
 
-STORAGE_FULL_MESSAGE = (
-    "the recording could not be stored: the media store is full. Nothing was saved and your earlier "
-    "recordings are kept; please upload it again later"
-)
-STORAGE_UNAVAILABLE_MESSAGE = (
-    "the recording could not be stored: the media store is unavailable right now. Nothing was saved and "
-    "your earlier recordings are kept; please upload it again in a few minutes"
-)
+STORAGE_FULL_MESSAGE = "the media store is full (no space left)"
+STORAGE_UNAVAILABLE_MESSAGE = "the media store is unavailable"
+"""Short and without addresses (a candidate may read them); the log names the store and the cause."""
 
 
 def is_disk_full(error: OSError) -> bool:

@@ -68,6 +68,11 @@ def spool_partials() -> list[str]:
     return sorted(path.name for path in folder.glob(f"{PARTIAL_PREFIX}*")) if folder.exists() else []
 
 
+def local_media_files() -> list[str]:
+    root = get_settings().resolved_media_dir
+    return sorted(str(path) for path in root.rglob("*") if path.is_file()) if root.exists() else []
+
+
 async def linked_answer(invited, question_index: int = 0) -> Answer | None:
     async with read_session() as session:
         statement = select(Answer).where(
@@ -94,6 +99,7 @@ async def test_an_upload_is_a_multipart_object_and_readers_get_a_temporary_copy(
     body = wav_bytes(seconds=190)  # about 6 MB: two parts of at most 5 MiB
     assert len(body) > FIVE_MIB
 
+    local_files = local_media_files()
     response = await put_answer(http, invited.token, invited.question_ids[0], body)
     assert response.status_code == 201, response.text
     answer = await linked_answer(invited)
@@ -108,8 +114,7 @@ async def test_an_upload_is_a_multipart_object_and_readers_get_a_temporary_copy(
     assert head["Metadata"]["sha256"] == hashlib.sha256(body).hexdigest() == answer.media_sha256
     assert s3_server.pending_uploads(s3_media.endpoint, s3_media.bucket) == []
     assert spool_partials() == []
-    local_folder = get_settings().resolved_media_dir / "interviews" / str(interview_id)
-    assert not local_folder.exists()  # nothing went to the local folder
+    assert local_media_files() == local_files  # nothing went to the local folder
 
     assert await store.exists(answer.media_uri)
     async with store.open_read(answer.media_uri) as copy:

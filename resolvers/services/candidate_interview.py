@@ -41,6 +41,14 @@ SCORING_ACTOR = "score_interview"
 TOKEN_FIELD = "invitationToken"
 OPEN_FOR_ANSWERS = (InterviewStatus.INVITED, InterviewStatus.IN_PROGRESS, InterviewStatus.FAILED)
 """A failed interview (e.g. a corrupt recording) reopens: the candidate re-uploads and re-submits."""
+UPLOAD_STORE_FULL = (
+    "the recording could not be stored: the media store is full. Nothing was saved and your earlier "
+    "recordings are kept; please upload it again later"
+)
+UPLOAD_STORE_UNAVAILABLE = (
+    "the recording could not be stored: the media store is unavailable right now. Nothing was saved and "
+    "your earlier recordings are kept; please upload it again in a few minutes"
+)
 ALREADY_SUBMITTED = (InterviewStatus.SUBMITTED, InterviewStatus.QUEUED, InterviewStatus.SCORING, InterviewStatus.SCORED)
 """A submit of an interview in one of these answers success again and changes nothing (idempotent)."""
 
@@ -204,10 +212,10 @@ async def upload_answer(
         stored = await save_upload(store, f"interviews/{interview.id}/{question_id}", chunks, max_bytes=max_bytes)
     except UploadRejected as rejected:
         raise DomainError.single("file", rejected.message, _UPLOAD_CODES[rejected.reason]) from None
-    except StorageFull as full:
-        raise DomainError.single("file", full.message, ErrorCode.STORAGE_FULL) from None
-    except StorageUnavailable as unavailable:
-        raise DomainError.single("file", unavailable.message, ErrorCode.STORAGE_UNAVAILABLE) from None
+    except StorageFull:
+        raise DomainError.single("file", UPLOAD_STORE_FULL, ErrorCode.STORAGE_FULL) from None
+    except StorageUnavailable:
+        raise DomainError.single("file", UPLOAD_STORE_UNAVAILABLE, ErrorCode.STORAGE_UNAVAILABLE) from None
     try:
         for attempt in range(1, ATTACH_ATTEMPTS + 1):
             try:
