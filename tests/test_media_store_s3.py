@@ -261,3 +261,20 @@ async def test_the_sweep_aborts_multipart_uploads_and_removes_stale_spool_files(
         assert s3_server.pending_uploads(s3_media.endpoint, s3_media.bucket) == ["elsewhere/not-ours.wav"]
     finally:
         fresh.unlink(missing_ok=True)
+
+
+def test_the_media_url_names_a_bucket_and_a_prefix_or_is_refused_in_one_line():
+    from pydantic import ValidationError
+
+    from gateway.settings import Settings
+
+    settings = Settings(media_url="s3://hrgate-media/recordings/2026/")
+    assert (settings.media_url, settings.media_bucket, settings.media_key_prefix) == (
+        "s3://hrgate-media/recordings/2026",
+        "hrgate-media",
+        "recordings/2026",
+    )
+    assert Settings(media_url="s3://bucket").media_key_prefix == ""
+    for wrong in ("/var/lib/hrgate/media", "file:///var/media", "s3://", "http://minio:9000/bucket"):
+        with pytest.raises(ValidationError, match="HRGATE_MEDIA_URL must look like s3://bucket/prefix"):
+            Settings(media_url=wrong)

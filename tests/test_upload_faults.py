@@ -245,3 +245,18 @@ async def test_a_gateway_stopped_mid_upload_leaves_no_partial_file(gql, tmp_path
             client_task.cancel()
             await asyncio.gather(client_task, return_exceptions=True)
     assert await _answers(invited) == {}  # the cut-off upload was never linked
+
+
+def test_media_sweep_from_the_cli():
+    from click.testing import CliRunner
+
+    from gateway.cli import main as hrgate_cli
+
+    spool = get_settings().resolved_upload_spool_dir
+    spool.mkdir(parents=True, exist_ok=True)
+    stale = spool / f"{PARTIAL_PREFIX}left-by-a-crash"
+    stale.write_bytes(b"partial")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    result = CliRunner().invoke(hrgate_cli, ["media-sweep", "--older-than", "3600"])
+    assert result.exit_code == 0, result.output
+    assert "removed 1 unfinished upload(s)" in result.output and not stale.exists()
