@@ -163,7 +163,8 @@ async def validated_upload(chunks: AsyncIterator[bytes], *, max_bytes: int) -> A
             if is_disk_full(error):
                 logger.error("upload refused: the spool folder %s is full (%s)", folder, error)
                 raise StorageFull(STORAGE_FULL_MESSAGE) from error
-            raise
+            logger.error("upload refused: cannot write to the spool folder %s (%s)", folder, error)
+            raise StorageUnavailable(STORAGE_UNAVAILABLE_MESSAGE) from error
         if size == 0:
             raise UploadRejected("empty", "the recording is empty")
         if content_type is None:

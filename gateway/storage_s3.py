@@ -218,9 +218,9 @@ class S3MediaStore:
             logger.error("media store s3://%s unreachable: %s", self.bucket, error)
             raise StorageUnavailable(STORAGE_UNAVAILABLE_MESSAGE) from error
         except OSError as error:
-            if is_disk_full(error):
+            if is_disk_full(error):  # only local writes: a reader's temporary copy
                 logger.error("no space left for a temporary copy of a recording: %s", error)
-                raise StorageFull(STORAGE_FULL_MESSAGE) from error
+                raise StorageFull("no space left for a temporary copy of the recording") from error
             raise
 
     def _translate(self, error: ClientError) -> StorageError:
