@@ -36,8 +36,10 @@ from gateway.chart_routes import chart_routes
 from gateway.counters import build_counters
 from gateway.csrf import CsrfGuard
 from gateway.db import dispose_engine
+from gateway.disk_full import DiskFullAs507
 from gateway.health import healthz, readyz
 from gateway.log_redaction import install_log_redaction
+from gateway.media_sweep import schedule_sweep
 from gateway.metrics_http import (
     PERSISTED_QUERY,
     GraphQLRequestMetrics,
@@ -52,6 +54,7 @@ from gateway.persisted_queries import PersistedQueries, PersistedQueryError
 from gateway.rate_limit import RateLimit, WebSocketConnectionCap
 from gateway.settings import Settings, get_settings
 from gateway.startup import DatabaseStartupCheck
+from gateway.storage import remove_in_flight_partials
 from gateway.upload_routes import put_answer
 from gateway.websocket import HrTransportWSHandler, TextFrameWebSocketAdapter
 from resolvers.errors import DomainError
@@ -208,10 +211,13 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
             worker = start_embedded_worker()
             retention = schedule_daily()  # production runs `hrgate retention-run` from cron instead
             logger.info("embedded Dramatiq worker started")
+        sweep = schedule_sweep(interval_seconds=settings.upload_sweep_interval_seconds)
         calm_garbage_collector()
         try:
             yield
         finally:
+            sweep.cancel()
+            remove_in_flight_partials()  # uploads cut off by the stop: no partial file stays behind
             if retention is not None:
                 retention.cancel()
             if worker is not None:
@@ -231,7 +237,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
             multipart_max_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
         )
     )
-    graphql_http = NoStore(limited_graphql)
+    graphql_http = NoStore(DiskFullAs507(limited_graphql))
     if settings.metrics_enabled:
         graphql_http = GraphQLRequestMetrics(graphql_http)
     routes = [

@@ -92,6 +92,7 @@ def serve(host: str | None, port: int | None, demo: bool | None) -> None:
         port=port or settings.port,
         proxy_headers=True,
         ws="websockets",
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
 
 
@@ -146,6 +147,21 @@ def retention_run(days: int | None) -> None:
         f"erased {len(result.erased_candidate_ids)} candidate(s) without application activity since "
         f"{result.cutoff:%Y-%m-%d}"
     )
+
+
+@main.command(
+    "media-sweep",
+    help="Remove unfinished uploads older than HRGATE_UPLOAD_PARTIAL_MAX_AGE_SECONDS (gateways also do it on a timer).",
+)
+@click.option("--older-than", type=click.IntRange(min=0), default=None, help="Seconds; defaults to the setting.")
+def media_sweep(older_than: int | None) -> None:
+    from gateway.storage import StorageError, sweep_partial_uploads
+
+    try:
+        removed = asyncio.run(sweep_partial_uploads(older_than_seconds=older_than))
+    except StorageError as error:
+        _fail(error.message)
+    click.echo(f"removed {removed} unfinished upload(s)")
 
 
 def _prepare_database(migrate: bool, demo: bool, log_level: int) -> None:

@@ -38,6 +38,35 @@ class Settings(BaseSettings):
     pubsub_url: str = ""
     """``redis://`` to share subscription events between gateway replicas; empty means in-process."""
     media_dir: Path | None = None
+    """The local media folder (when ``media_url`` is empty); empty means ``<data_dir>/media``."""
+    media_url: str = ""
+    """``s3://bucket/prefix``: recordings in S3-compatible object storage (AWS S3, MinIO, Ceph…); empty means the
+    local folder ``media_dir``. Endpoint, region and credentials: the ``s3_*`` settings."""
+    s3_endpoint_url: str = ""
+    """The object store's URL (``http://minio:9000``); empty means AWS S3 in ``s3_region``."""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    """With ``s3_secret_access_key``; both empty means boto3's own chain (environment, profile, instance role)."""
+    s3_secret_access_key: str = ""
+    s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
+    """``path`` (``endpoint/bucket/key``) suits MinIO and most self-hosted stores; AWS accepts both."""
+    s3_part_bytes: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024, le=5 * 1024 * 1024 * 1024)
+    """Multipart upload part size (S3's minimum is 5 MiB); one part is in memory at a time."""
+    s3_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    s3_read_timeout_seconds: float = Field(default=60.0, gt=0)
+    s3_max_attempts: int = Field(default=3, ge=1, le=10)
+    """Attempts per S3 request (botocore's standard retries) before the store is reported unavailable."""
+    upload_spool_dir: Path | None = None
+    """Where uploads are validated before the media store sees them (``.upload-*`` files, one per upload in
+    progress, at most ``max_upload_bytes`` each); empty means ``<data_dir>/uploads``."""
+    upload_partial_max_age_seconds: int = Field(default=3600, ge=60)
+    """Unfinished uploads (spool files, a local store's temporaries, S3 multipart uploads) older than this
+    are removed by the periodic sweep; they belong to a gateway that was killed mid-upload."""
+    upload_sweep_interval_seconds: int = Field(default=900, ge=10)
+    """How often each gateway sweeps unfinished uploads (also at start-up, and ``hrgate media-sweep``)."""
+    shutdown_grace_seconds: int = Field(default=20, ge=1)
+    """On SIGTERM, requests still running after this long (a slow upload) are cancelled, so the gateway
+    removes their partial files and stops before an orchestrator's SIGKILL (Kubernetes: 30 s)."""
     public_base_url: str = "http://localhost:8000"
     invitation_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
     max_upload_bytes: int = 200 * 1024 * 1024
@@ -127,6 +156,32 @@ class Settings(BaseSettings):
                 " or sqlite+aiosqlite:///path"
             )
         return f"{driver}://{rest}"
+
+    @field_validator("media_url")
+    @classmethod
+    def _s3_media_url(cls, url: str) -> str:
+        """Only S3-compatible object storage is chosen by URL; a local folder is ``HRGATE_MEDIA_DIR``."""
+        if not url:
+            return url
+        scheme, separator, rest = url.partition("://")
+        bucket = rest.split("/", 1)[0]
+        if scheme.lower() != "s3" or not separator or not bucket:
+            raise ValueError("HRGATE_MEDIA_URL must look like s3://bucket/prefix (a local folder: HRGATE_MEDIA_DIR)")
+        return f"s3://{rest.rstrip('/')}"
+
+    @property
+    def media_bucket(self) -> str:
+        return self.media_url.removeprefix("s3://").split("/", 1)[0]
+
+    @property
+    def media_key_prefix(self) -> str:
+        """The key prefix inside the bucket, without slashes at either end ('' for the bucket's root)."""
+        parts = self.media_url.removeprefix("s3://").split("/", 1)
+        return parts[1].strip("/") if len(parts) == 2 else ""
+
+    @property
+    def resolved_upload_spool_dir(self) -> Path:
+        return self.upload_spool_dir or self.data_dir / "uploads"
 
     @property
     def resolved_database_url(self) -> str:
