@@ -61,6 +61,7 @@ from schema.context import Context
 from schema.prepared_reads import answer_prepared
 from schema.root import schema
 from workers.broker import start_embedded_worker
+from workers.notifications import schedule_sweep
 from workers.retention import schedule_daily
 
 logger = logging.getLogger(__name__)
@@ -203,10 +204,11 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        worker = retention = None
+        worker = retention = mail_sweep = None
         if run_worker:
             worker = start_embedded_worker()
             retention = schedule_daily()  # production runs `hrgate retention-run` from cron instead
+            mail_sweep = schedule_sweep()  # production runs `hrgate notifications-sweep` from cron instead
             logger.info("embedded Dramatiq worker started")
         calm_garbage_collector()
         try:
@@ -214,6 +216,8 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
         finally:
             if retention is not None:
                 retention.cancel()
+            if mail_sweep is not None:
+                mail_sweep.cancel()
             if worker is not None:
                 worker.stop()
             await dispose_engine()
