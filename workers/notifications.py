@@ -35,10 +35,6 @@ SEND_TIME_LIMIT_MS = 5 * 60 * 1000
 SWEEP_ACTOR_NAME = "notifications_sweep"
 
 
-class SendDeferred(Exception):
-    """A transient failure: Dramatiq retries the message with backoff."""
-
-
 @dramatiq.actor(
     actor_name=SEND_ACTOR,
     queue_name=SEND_QUEUE,
@@ -50,13 +46,14 @@ class SendDeferred(Exception):
 def notification_send(notification_id: int) -> None:
     message = CurrentMessage.get_current_message()
     retries = message.options.get("retries", 0) if message else SEND_MAX_RETRIES
+    max_retries = message.options.get("max_retries", SEND_MAX_RETRIES) if message else SEND_MAX_RETRIES
     settings = get_settings()
     delivery = run_in_thread_loop(
         deliver(
             notification_id,
             transport=build_transport(settings),
             settings=settings,
-            last_attempt=retries >= SEND_MAX_RETRIES,
+            last_attempt=retries >= max_retries,
         )
     )
     logger.info(
@@ -66,7 +63,7 @@ def notification_send(notification_id: int) -> None:
         f" ({delivery.reason})" * bool(delivery.reason),
     )
     if delivery.outcome is Outcome.RETRY:
-        raise SendDeferred(delivery.reason)
+        raise dramatiq.Retry(f"transient: {delivery.reason}")  # backoff from the Retries middleware, no traceback
 
 
 @dramatiq.actor(actor_name=SWEEP_ACTOR_NAME, queue_name="maintenance", max_retries=3, time_limit=5 * 60 * 1000)
