@@ -452,3 +452,52 @@ async def test_nothing_is_sent_after_erasure_or_withdrawal(gql: GraphQLClient) -
         settings = smtp_settings(port)
         delivery = await deliver(notification_id, transport=build_transport(settings), settings=settings)
     assert delivery.outcome is Outcome.SKIPPED and server.received == []
+
+
+APPLICATION_NOTIFICATIONS = """
+query($requisitionId: ID!) {
+  applications(first: 10, requisitionId: $requisitionId) {
+    edges { node { latestInterview { status notifications(first: 5) {
+      totalCount edges { node { id kind status statusReason recipient attempts dueAt sentAt } }
+    } } } }
+  }
+}"""
+
+
+async def test_delivery_status_reads_the_same_compiled_and_through_loaders(gql: GraphQLClient) -> None:
+    from graphql import parse
+
+    from schema.context import Context
+    from schema.read_planner import plan_operation
+    from schema.root import schema
+    from tests.graphql_client import HR_ADMIN
+
+    model = await factories.create_model(gql)
+    first = await invited_candidate(gql, model)
+    await invited_candidate(gql, model)
+    with smtp_server() as (_server, port):
+        settings = smtp_settings(port)
+        await deliver(await invitation_id(first), transport=build_transport(settings), settings=settings)
+    variables = {"requisitionId": model["requisition_id"]}
+    assert plan_operation(schema, Context(actor=HR_ADMIN), parse(APPLICATION_NOTIFICATIONS), None, variables)
+    answers = []
+    for compiled in (True, False):
+        result = await schema.execute(
+            APPLICATION_NOTIFICATIONS,
+            variable_values=variables,
+            context_value=Context(actor=HR_ADMIN, compiled_reads=compiled),
+        )
+        assert result.errors is None, result.errors
+        answers.append(result.data)
+    assert answers[0] == answers[1]
+    statuses = sorted(
+        (edge["node"]["kind"], edge["node"]["status"])
+        for application in answers[0]["applications"]["edges"]
+        for edge in application["node"]["latestInterview"]["notifications"]["edges"]
+    )
+    assert statuses == [
+        ("INVITATION", "QUEUED"),
+        ("INVITATION", "SENT"),
+        ("REMINDER", "QUEUED"),
+        ("REMINDER", "QUEUED"),
+    ]
