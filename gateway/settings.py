@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -145,6 +146,22 @@ class Settings(BaseSettings):
                 " or sqlite+aiosqlite:///path"
             )
         return f"{driver}://{rest}"
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, url: str) -> str:
+        """Refused at start, in one line, rather than by every e-mail job (the value is never echoed: it may
+        carry a password)."""
+        if not url:
+            return url
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("HRGATE_SMTP_URL must look like smtp://user:password@host:587?starttls=true or smtps://…")
+        try:
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            raise ValueError("HRGATE_SMTP_URL has a port that is not a number") from None
+        return url
 
     @property
     def resolved_database_url(self) -> str:

@@ -501,3 +501,13 @@ async def test_delivery_status_reads_the_same_compiled_and_through_loaders(gql: 
         ("REMINDER", "QUEUED"),
         ("REMINDER", "QUEUED"),
     ]
+
+
+def test_a_malformed_smtp_url_is_refused_at_start_without_echoing_it() -> None:
+    from pydantic import ValidationError
+
+    for url in ("http://user:topsecret@mail", "smtp://user:topsecret@:25", "smtp://user:topsecret@mail:port"):
+        with pytest.raises(ValidationError) as refused:
+            Settings(smtp_url=url)
+        assert "HRGATE_SMTP_URL" in str(refused.value) and "topsecret" not in str(refused.value)
+    assert Settings(smtp_url="smtps://user:topsecret@mail:465").smtp_url.startswith("smtps://")

@@ -309,10 +309,12 @@ async def sweep(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> Swe
         interrupted = list(
             (
                 await session.exec(
-                    select(InterviewNotification.id).where(
+                    select(InterviewNotification.id)
+                    .where(
                         col(InterviewNotification.status) == DeliveryStatus.SENDING,
                         col(InterviewNotification.claimed_at) < now - CLAIM_LEASE,
                     )
+                    .limit(batch)
                 )
             ).all()
         )
