@@ -7,6 +7,7 @@ The tests speak SMTP to a real server (aiosmtpd) and read what it received; the 
 from __future__ import annotations
 
 import os
+import ssl
 from datetime import timedelta
 from email import message_from_bytes, policy
 
@@ -29,7 +30,7 @@ from schema.ids import decode_id, encode_id
 from tests import factories
 from tests.graphql_client import GraphQLClient
 from tests.interview_helpers import InvitedCandidate, invited_candidate
-from tests.smtp_server import silent_server, smtp_server
+from tests.smtp_server import silent_server, smtp_server, tls_contexts
 from workers.notifications import SEND_QUEUE, notification_send
 
 NOTIFICATIONS = """
@@ -511,3 +512,52 @@ def test_a_malformed_smtp_url_is_refused_at_start_without_echoing_it() -> None:
             Settings(smtp_url=url)
         assert "HRGATE_SMTP_URL" in str(refused.value) and "topsecret" not in str(refused.value)
     assert Settings(smtp_url="smtps://user:topsecret@mail:465").smtp_url.startswith("smtps://")
+
+
+async def test_starttls_and_implicit_tls_with_a_verified_certificate(gql: GraphQLClient, tmp_path) -> None:
+    server_context, client_context = tls_contexts(tmp_path)
+    model = await factories.create_model(gql)
+    over_starttls, over_tls, without_tls, untrusted = [
+        await invitation_id(await invited_candidate(gql, model)) for _ in range(4)
+    ]
+    settings = get_settings()
+
+    def transport(url: str, context: ssl.SSLContext | None = client_context) -> SmtpTransport:
+        return SmtpTransport(SmtpConfig.from_url(url, timeout_seconds=2), ssl_context=context)
+
+    with smtp_server(("hrgate", "pw"), starttls=server_context) as (server, port):
+        sent = await deliver(
+            over_starttls, transport=transport(f"smtp://hrgate:pw@127.0.0.1:{port}?starttls=true"), settings=settings
+        )
+        assert sent.outcome is Outcome.SENT and len(server.received) == 1
+        refused = await deliver(
+            without_tls, transport=transport(f"smtp://127.0.0.1:{port}"), settings=settings, last_attempt=False
+        )
+        assert refused.outcome is Outcome.FAILED and refused.reason.startswith("server refused: 530")
+        not_trusted = await deliver(
+            untrusted,
+            transport=transport(f"smtp://127.0.0.1:{port}?starttls=true", ssl.create_default_context()),
+            settings=settings,
+            last_attempt=False,
+        )
+        assert not_trusted.outcome is Outcome.FAILED and "certificate did not verify" in not_trusted.reason
+        assert len(server.received) == 1
+    with smtp_server(implicit_tls=server_context) as (server, port):
+        sent = await deliver(over_tls, transport=transport(f"smtps://127.0.0.1:{port}"), settings=settings)
+        assert sent.outcome is Outcome.SENT and len(server.received) == 1
+
+
+async def test_a_link_sealed_with_another_key_fails_with_the_reason(gql: GraphQLClient) -> None:
+    from cryptography.fernet import Fernet
+
+    invited = await invited_candidate(gql)
+    other_key = get_settings().model_copy(update={"invitation_link_key": Fernet.generate_key().decode()})
+    with smtp_server() as (server, port):
+        delivery = await deliver(
+            await invitation_id(invited),
+            transport=build_transport(smtp_settings(port)),
+            settings=other_key,
+            last_attempt=False,
+        )
+    assert delivery.outcome is Outcome.FAILED and "HRGATE_INVITATION_LINK_KEY" in delivery.reason
+    assert server.received == []
