@@ -6,12 +6,15 @@ The tests speak SMTP to a real server (aiosmtpd) and read what it received; the 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import ssl
+import time
 from datetime import timedelta
 from email import message_from_bytes, policy
 
 import dramatiq
+import httpx
 import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -27,10 +30,11 @@ from resolvers.services.audit import ANONYMOUS
 from resolvers.services.mail_templates import CHINA_STANDARD_TIME, time_per_question
 from resolvers.services.notifications import INTERRUPTED, Outcome, deliver, sweep
 from schema.ids import decode_id, encode_id
-from tests import factories
+from tests import factories, processes
 from tests.graphql_client import GraphQLClient
 from tests.interview_helpers import InvitedCandidate, invited_candidate
 from tests.smtp_server import silent_server, smtp_server, tls_contexts
+from tests.tokens import hr_admin_headers
 from workers.notifications import SEND_QUEUE, notification_send
 
 NOTIFICATIONS = """
@@ -561,3 +565,41 @@ async def test_a_link_sealed_with_another_key_fails_with_the_reason(gql: GraphQL
         )
     assert delivery.outcome is Outcome.FAILED and "HRGATE_INVITATION_LINK_KEY" in delivery.reason
     assert server.received == []
+
+
+def invite_over_http(base_url: str, application_id: str) -> dict:
+    response = httpx.post(
+        f"{base_url}/graphql",
+        timeout=30,
+        headers=hr_admin_headers(),
+        json={"query": factories.INTERVIEW_INVITE, "variables": {"input": {"applicationId": application_id}}},
+    )
+    return response.json()["data"]["interviewInvite"]
+
+
+async def test_the_embedded_gateway_writes_the_invitation_to_the_outbox_a_newcomer_can_open(gql, tmp_path) -> None:
+    model = await factories.create_model(gql)
+    requisition_id = await factories.create_requisition(gql, model["version_id"], headcount=2)
+    application_id = await factories.apply(gql, await factories.create_candidate(gql), requisition_id)
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    env = {key: value for key, value in os.environ.items() if key not in ("HRGATE_BROKER_URL", "HRGATE_SMTP_URL")}
+    env["HRGATE_DATA_DIR"] = str(data_dir)  # the same database (HRGATE_DATABASE_URL); its own outbox and link key
+    with processes.gateway(env, tmp_path / "gateway.log") as base_url:
+        payload = await asyncio.to_thread(invite_over_http, base_url, application_id)
+        assert payload["errors"] == []
+        outbox = data_dir / "outbox"
+        deadline = time.monotonic() + 30
+        while not list(outbox.glob("*.eml")) and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+    (written,) = list(outbox.glob("*.eml"))
+    assert written.name.startswith(
+        f"hrgate-interview-{decode_id(payload['interview']['id'], 'Interview', 'id')}-invitation-"
+    )
+    message = message_from_bytes(written.read_bytes(), policy=policy.default)
+    assert payload["invitationUrl"] in message.get_content()
+    assert "Invitation to an AI interview" in message["Subject"]
+    assert (data_dir / "invitation-link.key").exists()
+    data = await gql(NOTIFICATIONS, id=payload["interview"]["id"])
+    statuses = {edge["node"]["kind"]: edge["node"]["status"] for edge in data["node"]["notifications"]["edges"]}
+    assert statuses == {"INVITATION": "SENT", "REMINDER": "QUEUED"}
