@@ -32,7 +32,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gateway import jobs
-from gateway.db import UnitOfWork, unit_of_work
+from gateway.db import UnitOfWork, read_session, unit_of_work
 from gateway.invitation_links import LinkKeyError, seal, unseal
 from gateway.mail import MailTransport, PermanentMailError, RecipientRejected, TransientMailError
 from gateway.models import (
@@ -263,8 +263,8 @@ async def deliver(
         return Delivery(Outcome.NOT_CLAIMED)
     handed_over = False
     try:
-        async with unit_of_work() as uow:  # read-only: the row stays ``sending`` while the server is spoken to
-            prepared = await _prepare(notification_id, session=uow.session, settings=settings, now=now)
+        async with read_session() as session:  # closed before the server is spoken to; the row stays ``sending``
+            prepared = await _prepare(notification_id, session=session, settings=settings, now=now)
         if prepared.skip_reason is not None:
             await _finish(notification_id, DeliveryStatus.SKIPPED, reason=prepared.skip_reason)
             return Delivery(Outcome.SKIPPED, prepared.skip_reason)
