@@ -603,3 +603,32 @@ async def test_the_embedded_gateway_writes_the_invitation_to_the_outbox_a_newcom
     data = await gql(NOTIFICATIONS, id=payload["interview"]["id"])
     statuses = {edge["node"]["kind"]: edge["node"]["status"] for edge in data["node"]["notifications"]["edges"]}
     assert statuses == {"INVITATION": "SENT", "REMINDER": "QUEUED"}
+
+
+def test_a_line_break_in_a_name_or_title_cannot_add_a_header() -> None:
+    from datetime import UTC, datetime
+
+    from resolvers.services.mail_templates import MailContent, render
+
+    content = MailContent(
+        kind=NotificationKind.INVITATION,
+        candidate_name="Mallory\r\nBcc: everyone@bank.example",
+        recipient="mallory@mail.example",
+        sender="hrgate <no-reply@bank.example>",
+        message_id="<hrgate-interview-1-invitation-00@bank.example>",
+        requisition_title="Teller\nBcc: everyone@bank.example",
+        invitation_url="https://hr.bank.example/interview/abc",
+        expires_at=datetime(2026, 12, 1, 12, 0, tzinfo=UTC),
+        question_time_limits_seconds=(60, 180),
+        reminder_hours_before_expiry=24,
+    )
+    message = render(content, now=datetime(2026, 11, 28, tzinfo=UTC))
+    assert message["Bcc"] is None
+    parsed = message_from_bytes(message.as_bytes(), policy=policy.default)
+    assert parsed["Bcc"] is None and parsed["To"].addresses[0].addr_spec == "mallory@mail.example"
+    text = parsed.get_content()
+    assert "每题 1–3 分钟" in text and "1–3 minutes per question" in text and "about 4 minutes" in text
+    assert (
+        "2026年12月1日 20:00（北京时间）" in text
+        and "1 December 2026, 20:00 China Standard Time (2026-12-01 12:00 UTC)" in text
+    )

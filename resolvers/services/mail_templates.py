@@ -59,7 +59,7 @@ def deadline_text(expires_at: datetime) -> tuple[str, str]:
 
 
 def subject(content: MailContent) -> str:
-    title = content.requisition_title
+    title = one_line(content.requisition_title)
     if content.kind is NotificationKind.REMINDER:
         return f"【面试提醒】「{title}」AI 面试即将截止 | Reminder: your AI interview for {title} closes soon"
     return f"【AI 面试邀请】「{title}」 | Invitation to an AI interview: {title}"
@@ -128,9 +128,14 @@ def body(content: MailContent) -> str:
     )
 
 
+def one_line(text: str) -> str:
+    """Header text on one line: a name or title holding a line break cannot add a header."""
+    return " ".join(text.split())
+
+
 def _address(display_name: str, address: str) -> Address:
     username, _, domain = address.rpartition("@")
-    return Address(display_name=display_name, username=username, domain=domain)
+    return Address(display_name=one_line(display_name), username=username, domain=domain)
 
 
 def render(content: MailContent, *, now: datetime) -> EmailMessage:

@@ -295,9 +295,11 @@ async def deliver(
             return Delivery(Outcome.RETRY, error.reason)
         await _finish(notification_id, DeliveryStatus.SENT, reason=None, recipient=content.recipient, sent_at=utcnow())
         return Delivery(Outcome.SENT)
-    except BaseException:
-        if not handed_over:  # nothing reached the server: give the row back for the retry
-            await _finish(notification_id, DeliveryStatus.QUEUED, reason="will retry: an internal error stopped it")
+    except Exception as error:
+        if not handed_over:  # nothing reached the server: give the row back for the retry, or end it on the last
+            reason = f"an internal error stopped it: {type(error).__name__}: {error}"
+            status = DeliveryStatus.FAILED if last_attempt else DeliveryStatus.QUEUED
+            await _finish(notification_id, status, reason=reason if last_attempt else f"will retry: {reason}")
         raise
 
 
