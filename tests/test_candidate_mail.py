@@ -353,14 +353,20 @@ async def test_the_reminder_goes_out_24_hours_before_expiry_unless_submitted(gql
     workers.actors.broker.flush(SEND_QUEUE)
 
     early = await sweep(now=reminder.due_at - timedelta(hours=1))
-    reminders = {reminder.id, (await rows_of(submitted))[NotificationKind.REMINDER].id}
+    submitted_reminder = (await rows_of(submitted))[NotificationKind.REMINDER]
+    assert (
+        submitted_reminder.status is DeliveryStatus.SKIPPED and "already submitted" in submitted_reminder.status_reason
+    )
+    assert submitted_reminder.sealed_link is None
+    assert (await rows_of(waiting))[NotificationKind.REMINDER].status is DeliveryStatus.QUEUED
+    reminders = {reminder.id, submitted_reminder.id}
     assert not reminders & set(early.enqueued_ids)  # not due yet
     # the invitations were never sent (their jobs were flushed): the sweep sends them again, nothing is lost
     assert {await invitation_id(waiting), await invitation_id(submitted)} == set(early.enqueued_ids)
     workers.actors.broker.flush(SEND_QUEUE)
     due_time = reminder.due_at + timedelta(minutes=1)
     due = await sweep(now=due_time)
-    assert reminders <= set(due.enqueued_ids)
+    assert reminder.id in due.enqueued_ids and submitted_reminder.id not in due.enqueued_ids
     assert workers.actors.broker.queues[SEND_QUEUE].qsize() == len(due.enqueued_ids)
     assert not set((await sweep(now=due_time + timedelta(minutes=1))).enqueued_ids)  # left to the queued jobs
 
@@ -374,7 +380,7 @@ async def test_the_reminder_goes_out_24_hours_before_expiry_unless_submitted(gql
             now=due_time,
         )
     assert sent.outcome is Outcome.SENT
-    assert skipped.outcome is Outcome.SKIPPED and "already submitted" in skipped.reason
+    assert skipped.outcome is Outcome.NOT_CLAIMED  # a job that arrives anyway finds it finished
     assert len(server.received) == 1
     message = server.received[0].message
     assert "面试提醒" in message["Subject"] and "Reminder" in message["Subject"]
@@ -632,3 +638,20 @@ def test_a_line_break_in_a_name_or_title_cannot_add_a_header() -> None:
         "2026年12月1日 20:00（北京时间）" in text
         and "1 December 2026, 20:00 China Standard Time (2026-12-01 12:00 UTC)" in text
     )
+
+
+async def test_a_reminder_job_for_an_interview_submitted_since_the_sweep_sends_nothing(gql: GraphQLClient) -> None:
+    invited = await invited_candidate(gql)
+    reminder = (await rows_of(invited))[NotificationKind.REMINDER]
+    due_time = reminder.due_at + timedelta(minutes=1)
+    assert reminder.id in (await sweep(now=due_time)).enqueued_ids
+    async with unit_of_work() as uow:  # submitted after the sweep queued the reminder's job
+        await uow.session.exec(
+            update(Interview).where(col(Interview.id) == reminder.interview_id).values(status=InterviewStatus.QUEUED)
+        )
+    with smtp_server() as (server, port):
+        settings = smtp_settings(port)
+        delivery = await deliver(reminder.id, transport=build_transport(settings), settings=settings, now=due_time)
+    assert delivery.outcome is Outcome.SKIPPED and "already submitted (queued)" in delivery.reason
+    assert server.received == []
+    assert (await rows_of(invited))[NotificationKind.REMINDER].status is DeliveryStatus.SKIPPED

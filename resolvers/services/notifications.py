@@ -304,7 +304,8 @@ async def deliver(
 
 
 async def sweep(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> SweepResult:
-    """Send jobs for due rows nobody picked up (reminders, lost jobs) and end interrupted sends."""
+    """Send jobs for due rows nobody picked up (reminders, lost jobs), end interrupted sends, and skip the
+    reminders of interviews already submitted or expired."""
     now = now or utcnow()
     async with unit_of_work() as uow:
         session = uow.session
@@ -328,6 +329,22 @@ async def sweep(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> Swe
                     col(InterviewNotification.status) == DeliveryStatus.SENDING,
                 )
                 .values(status=DeliveryStatus.FAILED, status_reason=INTERRUPTED, sealed_link=None, updated_at=now)
+            )
+        for reason, interviews in (
+            (
+                "the interview was already submitted: nothing to remind of",
+                select(Interview.id).where(col(Interview.status).not_in(REMINDABLE)),
+            ),
+            ("the invitation expired", select(Interview.id).where(col(Interview.expires_at) <= now)),
+        ):  # set-based, so HR reads the reminder's fate soon after submission, not only once it falls due
+            await session.exec(
+                update(InterviewNotification)
+                .where(
+                    col(InterviewNotification.kind) == NotificationKind.REMINDER,
+                    col(InterviewNotification.status) == DeliveryStatus.QUEUED,
+                    col(InterviewNotification.interview_id).in_(interviews),
+                )
+                .values(status=DeliveryStatus.SKIPPED, status_reason=reason, sealed_link=None, updated_at=now)
             )
         due = list(
             (
