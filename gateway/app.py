@@ -39,7 +39,7 @@ from gateway.db import dispose_engine
 from gateway.disk_full import DiskFullAs507
 from gateway.health import healthz, readyz
 from gateway.log_redaction import install_log_redaction
-from gateway.media_sweep import schedule_sweep
+from gateway.media_sweep import schedule_sweep as schedule_media_sweep
 from gateway.metrics_http import (
     PERSISTED_QUERY,
     GraphQLRequestMetrics,
@@ -64,6 +64,7 @@ from schema.context import Context
 from schema.prepared_reads import answer_prepared
 from schema.root import schema
 from workers.broker import start_embedded_worker
+from workers.notifications import schedule_sweep as schedule_notification_sweep
 from workers.retention import schedule_daily
 
 logger = logging.getLogger(__name__)
@@ -206,12 +207,13 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        worker = retention = None
+        worker = retention = mail_sweep = None
         if run_worker:
             worker = start_embedded_worker()
             retention = schedule_daily()  # production runs `hrgate retention-run` from cron instead
+            mail_sweep = schedule_notification_sweep()  # production: `hrgate notifications-sweep` from cron
             logger.info("embedded Dramatiq worker started")
-        sweep = schedule_sweep(interval_seconds=settings.upload_sweep_interval_seconds)
+        sweep = schedule_media_sweep(interval_seconds=settings.upload_sweep_interval_seconds)
         calm_garbage_collector()
         try:
             yield
@@ -220,6 +222,8 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
             remove_in_flight_partials()  # uploads cut off by the stop: no partial file stays behind
             if retention is not None:
                 retention.cancel()
+            if mail_sweep is not None:
+                mail_sweep.cancel()
             if worker is not None:
                 worker.stop()
             await dispose_engine()

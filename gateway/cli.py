@@ -164,6 +164,23 @@ def media_sweep(older_than: int | None) -> None:
     click.echo(f"removed {removed} unfinished upload(s)")
 
 
+@main.command(
+    "notifications-sweep",
+    help="Queue due candidate e-mails (reminders, unsent invitations) on HRGATE_BROKER_URL (run every few minutes).",
+)
+def notifications_sweep() -> None:
+    settings = get_settings()
+    if not settings.broker_url:
+        raise click.UsageError(
+            "HRGATE_BROKER_URL is not set: the embedded gateway sweeps by itself (HRGATE_NOTIFICATION_SWEEP_SECONDS)"
+        )
+    import workers.actors  # noqa: F401 - declares the send actor on the configured broker
+    from resolvers.services.notifications import sweep
+
+    result = asyncio.run(_run_and_dispose(sweep()))
+    click.echo(f"queued {len(result.enqueued_ids)} e-mail(s); ended {len(result.interrupted_ids)} interrupted send(s)")
+
+
 def _prepare_database(migrate: bool, demo: bool, log_level: int) -> None:
     """Migrations and demo data for ``serve``, run in a child process: the server then never imports alembic
     nor keeps the memory the demo load used (the idle gateway stays small)."""

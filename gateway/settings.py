@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -137,6 +138,24 @@ class Settings(BaseSettings):
     metrics_token: str = ""
     """When set, ``/metrics`` answers only ``Authorization: Bearer <token>``; empty: anyone who reaches it
     (scrape it on an internal network)."""
+    smtp_url: str = ""
+    """Where invitation and reminder e-mails go: ``smtp://user:password@host:587?starttls=true``,
+    ``smtps://user:password@host:465`` (TLS from the first byte) or ``smtp://host:25``. Empty: each message is
+    written as an ``.eml`` file to ``mail_outbox_dir`` instead (nothing is lost, a newcomer can open it)."""
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    """Connect and per-command timeout; a timeout is a transient failure, retried with backoff."""
+    mail_from: str = "hrgate <no-reply@localhost>"
+    """The sender (``From``) of candidate e-mails, e.g. ``招聘 Recruiting <recruiting@bank.example>``."""
+    mail_outbox_dir: Path | None = None
+    """The outbox folder of the embedded default; empty means ``<data_dir>/outbox``."""
+    invitation_link_key: str = ""
+    """Fernet key sealing each invitation token until its e-mails are sent (the database alone cannot open an
+    interview). Empty: generated once under ``<data_dir>/invitation-link.key``; replicas and workers that do not
+    share the data directory must share this key."""
+    reminder_hours_before_expiry: int = Field(default=24, ge=1, le=24 * 29)
+    """A reminder goes out this long before an unsubmitted invitation expires."""
+    notification_sweep_seconds: float = Field(default=300.0, gt=0)
+    """How often the embedded gateway looks for due reminders and unsent messages (production: cron)."""
 
     @field_validator("database_url")
     @classmethod
@@ -183,6 +202,22 @@ class Settings(BaseSettings):
     def resolved_upload_spool_dir(self) -> Path:
         return self.upload_spool_dir or self.data_dir / "uploads"
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, url: str) -> str:
+        """Refused at start, in one line, rather than by every e-mail job (the value is never echoed: it may
+        carry a password)."""
+        if not url:
+            return url
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("HRGATE_SMTP_URL must look like smtp://user:password@host:587?starttls=true or smtps://…")
+        try:
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            raise ValueError("HRGATE_SMTP_URL has a port that is not a number") from None
+        return url
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -192,6 +227,10 @@ class Settings(BaseSettings):
     @property
     def resolved_media_dir(self) -> Path:
         return self.media_dir or self.data_dir / "media"
+
+    @property
+    def resolved_mail_outbox_dir(self) -> Path:
+        return self.mail_outbox_dir or self.data_dir / "outbox"
 
     @property
     def resolved_jwt_issuer(self) -> str:

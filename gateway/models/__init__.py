@@ -17,6 +17,7 @@ from gateway.models.interview import (
     ReviewRequest,
 )
 from gateway.models.kpi import DimensionKpiLink, KpiAssignment, KpiDefinition, KpiPriority, KpiRecord
+from gateway.models.notification import InterviewNotification
 from gateway.models.requisition import Requisition
 
 # Registers the flush hooks that keep the analytics counting columns (``counting``'s docstring).
@@ -41,6 +42,7 @@ __all__ = [
     "Employee",
     "Interview",
     "InterviewQuestion",
+    "InterviewNotification",
     "InterviewReport",
     "KpiAssignment",
     "KpiDefinition",
