@@ -17,6 +17,7 @@ from schema.mutations.interview import InterviewMutations
 from schema.mutations.kpi_import import KpiImportMutations
 from schema.mutations.privacy import PrivacyMutations, PrivacyQuery
 from schema.mutations.recruiting import RecruitingMutations
+from schema.mutations.training import TrainingMutations
 from schema.mutations.workforce import WorkforceMutations
 from schema.production import ProductionErrorMasking, ProductionValidation
 from schema.query import Query
@@ -28,6 +29,7 @@ from schema.types.employee import OnboardingArchive
 from schema.types.interview import Answer, DimensionScore, InterviewQuestion, InterviewReport
 from schema.types.kpi import KpiAssignment, KpiRecord
 from schema.types.reweighting import ReweightingProposal
+from schema.types.training import DevelopmentPlanItem, DevelopmentRecommendation, TrainingProgramme
 
 
 @strawberry.type
@@ -40,6 +42,7 @@ class Mutation(
     AnalyticsMutations,
     KpiImportMutations,
     DecisionMutations,
+    TrainingMutations,
 ):
     pass
 
@@ -53,6 +56,8 @@ NODE_TYPES = [
     Answer,
     ApplicationStageChange,
     ConsentRecord,
+    DevelopmentPlanItem,
+    DevelopmentRecommendation,
     DimensionScore,
     InterviewQuestion,
     InterviewReport,
@@ -61,6 +66,7 @@ NODE_TYPES = [
     OnboardingArchive,
     Question,
     ReweightingProposal,
+    TrainingProgramme,
 ]
 
 
