@@ -25,7 +25,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -307,7 +306,7 @@ async def programme_kpi_effect(
         DevelopmentPlanItem.status == PlanItemStatus.COMPLETED
     )
     completion_days = (
-        await session.exec(select(func.distinct(DevelopmentPlanItem.completed_on)).where(completed))
+        await session.exec(select(col(DevelopmentPlanItem.completed_on)).where(completed).distinct())
     ).all()
     cohorts = {period_index(day, kind) for day in completion_days if day is not None}
 
