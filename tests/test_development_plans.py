@@ -212,7 +212,14 @@ async def test_the_models_threshold_decides_what_counts_as_low(gql):
     )
     raised = await _generate(gql, cohort, 0)
     assert [item["programme"]["key"] for item in raised] == ["DATA-1", "DATA-2"]
-    assert raised[0]["reasonEn"].startswith("Numeracy 58/100 in the interview (below the model's 65)")
+    assert raised[0]["reasonEn"] == "Numeracy 58/100 in the interview (below the model's 65) → Data handling"
+    # the KPI is missed too: the same (open) recommendations are refreshed with the KPI in their reason
+    await _set_evidence(cohort, 0, numeracy=58, service=60, error_rate=4.6)
+    refreshed = await _generate(gql, cohort, 0)
+    assert [item["id"] for item in refreshed] == [item["id"] for item in raised]
+    assert refreshed[0]["reasonEn"] == (
+        "Numeracy 58/100 in the interview (below the model's 65); Error rate 2.3× target in 2026-Q2 → Data handling"
+    )
     # the evidence improves: the open recommendations nobody decided on are withdrawn
     await _set_evidence(cohort, 0, numeracy=70, service=80, error_rate=1.9)
     assert await _generate(gql, cohort, 0) == []

@@ -9,9 +9,11 @@ dimension scores beside the KPI results, each linked pair classified by ``statis
 - a ``high_score_low_kpi`` gap → **process review**: the ability is there, training would not help.
 
 Each carries its reason in words from the evidence, in English and Chinese ("numeracy 48/100 in the interview;
-error rate 2.3× target in 2026-Q3"). HR accepts (optionally editing programme, due date and notes) or rejects
-each one; accepting makes a plan item. Completions are recorded by HR (``record_completion``) or imported from
-the LMS (``resolvers.services.training_completion_import``), both through ``complete_item``. Every step is audited.
+error rate 2.3× target in 2026-Q3"): the score, and each linked KPI the employee misses (attainment under
+``statistics.LOW_ATTAINMENT``) in its latest period. HR accepts (optionally editing programme, due date and
+notes) or rejects each one; accepting makes a plan item. Completions are recorded by HR (``record_completion``)
+or imported from the LMS (``resolvers.services.training_completion_import``), both through ``complete_item``.
+Every step is audited.
 """
 
 from __future__ import annotations
@@ -229,10 +231,10 @@ async def generate_recommendations(
             continue
         threshold = dimension.development_threshold if dimension.development_threshold is not None else st.LOW_SCORE
         gaps = [gap for gap in profile.gaps if gap.dimension_key == dimension_key]
-        missed = [gap for gap in gaps if gap.flag == "low_score_low_kpi"]
+        missed = [gap for gap in gaps if gap.attainment is not None and gap.attainment < st.LOW_ATTAINMENT]
         score_en = f"{dimension.name_en} {score:.0f}/100 in the interview"
         score_zh = f"{dimension.name_zh} 面试得分 {score:.0f}/100"
-        if score < threshold or missed:
+        if score < threshold or any(gap.flag == "low_score_low_kpi" for gap in gaps):
             kpi_words = [evidence[gap.kpi_key] for gap in missed if gap.kpi_key in evidence]
             below = f" (below the model's {threshold:.0f})" if score < threshold else ""
             below_zh = f"(低于模型阈值 {threshold:.0f})" if score < threshold else ""
