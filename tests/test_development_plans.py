@@ -571,3 +571,34 @@ async def test_plans_are_read_with_the_same_rights_as_kpi_records(gql):
         "query($id: ID!) { node(id: $id) { id } }", id=item_id
     )
     assert looked_up.errors and looked_up.errors[0].extensions["code"] == "FORBIDDEN"
+
+
+async def test_a_concurrent_retry_of_a_completions_import_replays_the_first_result(gql):
+    """The LMS times out and sends the same batch again while the first is still running: one writes, one replays."""
+    import asyncio
+
+    cohort, programmes = await _world(2)
+    for index in (0, 1):
+        await gql.mutate(
+            ITEM_CREATE,
+            "developmentPlanItemCreate",
+            input={
+                "employeeId": employee_gid(cohort, index),
+                "programmeId": global_id("TrainingProgramme", programmes["DATA-1"]),
+                "dueDate": (TODAY + timedelta(days=30)).isoformat(),
+            },
+        )
+    yesterday = (TODAY - timedelta(days=1)).isoformat()
+    rows = [{"employeeNumber": f"E11-{index}", "programmeKey": "DATA-1", "completedOn": yesterday} for index in (0, 1)]
+    lms = GraphQLClient(service("lms-1", ["learning:write"]))
+    variables = {"input": {"idempotencyKey": "lms-retry", "completions": rows}}
+    answers = await asyncio.gather(*(lms.mutate(IMPORT, "trainingCompletionsImport", **variables) for _ in range(2)))
+    results = sorted((answer["completionImport"] for answer in answers), key=lambda result: result["replayed"])
+    assert [result["replayed"] for result in results] == [False, True]
+    assert results[1] == results[0] | {"replayed": True} and results[0]["rowsWritten"] == 2
+    assert await row_count(TrainingCompletionImport) == 1
+    async with read_session() as session:
+        events = (
+            await session.exec(select(AuditEvent.id).where(AuditEvent.action == "training_completion.import"))
+        ).all()
+    assert len(events) == 1
