@@ -12,6 +12,7 @@ from gateway import models
 from gateway.db import read_session
 from gateway.models import enums
 from resolvers.analytics import training_effect
+from resolvers.analytics.reports import record_statistics_read
 from resolvers.errors import DomainError
 from resolvers.filters import NoFilter
 from resolvers.pagination import PageRequest
@@ -149,6 +150,20 @@ class TrainingProgramme(RowNode):
                 kpi_row = await session.get(models.KpiDefinition, kpi_row_id)
         except DomainError as error:
             return TrainingEffectResult(errors=[UserError.from_field_error(item) for item in error.errors])
+        await record_statistics_read(
+            info.context.actor,
+            "training_effect.read",
+            entity_type="TrainingProgramme",
+            entity_id=self.id,
+            report_ids=[],
+            details={
+                "kpiId": kpi_row_id,
+                "department": department,
+                "periodsAfter": periods_after,
+                "trained": data.effect.trained,
+                "controls": data.effect.controls,
+            },
+        )
         return TrainingEffectResult(effect=TrainingEffect.from_data(data, KpiDefinition.from_row(kpi_row)), errors=[])
 
 
