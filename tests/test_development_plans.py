@@ -330,6 +330,12 @@ async def test_plan_items_are_refused_for_departed_or_erased_employees(gql):
     assert departed["employee"]["departedOn"] == (TODAY - timedelta(days=1)).isoformat()
     plan = (await gql(PLAN, id=employee_gid(cohort, 0)))["node"]["developmentPlan"]["edges"]
     assert [edge["node"]["status"] for edge in plan] == ["CANCELLED"]  # open items end with the employment
+    listed = await gql("{ employees(first: 10) { edges { node { employeeNumber departedOn } } } }")
+    assert {edge["node"]["employeeNumber"]: edge["node"]["departedOn"] for edge in listed["employees"]["edges"]} == {
+        "E11-0": (TODAY - timedelta(days=1)).isoformat(),
+        "E11-1": None,
+        "E11-2": None,
+    }
     errors = await refused(
         gql,
         ITEM_CREATE,
