@@ -19,7 +19,7 @@ Every step is audited.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -73,7 +73,8 @@ async def active_employee(employee_id: int, *, session: AsyncSession, field: str
     return employee
 
 
-def check_active(employee: Employee, erased_at: object, *, field: str, today: date | None = None) -> None:
+def check_active(employee: Employee, erased_at: datetime | None, *, field: str, today: date | None = None) -> None:
+    """``EMPLOYEE_NOT_ACTIVE`` for an employee whose candidate data was erased, or who left before ``today``."""
     if erased_at is not None:
         raise DomainError.single(
             field, f"employee {employee.employee_number}: personal data erased", ErrorCode.EMPLOYEE_NOT_ACTIVE
