@@ -55,6 +55,7 @@ SCOPES = (
     "employees:write",
     "kpi:write",
     "competency:write",
+    "learning:write",
 )
 """Every scope a connector may be granted (see README, "Who may see what")."""
 _HASH_ITERATIONS = 100_000

@@ -47,6 +47,11 @@ class ErrorCode(str, Enum):
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     NOT_ENOUGH_DATA = "not_enough_data"
     KPI_NOT_LINKED = "kpi_not_linked"
+    DIMENSION_NOT_IN_VERSION = "dimension_not_in_version"
+    EMPLOYEE_NOT_ACTIVE = "employee_not_active"
+    NOT_IN_PLAN = "not_in_plan"
+    DATE_IN_FUTURE = "date_in_future"
+    ALREADY_DECIDED = "already_decided"
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,9 @@ class Action(Enum):
     KPI_RECORD = "kpi_record"
     DECISION = "decision"  # the human hiring decision on an interview report: people only, never a connector
     ERASURE = "erasure"  # erasing a candidate's personal data (PIPL art. 47): HR admins only, never a connector
+    TRAINING_CATALOGUE = "training_catalogue"  # training programmes and the dimensions they develop (HR, the LMS)
+    TRAINING_COMPLETION = "training_completion"  # completions of plan items: HR one by one, the LMS in bulk
+    DEVELOPMENT_PLAN = "development_plan"  # recommendations, HR's decisions on them, plan items: people only
 
 
 READ_ROLES: dict[Resource, frozenset[str]] = {
@@ -83,6 +86,9 @@ WRITE_ROLES: dict[Action, frozenset[str]] = {
     Action.KPI_RECORD: frozenset({HR_ADMIN}),
     Action.DECISION: frozenset({HR_ADMIN, RECRUITER}),
     Action.ERASURE: frozenset({HR_ADMIN}),
+    Action.TRAINING_CATALOGUE: frozenset({HR_ADMIN}),
+    Action.TRAINING_COMPLETION: frozenset({HR_ADMIN}),
+    Action.DEVELOPMENT_PLAN: frozenset({HR_ADMIN}),
 }
 WRITE_SCOPES: dict[Action, frozenset[str]] = {
     Action.COMPETENCY: frozenset({"competency:write"}),
@@ -93,6 +99,9 @@ WRITE_SCOPES: dict[Action, frozenset[str]] = {
     Action.KPI_RECORD: frozenset({"kpi:write"}),
     Action.DECISION: frozenset(),
     Action.ERASURE: frozenset(),
+    Action.TRAINING_CATALOGUE: frozenset({"learning:write"}),
+    Action.TRAINING_COMPLETION: frozenset({"learning:write"}),
+    Action.DEVELOPMENT_PLAN: frozenset(),
 }
 
 

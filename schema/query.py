@@ -31,6 +31,7 @@ from schema.types.employee import Employee
 from schema.types.invitation import InvitationView
 from schema.types.kpi import KpiDefinition
 from schema.types.requisition import Requisition
+from schema.types.training import TrainingProgramme
 
 
 def _id_argument(value: strawberry.ID | None, type_name: str, argument: str) -> int | None:
@@ -190,6 +191,16 @@ class Query:
         self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[KpiDefinition]:
         return await root_connection(info, models.KpiDefinition, KpiDefinition.from_row, first=first, after=after)
+
+    @strawberry.field(
+        description="The training catalogue, oldest first.", permission_classes=can_read(Resource.REFERENCE)
+    )
+    async def training_programmes(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[TrainingProgramme]:
+        return await root_connection(
+            info, models.TrainingProgramme, TrainingProgramme.from_row, first=first, after=after
+        )
 
     @strawberry.field(
         permission_classes=can_read(Resource.EMPLOYEE), metadata=compiled(RootList(models.Employee, employee_filter))

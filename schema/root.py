@@ -17,6 +17,7 @@ from schema.mutations.interview import InterviewMutations
 from schema.mutations.kpi_import import KpiImportMutations
 from schema.mutations.privacy import PrivacyMutations, PrivacyQuery
 from schema.mutations.recruiting import RecruitingMutations
+from schema.mutations.training import TrainingMutations
 from schema.mutations.workforce import WorkforceMutations
 from schema.production import ProductionErrorMasking, ProductionValidation
 from schema.query import Query
@@ -29,6 +30,7 @@ from schema.types.interview import Answer, DimensionScore, InterviewQuestion, In
 from schema.types.kpi import KpiAssignment, KpiRecord
 from schema.types.notification import InterviewNotification
 from schema.types.reweighting import ReweightingProposal
+from schema.types.training import DevelopmentPlanItem, DevelopmentRecommendation, TrainingProgramme
 
 
 @strawberry.type
@@ -41,6 +43,7 @@ class Mutation(
     AnalyticsMutations,
     KpiImportMutations,
     DecisionMutations,
+    TrainingMutations,
 ):
     pass
 
@@ -54,6 +57,8 @@ NODE_TYPES = [
     Answer,
     ApplicationStageChange,
     ConsentRecord,
+    DevelopmentPlanItem,
+    DevelopmentRecommendation,
     DimensionScore,
     InterviewNotification,
     InterviewQuestion,
@@ -63,6 +68,7 @@ NODE_TYPES = [
     OnboardingArchive,
     Question,
     ReweightingProposal,
+    TrainingProgramme,
 ]
 
 

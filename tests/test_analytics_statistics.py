@@ -107,6 +107,7 @@ def test_ability_performance_flags():
     assert st.ability_performance_flag("numeracy", "error_rate", 85, 0.5).flag == "high_score_low_kpi"
     assert st.ability_performance_flag("numeracy", "error_rate", 40, 1.3).flag == "low_score_high_kpi"
     assert st.ability_performance_flag("numeracy", "error_rate", 75, 1.0).flag == "consistent"
+    assert st.ability_performance_flag("numeracy", "error_rate", 40, 0.5).flag == "low_score_low_kpi"
     assert st.ability_performance_flag("numeracy", "error_rate", 75, None).flag == "unknown"
 
 

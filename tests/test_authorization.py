@@ -251,6 +251,9 @@ WRITES = {
     "employeeHire": 'mutation { employeeHire(input: {applicationId: "x", employeeNumber: "E1", startDate: "2026-01-01", backgroundCheck: {status: CLEAR}}) { errors { code } } }',
     "kpiRecordCreate": 'mutation { kpiRecordCreate(input: {employeeId: "x", kpiId: "x", period: "2026", actual: 1}) { errors { code } } }',
     "competencyModelVersionKpiPrioritiesSet": 'mutation { competencyModelVersionKpiPrioritiesSet(input: {modelVersionId: "x", priorities: []}) { errors { code } } }',
+    "trainingProgrammeUpsert": 'mutation { trainingProgrammeUpsert(input: {key: "FIN-1", nameZh: "x", nameEn: "x", provider: "x", durationHours: 1, deliveryMode: ONLINE, modelVersionId: "x", dimensionIds: []}) { errors { code } } }',
+    "trainingCompletionRecord": 'mutation { trainingCompletionRecord(input: {employeeId: "x", programmeId: "x", completedOn: "2026-01-01"}) { errors { code } } }',
+    "developmentPlanItemCreate": 'mutation { developmentPlanItemCreate(input: {employeeId: "x", programmeId: "x", dueDate: "2030-01-01"}) { errors { code } } }',
 }
 RECRUITER_WRITES = {
     "requisitionUpdate",
@@ -276,6 +279,7 @@ WRITERS: dict[str, tuple[Actor, set[str]]] = {
         service("erp-6", ["competency:write"]),
         {"dimensionKpiLinkCreate", "competencyModelVersionKpiPrioritiesSet"},
     ),
+    "learning:write": (service("lms-1", ["learning:write"]), {"trainingProgrammeUpsert", "trainingCompletionRecord"}),
 }
 
 

@@ -19,6 +19,13 @@ from gateway.models.interview import (
 from gateway.models.kpi import DimensionKpiLink, KpiAssignment, KpiDefinition, KpiPriority, KpiRecord
 from gateway.models.notification import InterviewNotification
 from gateway.models.requisition import Requisition
+from gateway.models.training import (
+    DevelopmentPlanItem,
+    DevelopmentRecommendation,
+    TrainingCompletionImport,
+    TrainingProgramme,
+    TrainingProgrammeDimension,
+)
 
 # Registers the flush hooks that keep the analytics counting columns (``counting``'s docstring).
 from gateway.models import counting  # noqa: E402, F401  isort: skip
@@ -36,6 +43,8 @@ __all__ = [
     "CompetencyModel",
     "CompetencyModelVersion",
     "ConsentRecord",
+    "DevelopmentPlanItem",
+    "DevelopmentRecommendation",
     "Dimension",
     "DimensionKpiLink",
     "DimensionScore",
@@ -56,5 +65,8 @@ __all__ = [
     "RequisitionSummaryState",
     "ReviewRequest",
     "ReweightingProposal",
+    "TrainingCompletionImport",
+    "TrainingProgramme",
+    "TrainingProgrammeDimension",
     "metadata",
 ]

@@ -35,6 +35,13 @@ def created_at_field() -> Any:
     return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
+def updated_at_field() -> Any:
+    """When the row last changed (set on insert, refreshed on every ORM update), indexed for incremental sync."""
+    return Field(
+        default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True, sa_column_kwargs={"onupdate": utcnow}
+    )
+
+
 def timestamp_field(*, nullable: bool = True) -> Any:
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable)
 

@@ -56,6 +56,8 @@ class Dimension(SQLModel, table=True):
     description_en: str = Field(default="", sa_type=sa.Text)
     weight: float
     position: int = 0
+    development_threshold: float | None = None
+    """Interview scores below this (0–100) recommend training for the dimension; None: the default (50)."""
 
 
 class Question(SQLModel, table=True):

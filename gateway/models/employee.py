@@ -24,6 +24,8 @@ class Employee(SQLModel, table=True):
     position_title: str = Field(max_length=200)
     start_date: date
     hired_at: datetime = created_at_field()
+    departed_on: date | None = None
+    """The last day of employment, once the employee has left (no new development plan items after it)."""
 
 
 class OnboardingArchive(SQLModel, table=True):

@@ -155,3 +155,30 @@ DELIVERY_FINAL = frozenset(
     }
 )
 """No e-mail is ever sent from these states again."""
+
+
+class DeliveryMode(str, Enum):
+    CLASSROOM = "classroom"
+    ONLINE = "online"
+    BLENDED = "blended"
+    ON_THE_JOB = "on_the_job"
+
+
+class RecommendationKind(str, Enum):
+    TRAINING = "training"
+    """Low interview score (below the dimension's threshold), with or without a missed KPI: a programme."""
+    PROCESS_REVIEW = "process_review"
+    """High interview score yet a missed KPI: the ability is there, look at the process, not at training."""
+
+
+class RecommendationStatus(str, Enum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class PlanItemStatus(str, Enum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"

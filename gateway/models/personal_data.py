@@ -44,6 +44,13 @@ from gateway.models.interview import (
 from gateway.models.kpi import DimensionKpiLink, KpiAssignment, KpiDefinition, KpiPriority, KpiRecord
 from gateway.models.notification import InterviewNotification
 from gateway.models.requisition import Requisition
+from gateway.models.training import (
+    DevelopmentPlanItem,
+    DevelopmentRecommendation,
+    TrainingCompletionImport,
+    TrainingProgramme,
+    TrainingProgrammeDimension,
+)
 
 
 class Kind(Enum):
@@ -311,6 +318,7 @@ REGISTRY: tuple[Table, ...] = (
             "position_title": keep(EMPLOYMENT),
             "start_date": keep(EMPLOYMENT),
             "hired_at": keep(EMPLOYMENT),
+            "departed_on": keep(EMPLOYMENT),
         },
         owner=("candidate_id", Candidate),
     ),
@@ -354,6 +362,48 @@ REGISTRY: tuple[Table, ...] = (
         },
         owner=("assignment_id", KpiAssignment),
     ),
+    Table(
+        DevelopmentRecommendation,
+        {
+            "id": NONE,
+            "employee_id": NONE,
+            "key": NONE,
+            "kind": NONE,
+            "status": NONE,
+            "dimension_id": NONE,
+            "programme_id": NONE,
+            "kpi_id": NONE,
+            "reason_en": keep(EMPLOYMENT),
+            "reason_zh": keep(EMPLOYMENT),
+            "evidence": keep(EMPLOYMENT),
+            "decided_by": STAFF,
+            "decided_at": NONE,
+            "decision_note": keep(EMPLOYMENT),
+            "plan_item_id": NONE,
+            "created_at": NONE,
+            "updated_at": NONE,
+        },
+        owner=("employee_id", Employee),
+    ),
+    Table(
+        DevelopmentPlanItem,
+        {
+            "id": NONE,
+            "employee_id": NONE,
+            "kind": NONE,
+            "programme_id": NONE,
+            "dimension_id": NONE,
+            "due_date": keep(EMPLOYMENT),
+            "status": keep(EMPLOYMENT),
+            "notes": keep(EMPLOYMENT),
+            "completed_on": keep(EMPLOYMENT),
+            "completion_source": NONE,
+            "created_by": STAFF,
+            "created_at": NONE,
+            "updated_at": NONE,
+        },
+        owner=("employee_id", Employee),
+    ),
     # ---- tables no candidate owns ----
     Table(
         AuditEvent,
@@ -379,6 +429,39 @@ REGISTRY: tuple[Table, ...] = (
             "result": keep(EMPLOYMENT),
             "created_at": NONE,
         },
+    ),
+    Table(
+        TrainingCompletionImport,
+        {
+            "id": NONE,
+            "idempotency_key": NONE,
+            "request_sha256": NONE,
+            "actor": STAFF,
+            "source": NONE,
+            "result": keep(EMPLOYMENT),
+            "created_at": NONE,
+            "updated_at": NONE,
+        },
+    ),
+    Table(
+        TrainingProgramme,
+        {
+            "id": NONE,
+            "key": NONE,
+            "name_zh": NONE,
+            "name_en": NONE,
+            "description": NONE,
+            "provider": NONE,
+            "duration_hours": NONE,
+            "delivery_mode": NONE,
+            "model_version_id": NONE,
+            "created_at": NONE,
+            "updated_at": NONE,
+        },
+    ),
+    Table(
+        TrainingProgrammeDimension,
+        {"id": NONE, "programme_id": NONE, "dimension_id": NONE, "created_at": NONE, "updated_at": NONE},
     ),
     Table(
         ReweightingProposal,
@@ -437,6 +520,7 @@ REGISTRY: tuple[Table, ...] = (
             "description_en": NONE,
             "weight": NONE,
             "position": NONE,
+            "development_threshold": NONE,
         },
     ),
     Table(

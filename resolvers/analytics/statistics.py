@@ -380,7 +380,8 @@ class AbilityPerformanceGap:
     score: float | None
     attainment: float | None
     flag: str
-    """``high_score_low_kpi``, ``low_score_high_kpi``, ``consistent`` or ``unknown`` (no score or no target)."""
+    """``high_score_low_kpi`` (a process problem: the ability is there), ``low_score_low_kpi`` (a training need),
+    ``low_score_high_kpi``, ``consistent`` or ``unknown`` (no score or no target)."""
     explanation: str
 
 
@@ -395,6 +396,8 @@ def ability_performance_flag(
         flag, words = "high_score_low_kpi", "scored high in the interview but misses the KPI target"
     elif score < LOW_SCORE and attainment >= HIGH_ATTAINMENT:
         flag, words = "low_score_high_kpi", "scored low in the interview but beats the KPI target"
+    elif score < LOW_SCORE and attainment < LOW_ATTAINMENT:
+        flag, words = "low_score_low_kpi", "scored low in the interview and misses the KPI target"
     else:
         flag, words = "consistent", "interview score and KPI result agree"
     return AbilityPerformanceGap(

@@ -40,6 +40,7 @@ class DimensionDraft(BaseModel):
     description_en: str = ""
     weight: float = Field(gt=0, le=1)
     questions: list[QuestionDraft] = Field(min_length=1, max_length=20)
+    development_threshold: float | None = Field(default=None, ge=0, le=100)
 
 
 class DimensionSetDraft(BaseModel):
@@ -189,6 +190,7 @@ async def _write_dimensions(
         dimension.description_en = draft.description_en
         dimension.weight = draft.weight
         dimension.position = position
+        dimension.development_threshold = draft.development_threshold
         session.add(dimension)
         await session.flush()
         for question_position, question in enumerate(draft.questions):

@@ -230,6 +230,7 @@ async def apply_proposal(
                 "description_zh": dimension.description_zh,
                 "description_en": dimension.description_en,
                 "weight": proposal.proposed_weights[dimension.key],
+                "development_threshold": dimension.development_threshold,
                 "questions": [
                     {
                         "prompt_zh": question.prompt_zh,

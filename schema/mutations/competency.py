@@ -35,6 +35,10 @@ class DimensionInput:
     questions: list[QuestionInput]
     description_zh: str = ""
     description_en: str = ""
+    development_threshold: float | None = strawberry.field(
+        default=None,
+        description="Interview scores below this (0–100) recommend training for the dimension; default 50.",
+    )
 
 
 @strawberry.input

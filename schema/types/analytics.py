@@ -275,7 +275,8 @@ class AbilityPerformanceGap:
     score: float | None
     attainment: float | None
     flag: str = strawberry.field(
-        description="high_score_low_kpi, low_score_high_kpi, consistent, or unknown (no score or no target)."
+        description="high_score_low_kpi (review the process), low_score_low_kpi (a training need), "
+        "low_score_high_kpi, consistent, or unknown (no score or no target)."
     )
     explanation: str
 

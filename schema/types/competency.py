@@ -120,6 +120,9 @@ class Dimension(RowNode):
     description_en: str
     weight: float
     position: int
+    development_threshold: float | None = strawberry.field(
+        description="Interview scores below this recommend training for the dimension (null: the default, 50)."
+    )
     model_version_id: strawberry.Private[int]
 
     @strawberry.field(metadata=compiled(RowReference(parent_column="model_version_id")))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -18,6 +19,9 @@ from schema.types.candidate import Application, Candidate
 from schema.types.interview import InterviewReport
 from schema.types.kpi import KpiAssignment
 
+if TYPE_CHECKING:
+    from schema.types.training import DevelopmentPlanItem, DevelopmentRecommendation
+
 
 @strawberry.type(description="A hired candidate.")
 class Employee(RowNode):
@@ -30,6 +34,7 @@ class Employee(RowNode):
     position_title: str
     start_date: date
     hired_at: datetime
+    departed_on: date | None = strawberry.field(description="The last day of employment, once the employee left.")
     candidate_id: strawberry.Private[int]
     application_id: strawberry.Private[int]
 
@@ -71,6 +76,45 @@ class Employee(RowNode):
             models.KpiAssignment.employee_id,
             self.id,
             KpiAssignment.from_row,
+            first=first,
+            after=after,
+        )
+
+    @strawberry.field(
+        description="The employee's development plan (programmes and process reviews), oldest first; "
+        "readable by whoever may read their KPI records.",
+        permission_classes=can_read(Resource.EMPLOYEE),
+    )
+    async def development_plan(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[Annotated[DevelopmentPlanItem, strawberry.lazy("schema.types.training")]]:
+        from schema.types.training import DevelopmentPlanItem
+
+        return await child_connection(
+            info,
+            models.DevelopmentPlanItem,
+            models.DevelopmentPlanItem.employee_id,
+            self.id,
+            DevelopmentPlanItem.from_row,
+            first=first,
+            after=after,
+        )
+
+    @strawberry.field(
+        description="Recommendations from the employee's evidence (open, accepted and rejected), oldest first.",
+        permission_classes=can_read(Resource.EMPLOYEE),
+    )
+    async def development_recommendations(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[Annotated[DevelopmentRecommendation, strawberry.lazy("schema.types.training")]]:
+        from schema.types.training import DevelopmentRecommendation
+
+        return await child_connection(
+            info,
+            models.DevelopmentRecommendation,
+            models.DevelopmentRecommendation.employee_id,
+            self.id,
+            DevelopmentRecommendation.from_row,
             first=first,
             after=after,
         )
