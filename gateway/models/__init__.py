@@ -7,6 +7,7 @@ from gateway.models.audit import AuditEvent
 from gateway.models.candidate import Application, ApplicationStageChange, Candidate, ConsentRecord
 from gateway.models.competency import CompetencyModel, CompetencyModelVersion, Dimension, Question
 from gateway.models.employee import Employee, OnboardingArchive
+from gateway.models.events import DomainEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from gateway.models.interview import (
     Answer,
     DimensionScore,
@@ -36,6 +37,7 @@ __all__ = [
     "Dimension",
     "DimensionKpiLink",
     "DimensionScore",
+    "DomainEvent",
     "Employee",
     "Interview",
     "InterviewQuestion",
@@ -50,5 +52,8 @@ __all__ = [
     "Requisition",
     "ReviewRequest",
     "ReweightingProposal",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "metadata",
 ]
