@@ -62,6 +62,7 @@ from schema.prepared_reads import answer_prepared
 from schema.root import schema
 from workers.broker import start_embedded_worker
 from workers.retention import schedule_daily
+from workers.webhooks import schedule_sweeps
 
 logger = logging.getLogger(__name__)
 
@@ -208,10 +209,12 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
             worker = start_embedded_worker()
             retention = schedule_daily()  # production runs `hrgate retention-run` from cron instead
             logger.info("embedded Dramatiq worker started")
+        sweeps = schedule_sweeps()  # re-sends what a crash between commit and dispatch left behind
         calm_garbage_collector()
         try:
             yield
         finally:
+            sweeps.cancel()
             if retention is not None:
                 retention.cancel()
             if worker is not None:

@@ -43,6 +43,11 @@ class ErrorCode(str, Enum):
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     NOT_ENOUGH_DATA = "not_enough_data"
     KPI_NOT_LINKED = "kpi_not_linked"
+    ADDRESS_NOT_ALLOWED = "address_not_allowed"
+    ENDPOINT_DELETED = "endpoint_deleted"
+    ENDPOINT_DISABLED = "endpoint_disabled"
+    EVENT_TYPE_NOT_READABLE = "event_type_not_readable"
+    UNKNOWN_SCOPE = "unknown_scope"
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,8 @@ class WebhookEndpoint(SQLModel, table=True):
     """``DomainEventType`` values; empty means every type its scopes may read."""
     scopes: list[str] = json_field()
     """Connector scopes (like an OAuth client's): the payload carries only what they may read."""
+    readable: list[str] = json_field()
+    """What those scopes may read (resource names), resolved by the access policy when the endpoint is saved."""
     secret: str = Field(max_length=100)
     """``whsec_`` + base64 key; shown once, when created or rotated."""
     previous_secret: str | None = Field(default=None, max_length=100)

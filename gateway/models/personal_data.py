@@ -383,6 +383,7 @@ REGISTRY: tuple[Table, ...] = (
             "description": NONE,
             "event_types": NONE,
             "scopes": NONE,
+            "readable": NONE,
             "secret": NONE,
             "previous_secret": NONE,
             "previous_secret_expires_at": NONE,

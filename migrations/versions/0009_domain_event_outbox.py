@@ -47,6 +47,7 @@ def upgrade() -> None:
     sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('event_types', sa.JSON(), nullable=False),
     sa.Column('scopes', sa.JSON(), nullable=False),
+    sa.Column('readable', sa.JSON(), nullable=False),
     sa.Column('secret', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('previous_secret', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.Column('previous_secret_expires_at', gateway.models.base.UTCDateTime(timezone=True), nullable=True),
