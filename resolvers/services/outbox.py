@@ -119,7 +119,7 @@ def _write_events(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTBOX_LOCK_KEY})
     rows = [DomainEvent(**values) for values in pending]
     session.add_all(rows)
-    session.flush(rows)
+    session.flush()
     session.info.setdefault(_WRITTEN, []).extend(row.id for row in rows)
 
 
