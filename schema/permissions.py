@@ -9,6 +9,7 @@ managers see only rows under their own requisitions: lists filter in SQL
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from enum import Enum
 from typing import Any
 
@@ -35,6 +36,7 @@ class Resource(Enum):
     EMPLOYEE = "employee"  # employees, KPI assignments and KPI records
     ARCHIVE = "archive"  # onboarding archives (reads audited)
     AUDIT = "audit"  # the audit trail
+    WEBHOOK = "webhook"  # webhook endpoints, their delivery log, and the events about them
 
 
 class Action(Enum):
@@ -48,6 +50,7 @@ class Action(Enum):
     KPI_RECORD = "kpi_record"
     DECISION = "decision"  # the human hiring decision on an interview report: people only, never a connector
     ERASURE = "erasure"  # erasing a candidate's personal data (PIPL art. 47): HR admins only, never a connector
+    WEBHOOK = "webhook"  # webhook endpoints, secrets and replays: HR admins only
 
 
 READ_ROLES: dict[Resource, frozenset[str]] = {
@@ -60,6 +63,7 @@ READ_ROLES: dict[Resource, frozenset[str]] = {
     Resource.EMPLOYEE: _WORKFORCE_READERS,
     Resource.ARCHIVE: _WORKFORCE_READERS,
     Resource.AUDIT: _WORKFORCE_READERS,
+    Resource.WEBHOOK: frozenset({HR_ADMIN}),
 }
 READ_SCOPES: dict[Resource, frozenset[str]] = {
     Resource.REFERENCE: frozenset(CONNECTOR_SCOPES),  # any connector may read reference data
@@ -71,6 +75,7 @@ READ_SCOPES: dict[Resource, frozenset[str]] = {
     Resource.EMPLOYEE: frozenset({"employees:read", "employees:write", "kpi:write"}),
     Resource.ARCHIVE: frozenset({"employees:read"}),
     Resource.AUDIT: frozenset(),
+    Resource.WEBHOOK: frozenset(),
 }
 """Hiring managers are further limited to their own requisitions; auditors and scopes ending in
 ``:read`` never write."""
@@ -83,6 +88,7 @@ WRITE_ROLES: dict[Action, frozenset[str]] = {
     Action.KPI_RECORD: frozenset({HR_ADMIN}),
     Action.DECISION: frozenset({HR_ADMIN, RECRUITER}),
     Action.ERASURE: frozenset({HR_ADMIN}),
+    Action.WEBHOOK: frozenset({HR_ADMIN}),
 }
 WRITE_SCOPES: dict[Action, frozenset[str]] = {
     Action.COMPETENCY: frozenset({"competency:write"}),
@@ -93,7 +99,20 @@ WRITE_SCOPES: dict[Action, frozenset[str]] = {
     Action.KPI_RECORD: frozenset({"kpi:write"}),
     Action.DECISION: frozenset(),
     Action.ERASURE: frozenset(),
+    Action.WEBHOOK: frozenset(),
 }
+
+
+def may_read(actor: Actor) -> Callable[[str], bool]:
+    """Whether ``actor`` may read a resource named by its value (``"report"``): what events and webhook
+    payloads carry (``resolvers.services.outbox.SHAPES``) is decided by this, field by field."""
+    return lambda resource: _allowed(actor, READ_ROLES[Resource(resource)], READ_SCOPES[Resource(resource)])
+
+
+def readable_by_scopes(scopes: Iterable[str]) -> list[str]:
+    """The resources a connector with ``scopes`` may read (a webhook endpoint's, stored when it is saved)."""
+    actor = Actor("webhook", kind="service", scopes=frozenset(scopes))
+    return [resource.value for resource in Resource if may_read(actor)(resource.value)]
 
 
 def unauthenticated(reason: str | None = None) -> GraphQLError:

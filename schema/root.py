@@ -17,6 +17,7 @@ from schema.mutations.interview import InterviewMutations
 from schema.mutations.kpi_import import KpiImportMutations
 from schema.mutations.privacy import PrivacyMutations, PrivacyQuery
 from schema.mutations.recruiting import RecruitingMutations
+from schema.mutations.webhooks import WebhookMutations, WebhookQuery
 from schema.mutations.workforce import WorkforceMutations
 from schema.production import ProductionErrorMasking, ProductionValidation
 from schema.query import Query
@@ -28,6 +29,7 @@ from schema.types.employee import OnboardingArchive
 from schema.types.interview import Answer, DimensionScore, InterviewQuestion, InterviewReport
 from schema.types.kpi import KpiAssignment, KpiRecord
 from schema.types.reweighting import ReweightingProposal
+from schema.types.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 @strawberry.type
@@ -40,12 +42,13 @@ class Mutation(
     AnalyticsMutations,
     KpiImportMutations,
     DecisionMutations,
+    WebhookMutations,
 ):
     pass
 
 
 @strawberry.type(name="Query")
-class RootQuery(Query, PrivacyQuery, AnalyticsQuery):
+class RootQuery(Query, PrivacyQuery, AnalyticsQuery, WebhookQuery):
     pass
 
 
@@ -61,6 +64,9 @@ NODE_TYPES = [
     OnboardingArchive,
     Question,
     ReweightingProposal,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
 ]
 
 
