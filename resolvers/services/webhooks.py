@@ -53,7 +53,7 @@ SECRET_PREFIX = "whsec_"
 MAX_REPLAY_EVENTS = 10_000
 """A range replay of more events than this is refused (narrow the range)."""
 DEFAULT_OVERLAP = timedelta(hours=24)
-LOCK_MARGIN_SECONDS = 30.0
+LOCK_MARGIN_SECONDS = 5.0
 USER_AGENT = "hrgate-webhooks/1"
 
 
@@ -445,6 +445,11 @@ class AttemptResult:
         return self.error is None
 
 
+def claim_seconds(settings: Settings) -> float:
+    """How long a claim holds: the attempt's timeout twice over (address check and request) plus a margin."""
+    return 2 * settings.webhook_timeout_seconds + LOCK_MARGIN_SECONDS
+
+
 def retry_delay(attempts: int, settings: Settings) -> float:
     """Seconds before attempt ``attempts + 1``: base × 4^(attempts − 1), capped, plus up to 10 % jitter."""
     delay = min(
@@ -469,7 +474,7 @@ async def _claim(delivery_id: int, settings: Settings) -> bool:
             .values(
                 status=WebhookDeliveryStatus.SENDING,
                 attempts=col(WebhookDelivery.attempts) + 1,
-                locked_until=now + timedelta(seconds=settings.webhook_timeout_seconds + LOCK_MARGIN_SECONDS),
+                locked_until=now + timedelta(seconds=claim_seconds(settings)),
                 updated_at=now,
             )
         )
