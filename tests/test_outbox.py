@@ -126,7 +126,10 @@ async def test_a_refused_or_rolled_back_change_leaves_no_event(gql):
     application_id = await factories.apply(gql, await factories.create_candidate(gql), requisition_id)
     before = await events()
     await refused(
-        gql, factories.APPLICATION_MOVE, "applicationMoveStage", input={"applicationId": application_id, "stage": "OFFER"}
+        gql,
+        factories.APPLICATION_MOVE,
+        "applicationMoveStage",
+        input={"applicationId": application_id, "stage": "OFFER"},
     )
     try:
         async with unit_of_work() as uow:
@@ -220,7 +223,11 @@ async def test_changes_show_each_reader_only_what_it_may_read(gql):
 
     connector = GraphQLClient(service("erp", ["candidates:read"]))
     seen = (await connector(CHANGES, first=50))["changes"]["edges"]
-    assert {edge["node"]["type"] for edge in seen} == {"APPLICATION_STAGE_CHANGED", "COMPETENCY_MODEL_VERSION_CREATED", "INTERVIEW_SCORED"}
+    assert {edge["node"]["type"] for edge in seen} == {
+        "APPLICATION_STAGE_CHANGED",
+        "COMPETENCY_MODEL_VERSION_CREATED",
+        "INTERVIEW_SCORED",
+    }
     scored = next(edge["node"] for edge in seen if edge["node"]["type"] == "INTERVIEW_SCORED")
     assert "total" not in scored["data"] and "reportId" not in scored["data"]  # needs reports:read
 
@@ -232,7 +239,9 @@ async def test_changes_show_each_reader_only_what_it_may_read(gql):
 
     manager = GraphQLClient(person("hm-1", ["hiring_manager"]))
     seen = (await manager(CHANGES, first=50))["changes"]["edges"]
-    moved = [edge["node"]["data"]["requisitionId"] for edge in seen if edge["node"]["type"] == "APPLICATION_STAGE_CHANGED"]
+    moved = [
+        edge["node"]["data"]["requisitionId"] for edge in seen if edge["node"]["type"] == "APPLICATION_STAGE_CHANGED"
+    ]
     assert moved == []  # applying is no stage change; the invitation to the other requisition's candidate is hidden
     assert {edge["node"]["type"] for edge in seen} == {"COMPETENCY_MODEL_VERSION_CREATED", "INTERVIEW_SCORED"}
 

@@ -121,7 +121,7 @@ class WebhookDeliveryReplayPayload:
 @strawberry.type
 class WebhookEndpointReplayPayload:
     webhook_endpoint: WebhookEndpoint | None = None
-    deliveries_created: int = 0
+    deliveries_created: int | None = strawberry.field(default=None, description="Deliveries made (null on errors).")
     errors: list[UserError]
 
 
