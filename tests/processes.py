@@ -58,13 +58,20 @@ def wait_ready(base_url: str, process: subprocess.Popen, log: Path, timeout: flo
 
 
 @contextmanager
-def gateway(env: dict[str, str], log: Path) -> Iterator[str]:
-    """``hrgate serve`` on a free port; yields its base URL."""
+def gateway_process(env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``hrgate serve`` on a free port; yields its base URL and the process (to kill it mid-test)."""
     port = free_port()
     process = start([str(BIN / "hrgate"), "serve", "--port", str(port), "--no-demo"], env, log)
     try:
         base_url = f"http://127.0.0.1:{port}"
         wait_ready(base_url, process, log)
-        yield base_url
+        yield base_url, process
     finally:
         stop(process)
+
+
+@contextmanager
+def gateway(env: dict[str, str], log: Path) -> Iterator[str]:
+    """``hrgate serve`` on a free port; yields its base URL."""
+    with gateway_process(env, log) as (base_url, _process):
+        yield base_url
