@@ -22,7 +22,7 @@ from resolvers.services.interview_status import interview_channel, status_event
 from resolvers.services.scoring_records import load_interview
 from schema.context import Info
 from schema.ids import decode_id
-from schema.permissions import Resource, check_read, forbidden, hiring_manager_scope
+from schema.permissions import Resource, check_read, forbidden, hiring_manager_scope, unauthenticated
 from schema.types.invitation import InterviewStatusEvent
 from schema.types.webhooks import ChangeEvent, DomainEventType, reader
 
@@ -68,6 +68,8 @@ class Subscription:
     )
     async def events(self, info: Info, types: list[DomainEventType] | None = None) -> AsyncGenerator[ChangeEvent, None]:
         actor = info.context.actor
+        if actor.kind == "anonymous":
+            raise unauthenticated(info.context.authentication_error)
         if actor.kind not in ("person", "service"):
             raise forbidden("domain events are for staff and connectors")
         readable = reader(info)

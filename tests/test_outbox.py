@@ -16,7 +16,7 @@ from gateway.models.base import utcnow
 from gateway.models.enums import ApplicationStage
 from gateway.models.events import DomainEventType
 from resolvers.errors import DomainError
-from resolvers.services.audit import SYSTEM, person, service
+from resolvers.services.audit import ANONYMOUS, SYSTEM, person, service
 from resolvers.services.candidates import change_stage
 from resolvers.services.event_dispatch import dispatch_event, sweep
 from resolvers.services.outbox import DISPATCH_ACTOR, SHAPES, record_event
@@ -31,6 +31,7 @@ from tests.graphql_client import GraphQLClient
 CHANGES = """
 query($since: String, $types: [DomainEventType!], $first: Int) {
   changes(since: $since, types: $types, first: $first) {
+    totalCount
     edges { cursor node { eventId type occurredAt subjectType subjectId data } }
     pageInfo { hasNextPage endCursor }
   }
@@ -192,7 +193,7 @@ async def test_changes_pages_in_commit_order_without_gaps_or_repeats(gql):
         if not page["pageInfo"]["hasNextPage"]:
             break
         since = page["pageInfo"]["endCursor"]
-    assert seen == all_ids
+    assert seen == all_ids and page["totalCount"] == len(all_ids)
 
     # New changes after the last cursor: exactly those, once.
     await factories.application_at_offer(gql, requisition_id)
@@ -245,8 +246,10 @@ async def test_changes_show_each_reader_only_what_it_may_read(gql):
     assert moved == []  # applying is no stage change; the invitation to the other requisition's candidate is hidden
     assert {edge["node"]["type"] for edge in seen} == {"COMPETENCY_MODEL_VERSION_CREATED", "INTERVIEW_SCORED"}
 
-    candidate_token = await GraphQLClient(person("x", [])).execute(CHANGES)
-    assert candidate_token.errors[0].extensions["code"] == "FORBIDDEN"
+    no_roles = await GraphQLClient(person("x", [])).execute(CHANGES)
+    assert no_roles.errors[0].extensions["code"] == "FORBIDDEN"
+    anonymous = await GraphQLClient(ANONYMOUS).execute(CHANGES)
+    assert anonymous.errors[0].extensions["code"] == "UNAUTHENTICATED"
 
 
 def test_every_event_shape_names_a_resource_of_the_access_policy():

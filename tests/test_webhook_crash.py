@@ -17,7 +17,6 @@ import asyncio
 import os
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -33,7 +32,6 @@ from tests.test_webhooks import create_endpoint
 from tests.tokens import hr_admin_headers
 from tests.webhook_receiver import receiver
 
-ROOT = Path(__file__).resolve().parents[1]
 REDIS = os.environ.get("HRGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0]
 BROKER_URL, PUBSUB_URL = f"{REDIS}/7", f"{REDIS}/6"
 HOLD_SECONDS = 30.0
@@ -46,7 +44,6 @@ def crash_env():
         redis.Redis.from_url(url).flushdb()
     env = dict(os.environ)
     env.update(
-        PYTHONPATH=str(ROOT),  # the processes run this checkout's code
         HRGATE_BROKER_URL=BROKER_URL,
         HRGATE_PUBSUB_URL=PUBSUB_URL,
         HRGATE_BROKER_HEARTBEAT_TIMEOUT_MS="3000",

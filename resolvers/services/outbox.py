@@ -177,18 +177,16 @@ def _row_scope(hiring_manager_subject: str) -> Any:
     return or_(col(DomainEvent.type).in_(unscoped), col(DomainEvent.requisition_id).in_(managed))
 
 
-async def changes_page(
-    request: PageRequest,
-    types: Sequence[DomainEventType],
-    *,
-    hiring_manager_subject: str | None,
-    session: AsyncSession,
-) -> Page[DomainEvent]:
-    """Committed events after the cursor, by id (= commit order), of ``types`` and within a hiring manager's
-    requisitions when ``hiring_manager_subject`` is set."""
+def changes_clauses(types: Sequence[DomainEventType], hiring_manager_subject: str | None) -> list[Any]:
+    """Events of ``types``, within a hiring manager's requisitions when ``hiring_manager_subject`` is set."""
     clauses = [col(DomainEvent.type).in_(list(types))]
     if hiring_manager_subject is not None:
         clauses.append(_row_scope(hiring_manager_subject))
+    return clauses
+
+
+async def changes_page(request: PageRequest, clauses: list[Any], *, session: AsyncSession) -> Page[DomainEvent]:
+    """Committed events after the cursor, by id (= commit order)."""
     return await fetch_page(DomainEvent, request, clauses, session=session)
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import strawberry
-from graphql import GraphQLError
 from strawberry import relay
 
 from gateway import models
 from gateway.db import read_session
 from resolvers.filters import WebhookEndpointFilter
+from resolvers.pagination import count_rows
 from resolvers.services import outbox
 from resolvers.services import webhooks as webhook_service
 from schema.context import Info
@@ -29,6 +29,7 @@ from schema.permissions import (
     forbidden,
     hiring_manager_scope,
     readable_by_scopes,
+    unauthenticated,
 )
 from schema.types.webhooks import ChangeEvent, DomainEventType, WebhookDelivery, WebhookEndpoint, reader
 
@@ -289,6 +290,8 @@ class WebhookQuery:
         first: int = DEFAULT_PAGE_SIZE,
     ) -> Connection[ChangeEvent]:
         actor = info.context.actor
+        if actor.kind == "anonymous":
+            raise unauthenticated(info.context.authentication_error)
         if actor.kind not in ("person", "service", "system"):
             raise forbidden("the change feed is for staff and connectors")
         readable = reader(info)
@@ -296,11 +299,12 @@ class WebhookQuery:
         if not allowed:
             raise forbidden("none of these event types may be read by this principal")
         request = page_request(first, since, info.context.settings.page_size_max)
-        subject = hiring_manager_scope(actor, Resource.APPLICATION)
+        clauses = outbox.changes_clauses(allowed, hiring_manager_scope(actor, Resource.APPLICATION))
         async with read_session() as session:
-            page = await outbox.changes_page(request, allowed, hiring_manager_subject=subject, session=session)
+            page = await outbox.changes_page(request, clauses, session=session)
 
         async def count_total() -> int:
-            raise GraphQLError("totalCount is not offered on the change feed", extensions={"code": "BAD_USER_INPUT"})
+            async with read_session() as session:
+                return await count_rows(models.DomainEvent, clauses, session=session)
 
         return to_connection(page, lambda row: ChangeEvent.from_row(row, readable), count_total)
