@@ -282,3 +282,52 @@ async def test_staff_subscribe_to_dispatched_events_of_their_types(gql):
     )
     result = await refused_subscription.__anext__()
     assert result.errors[0].extensions["code"] == "FORBIDDEN"
+
+
+async def test_a_poller_on_the_change_feed_ends_with_the_databases_state_while_four_writers_move(gql):
+    model = await factories.create_model(gql)
+    requisition_id = await factories.create_requisition(gql, model["version_id"], headcount=50)
+    groups = [
+        [await factories.apply(gql, await factories.create_candidate(gql), requisition_id) for _ in range(3)]
+        for _ in range(4)
+    ]
+
+    async def writer(applications: list[str], final: str) -> None:
+        for application_id in applications:
+            await factories.invite(gql, application_id)
+        for application_id in applications:
+            await factories.move(gql, application_id, final)
+
+    poller = GraphQLClient(service("erp", ["requisitions:read"]))
+    seen: list[str] = []
+    stages: dict[str, str] = {}
+    cursor: str | None = None
+
+    async def poll_once() -> None:
+        nonlocal cursor
+        while True:
+            page = (await poller(CHANGES, since=cursor, types=["APPLICATION_STAGE_CHANGED"], first=4))["changes"]
+            for edge in page["edges"]:
+                seen.append(edge["node"]["eventId"])
+                stages[edge["node"]["data"]["applicationId"]] = edge["node"]["data"]["toStage"]
+            cursor = page["pageInfo"]["endCursor"] or cursor
+            if not page["pageInfo"]["hasNextPage"]:
+                return
+
+    writers = asyncio.gather(
+        *(
+            writer(group, final)
+            for group, final in zip(groups, ["REJECTED", "WITHDRAWN", "SECOND_INTERVIEW", "REJECTED"], strict=True)
+        )
+    )
+    while not writers.done():
+        await poll_once()
+        await asyncio.sleep(0.01)
+    await writers
+    await poll_once()
+
+    moves = await events(DomainEventType.APPLICATION_STAGE_CHANGED)
+    assert seen == [f"evt_{row.id}" for row in moves]  # every change once, in order
+    async with read_session() as session:
+        applications = (await session.exec(select(Application))).all()
+    assert stages == {factories_global("Application", a.id): a.stage.value for a in applications}
