@@ -52,7 +52,6 @@ DELIVER_ACTOR = "webhook_deliver"
 SECRET_PREFIX = "whsec_"
 MAX_REPLAY_EVENTS = 10_000
 """A range replay of more events than this is refused (narrow the range)."""
-DEFAULT_OVERLAP = timedelta(hours=24)
 LOCK_MARGIN_SECONDS = 5.0
 USER_AGENT = "hrgate-webhooks/1"
 
@@ -246,11 +245,12 @@ async def delete_endpoint(endpoint_id: int, *, session: AsyncSession, actor: Act
 
 
 async def rotate_secret(
-    endpoint_id: int, overlap: timedelta, *, session: AsyncSession, actor: Actor
+    endpoint_id: int, overlap_hours: float, *, session: AsyncSession, actor: Actor
 ) -> tuple[WebhookEndpoint, str]:
-    """A new secret (shown once); the previous one keeps signing too until ``overlap`` has passed."""
-    if not timedelta(0) <= overlap <= timedelta(days=7):
+    """A new secret (shown once); the previous one keeps signing too for ``overlap_hours`` (0 to 168)."""
+    if not 0 <= overlap_hours <= 168:  # also refuses NaN
         raise DomainError.single("overlapHours", "must be between 0 and 168 hours", ErrorCode.INVALID)
+    overlap = timedelta(hours=overlap_hours)
     endpoint = await load_endpoint(endpoint_id, session=session)
     secret = new_secret()
     endpoint.previous_secret, endpoint.previous_secret_expires_at = endpoint.secret, utcnow() + overlap

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import strawberry
 from strawberry import relay
@@ -209,7 +209,7 @@ class WebhookMutations:
         async def operation(uow):
             return await webhook_service.rotate_secret(
                 _endpoint_id(input.id),
-                timedelta(hours=input.overlap_hours),
+                input.overlap_hours,
                 session=uow.session,
                 actor=info.context.actor,
             )
