@@ -87,7 +87,9 @@ print(json.dumps(loaded))
     assert _run(script, tmp_path) == {"numpy": True, "matplotlib": True, "av": True}
 
 
-IDLE_RSS_MAX_MIB = 120
+IDLE_RSS_MAX_MIB = 124
+"""118.4 MiB measured before the outbox and webhooks (issue 14), 120.0 after: four tables' mappers and some twenty
+GraphQL types and inputs (+1.3 MiB of Python objects, no new library: httpx was loaded already)."""
 
 
 def test_idle_embedded_gateway_stays_under_its_memory_budget(tmp_path):
