@@ -358,3 +358,28 @@ async def test_payload_fields_follow_the_endpoint_scopes(gql):
         "status": "scored",
     }
     assert with_score.json["data"]["total"] == 64.0 and with_score.json["data"]["reportId"] == "r"
+
+
+async def test_the_embedded_worker_dispatches_delivers_and_retries_on_its_own(gql, monkeypatch):
+    """No test shortcuts: the commit sends ``outbox_dispatch``; Dramatiq worker threads dispatch, deliver, and
+    schedule the retry as a delayed message."""
+    import asyncio
+
+    import dramatiq
+
+    import workers.actors
+
+    monkeypatch.setattr(get_settings(), "webhook_retry_base_seconds", 0.2)
+    worker = dramatiq.Worker(workers.actors.broker, worker_threads=2, worker_timeout=100)
+    worker.start()
+    try:
+        with receiver(behaviour=lambda webhook_id, nth: "fail" if nth == 1 else "ok") as hooks:
+            _, secret = await create_endpoint(gql, hooks.url, ["candidates:read"], ["APPLICATION_STAGE_CHANGED"])
+            hooks.secrets.append(secret)
+            await stage_change(gql)
+            await asyncio.to_thread(hooks.wait_for, lambda state: len(state.received) == 2, 30)
+    finally:
+        worker.stop()
+    assert [request.verified_by for request in hooks.received] == [[0], [0]]
+    (delivery,) = await deliveries()
+    assert delivery.status is WebhookDeliveryStatus.DELIVERED and delivery.attempts == 2

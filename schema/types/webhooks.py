@@ -13,7 +13,7 @@ from strawberry.scalars import JSON
 from gateway import models
 from gateway.models import events
 from resolvers.filters import WebhookDeliveryFilter
-from resolvers.services.outbox import event_message, global_id
+from resolvers.services.outbox import event_message, global_id, message_id
 from schema.context import Info
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, child_connection
 from schema.permissions import Resource, may_read
@@ -40,14 +40,14 @@ class ChangeEvent:
 
     @classmethod
     def from_row(cls, row: models.DomainEvent, readable: Callable[[str], bool]) -> Self:
-        message = event_message(row, readable) or {"id": "", "data": {}}
+        message = event_message(row, readable)
         return cls(
-            event_id=message["id"],
+            event_id=message_id(row.id or 0),
             type=row.type,
             occurred_at=row.created_at,
             subject_type=row.subject_type,
             subject_id=strawberry.ID(global_id(row.subject_type, row.subject_id)),
-            data=message["data"],
+            data=message["data"] if message is not None else {},
         )
 
 
