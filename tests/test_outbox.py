@@ -331,3 +331,40 @@ async def test_a_poller_on_the_change_feed_ends_with_the_databases_state_while_f
     async with read_session() as session:
         applications = (await session.exec(select(Application))).all()
     assert stages == {factories_global("Application", a.id): a.stage.value for a in applications}
+
+
+async def test_event_ids_follow_commit_order_so_the_feed_never_skips_a_late_commit():
+    """Transaction A writes its event and is slow to commit; B writes one meanwhile. B must not commit first
+    with a higher id, or a reader paging by id would see B, move its cursor past A's id and never see A.
+    (PostgreSQL: the advisory lock taken at commit; SQLite: its single writer.) Each transaction runs on a
+    thread and event loop of its own, as two gateway requests or worker jobs would."""
+    import threading
+    import time
+
+    from sqlalchemy import event as sa_event
+
+    from gateway.db import dispose_engine
+
+    a_inserted, committed = threading.Event(), {}
+
+    def slow_after_insert(session, flush_context) -> None:  # noqa: ANN001 - SQLAlchemy's hook signature
+        a_inserted.set()
+        time.sleep(1.0)
+
+    async def transaction(name: str, slow: bool) -> None:
+        async with unit_of_work() as uow:
+            if slow:
+                sa_event.listen(uow.session.sync_session, "after_flush", slow_after_insert)
+            record_event(uow.session, DomainEventType.COMPETENCY_MODEL_VERSION_CREATED, 1, {"name": name}, actor=name)
+        committed[name] = time.monotonic()
+        await dispose_engine()
+
+    a = threading.Thread(target=lambda: asyncio.run(transaction("a", slow=True)))
+    b = threading.Thread(target=lambda: asyncio.run(transaction("b", slow=False)))
+    a.start()
+    assert await asyncio.to_thread(a_inserted.wait, 10)
+    b.start()
+    await asyncio.to_thread(a.join, 30)
+    await asyncio.to_thread(b.join, 30)
+    ids = {row.payload["name"]: row.id for row in await events()}
+    assert ids["a"] < ids["b"] and committed["a"] < committed["b"]  # B's insert waited for A's commit
