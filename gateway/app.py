@@ -66,6 +66,7 @@ from schema.root import schema
 from workers.broker import start_embedded_worker
 from workers.notifications import schedule_sweep as schedule_notification_sweep
 from workers.retention import schedule_daily
+from workers.webhooks import schedule_sweeps
 
 logger = logging.getLogger(__name__)
 
@@ -214,12 +215,14 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
             mail_sweep = schedule_notification_sweep()  # production: `hrgate notifications-sweep` from cron
             logger.info("embedded Dramatiq worker started")
         sweep = schedule_media_sweep(interval_seconds=settings.upload_sweep_interval_seconds)
+        sweeps = schedule_sweeps()  # re-sends what a crash between commit and dispatch left behind
         calm_garbage_collector()
         try:
             yield
         finally:
             sweep.cancel()
             remove_in_flight_partials()  # uploads cut off by the stop: no partial file stays behind
+            sweeps.cancel()
             if retention is not None:
                 retention.cancel()
             if mail_sweep is not None:

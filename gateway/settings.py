@@ -157,6 +157,25 @@ class Settings(BaseSettings):
     notification_sweep_seconds: float = Field(default=300.0, gt=0)
     """How often the embedded gateway looks for due reminders and unsent messages (production: cron)."""
 
+    outbox_sweep_interval_seconds: float = Field(default=60.0, gt=0)
+    """How often the gateway enqueues ``outbox_sweep``, which re-sends events and webhook deliveries a crash
+    left behind (sweeps are idempotent: several replicas sending them is harmless)."""
+    outbox_sweep_grace_seconds: float = Field(default=30.0, ge=0)
+    """An undispatched event, or a delivery overdue by this long, is the sweeper's (younger ones are still
+    on their way through the broker)."""
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    """One delivery attempt: connect, send and read the answer within this; slower counts as a failure."""
+    webhook_retry_base_seconds: float = Field(default=5.0, gt=0)
+    """The first retry's delay; each next one is 4 times longer (capped), with up to 10 % jitter."""
+    webhook_retry_max_delay_seconds: float = Field(default=12 * 3600.0, gt=0)
+    webhook_retry_window_seconds: float = Field(default=3 * 24 * 3600.0, gt=0)
+    """No attempt is made this long after the delivery was created: the delivery is failed instead."""
+    webhook_disable_after_failures: int = Field(default=50, ge=1)
+    """Failed attempts in a row (over all deliveries) after which an endpoint is disabled and HR told."""
+    webhook_allow_private_addresses: bool | None = None
+    """Deliver to loopback, private, link-local and reserved addresses; unset: allowed in development,
+    refused in production (server-side request forgery into the bank's network)."""
+
     @field_validator("database_url")
     @classmethod
     def _async_database_driver(cls, url: str) -> str:
@@ -257,6 +276,12 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def resolved_webhook_allow_private_addresses(self) -> bool:
+        if self.webhook_allow_private_addresses is not None:
+            return self.webhook_allow_private_addresses
+        return not self.is_production
 
 
 @lru_cache

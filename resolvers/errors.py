@@ -52,6 +52,11 @@ class ErrorCode(str, Enum):
     NOT_IN_PLAN = "not_in_plan"
     DATE_IN_FUTURE = "date_in_future"
     ALREADY_DECIDED = "already_decided"
+    ADDRESS_NOT_ALLOWED = "address_not_allowed"
+    ENDPOINT_DELETED = "endpoint_deleted"
+    ENDPOINT_DISABLED = "endpoint_disabled"
+    EVENT_TYPE_NOT_READABLE = "event_type_not_readable"
+    UNKNOWN_SCOPE = "unknown_scope"
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,11 @@ from gateway.models import (
     Interview,
     InterviewReport,
     Requisition,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from gateway.models.enums import ApplicationStage, BusinessLine, RequisitionStatus
+from gateway.models.events import WebhookDeliveryStatus
 
 LIKE_ESCAPE = "\\"
 
@@ -162,3 +165,19 @@ class DimensionScoreFilter:
 
     def clauses(self) -> list[ColumnElement[bool]]:
         return [col(DimensionScore.pipeline_version) == self.pipeline_version]
+
+
+@dataclass(frozen=True)
+class WebhookEndpointFilter:
+    include_deleted: bool = False
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        return [] if self.include_deleted else [col(WebhookEndpoint.deleted_at).is_(None)]
+
+
+@dataclass(frozen=True)
+class WebhookDeliveryFilter:
+    status: WebhookDeliveryStatus | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        return [] if self.status is None else [col(WebhookDelivery.status) == self.status]

@@ -9,6 +9,7 @@ managers see only rows under their own requisitions: lists filter in SQL
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from enum import Enum
 from typing import Any
 
@@ -35,6 +36,7 @@ class Resource(Enum):
     EMPLOYEE = "employee"  # employees, KPI assignments and KPI records
     ARCHIVE = "archive"  # onboarding archives (reads audited)
     AUDIT = "audit"  # the audit trail
+    WEBHOOK = "webhook"  # webhook endpoints, their delivery log, and the events about them
 
 
 class Action(Enum):
@@ -51,6 +53,7 @@ class Action(Enum):
     TRAINING_CATALOGUE = "training_catalogue"  # training programmes and the dimensions they develop (HR, the LMS)
     TRAINING_COMPLETION = "training_completion"  # completions of plan items: HR one by one, the LMS in bulk
     DEVELOPMENT_PLAN = "development_plan"  # recommendations, HR's decisions on them, plan items: people only
+    WEBHOOK = "webhook"  # webhook endpoints, secrets and replays: HR admins only
 
 
 READ_ROLES: dict[Resource, frozenset[str]] = {
@@ -63,6 +66,7 @@ READ_ROLES: dict[Resource, frozenset[str]] = {
     Resource.EMPLOYEE: _WORKFORCE_READERS,
     Resource.ARCHIVE: _WORKFORCE_READERS,
     Resource.AUDIT: _WORKFORCE_READERS,
+    Resource.WEBHOOK: frozenset({HR_ADMIN}),
 }
 READ_SCOPES: dict[Resource, frozenset[str]] = {
     Resource.REFERENCE: frozenset(CONNECTOR_SCOPES),  # any connector may read reference data
@@ -74,6 +78,7 @@ READ_SCOPES: dict[Resource, frozenset[str]] = {
     Resource.EMPLOYEE: frozenset({"employees:read", "employees:write", "kpi:write"}),
     Resource.ARCHIVE: frozenset({"employees:read"}),
     Resource.AUDIT: frozenset(),
+    Resource.WEBHOOK: frozenset(),
 }
 """Hiring managers are further limited to their own requisitions; auditors and scopes ending in
 ``:read`` never write."""
@@ -89,6 +94,7 @@ WRITE_ROLES: dict[Action, frozenset[str]] = {
     Action.TRAINING_CATALOGUE: frozenset({HR_ADMIN}),
     Action.TRAINING_COMPLETION: frozenset({HR_ADMIN}),
     Action.DEVELOPMENT_PLAN: frozenset({HR_ADMIN}),
+    Action.WEBHOOK: frozenset({HR_ADMIN}),
 }
 WRITE_SCOPES: dict[Action, frozenset[str]] = {
     Action.COMPETENCY: frozenset({"competency:write"}),
@@ -102,7 +108,20 @@ WRITE_SCOPES: dict[Action, frozenset[str]] = {
     Action.TRAINING_CATALOGUE: frozenset({"learning:write"}),
     Action.TRAINING_COMPLETION: frozenset({"learning:write"}),
     Action.DEVELOPMENT_PLAN: frozenset(),
+    Action.WEBHOOK: frozenset(),
 }
+
+
+def may_read(actor: Actor) -> Callable[[str], bool]:
+    """Whether ``actor`` may read a resource named by its value (``"report"``): what events and webhook
+    payloads carry (``resolvers.services.outbox.SHAPES``) is decided by this, field by field."""
+    return lambda resource: _allowed(actor, READ_ROLES[Resource(resource)], READ_SCOPES[Resource(resource)])
+
+
+def readable_by_scopes(scopes: Iterable[str]) -> list[str]:
+    """The resources a connector with ``scopes`` may read (a webhook endpoint's, stored when it is saved)."""
+    actor = Actor("webhook", kind="service", scopes=frozenset(scopes))
+    return [resource.value for resource in Resource if may_read(actor)(resource.value)]
 
 
 def unauthenticated(reason: str | None = None) -> GraphQLError:

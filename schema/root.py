@@ -18,6 +18,7 @@ from schema.mutations.kpi_import import KpiImportMutations
 from schema.mutations.privacy import PrivacyMutations, PrivacyQuery
 from schema.mutations.recruiting import RecruitingMutations
 from schema.mutations.training import TrainingMutations
+from schema.mutations.webhooks import WebhookMutations, WebhookQuery
 from schema.mutations.workforce import WorkforceMutations
 from schema.production import ProductionErrorMasking, ProductionValidation
 from schema.query import Query
@@ -31,6 +32,7 @@ from schema.types.kpi import KpiAssignment, KpiRecord
 from schema.types.notification import InterviewNotification
 from schema.types.reweighting import ReweightingProposal
 from schema.types.training import DevelopmentPlanItem, DevelopmentRecommendation, TrainingProgramme
+from schema.types.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 @strawberry.type
@@ -44,12 +46,13 @@ class Mutation(
     KpiImportMutations,
     DecisionMutations,
     TrainingMutations,
+    WebhookMutations,
 ):
     pass
 
 
 @strawberry.type(name="Query")
-class RootQuery(Query, PrivacyQuery, AnalyticsQuery):
+class RootQuery(Query, PrivacyQuery, AnalyticsQuery, WebhookQuery):
     pass
 
 
@@ -69,6 +72,9 @@ NODE_TYPES = [
     Question,
     ReweightingProposal,
     TrainingProgramme,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
 ]
 
 

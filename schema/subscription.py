@@ -13,15 +13,18 @@ import strawberry
 from graphql import GraphQLError
 
 from gateway import models
+from gateway.db import read_session
 from gateway.pubsub import get_pubsub
 from resolvers.errors import DomainError
+from resolvers.services import outbox
 from resolvers.services.access import rows_managed_by
 from resolvers.services.interview_status import interview_channel, status_event
 from resolvers.services.scoring_records import load_interview
 from schema.context import Info
 from schema.ids import decode_id
-from schema.permissions import Resource, check_read, forbidden, hiring_manager_scope
+from schema.permissions import Resource, check_read, forbidden, hiring_manager_scope, unauthenticated
 from schema.types.invitation import InterviewStatusEvent
+from schema.types.webhooks import ChangeEvent, DomainEventType, reader
 
 MAX_CANDIDATE_SUBSCRIPTIONS = 5
 
@@ -58,6 +61,31 @@ class Subscription:
                         yield InterviewStatusEvent.from_event(event)
         finally:
             context.active_subscriptions -= 1
+
+    @strawberry.subscription(
+        description="Domain events as they are dispatched (staff and connectors): only the types and fields the "
+        "principal may read, within a hiring manager's requisitions. Live only: `changes(since:)` catches up."
+    )
+    async def events(self, info: Info, types: list[DomainEventType] | None = None) -> AsyncGenerator[ChangeEvent, None]:
+        actor = info.context.actor
+        if actor.kind == "anonymous":
+            raise unauthenticated(info.context.authentication_error)
+        if actor.kind not in ("person", "service"):
+            raise forbidden("domain events are for staff and connectors")
+        readable = reader(info)
+        allowed = set(outbox.readable_types(types, readable))
+        if not allowed:
+            raise forbidden("none of these event types may be read by this principal")
+        subject = hiring_manager_scope(actor, Resource.APPLICATION)
+        async with get_pubsub().subscribe(outbox.EVENTS_CHANNEL) as messages:
+            async for message in messages:
+                if message.get("type") not in {event_type.value for event_type in allowed}:
+                    continue
+                async with read_session() as session:  # a fresh, short read per event; none held while waiting
+                    row = await outbox.load_event(int(message["id"]), session=session)
+                    visible = row is not None and await outbox.may_see_event(row, subject, session=session)
+                if visible:
+                    yield ChangeEvent.from_row(row, readable)
 
 
 async def _check_may_watch(info: Info, interview_id: int) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -24,7 +25,9 @@ def free_port() -> int:
 
 
 def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    """Start in its own process group, so a SIGKILL reaches every process it forked."""
+    """Start in its own process group, so a SIGKILL reaches every process it forked. The processes import this
+    checkout's code (``PYTHONPATH``), not whichever checkout the virtual environment's ``hrgate`` was installed from."""
+    env = {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))}
     return subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -58,13 +61,20 @@ def wait_ready(base_url: str, process: subprocess.Popen, log: Path, timeout: flo
 
 
 @contextmanager
-def gateway(env: dict[str, str], log: Path) -> Iterator[str]:
-    """``hrgate serve`` on a free port; yields its base URL."""
+def gateway_process(env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``hrgate serve`` on a free port; yields its base URL and the process (to kill it mid-test)."""
     port = free_port()
     process = start([str(BIN / "hrgate"), "serve", "--port", str(port), "--no-demo"], env, log)
     try:
         base_url = f"http://127.0.0.1:{port}"
         wait_ready(base_url, process, log)
-        yield base_url
+        yield base_url, process
     finally:
         stop(process)
+
+
+@contextmanager
+def gateway(env: dict[str, str], log: Path) -> Iterator[str]:
+    """``hrgate serve`` on a free port; yields its base URL."""
+    with gateway_process(env, log) as (base_url, _process):
+        yield base_url

@@ -87,7 +87,10 @@ print(json.dumps(loaded))
     assert _run(script, tmp_path) == {"numpy": True, "matplotlib": True, "av": True}
 
 
-IDLE_RSS_MAX_MIB = 120
+IDLE_RSS_MAX_MIB = 130
+"""118.4 MiB measured before the outbox and webhooks (issue 14), 120.0 after; 125.8 with the training catalogue,
+development plans and candidate e-mails too (issue 13): the tables' mappers and some sixty GraphQL types and
+inputs, no new library at idle (numpy, scipy, boto3 and the model libraries stay unloaded)."""
 
 
 def test_idle_embedded_gateway_stays_under_its_memory_budget(tmp_path):

@@ -1,7 +1,8 @@
 """Dramatiq actors. ``hrgate worker`` (``dramatiq workers.actors``) runs them in production.
 
-Scoring is declared here; the daily retention job in ``workers.retention`` and the candidate e-mails in
-``workers.notifications`` (imported, so workers run them too).
+Scoring is declared here; the daily retention job in ``workers.retention``, the candidate e-mails in
+``workers.notifications`` and the outbox's dispatch, webhook delivery and sweep in ``workers.webhooks``
+(imported, so workers run them too).
 
 The scoring code (``workers.scoring`` and the model pipeline behind it) is imported by the actor
 when its first job runs, never when this module is imported: the gateway imports this module to send
@@ -24,6 +25,7 @@ from workers.broker import broker
 from workers.notifications import notification_send, notifications_sweep
 from workers.retention import retention_run
 from workers.runtime import run_in_thread_loop
+from workers.webhooks import outbox_dispatch, outbox_sweep, webhook_deliver
 
 logger = logging.getLogger(__name__)
 
@@ -63,4 +65,13 @@ async def score_interview_job(interview_id: int) -> None:
     await run_scoring(interview_id)
 
 
-__all__ = ["broker", "notification_send", "notifications_sweep", "retention_run", "score_interview"]
+__all__ = [
+    "broker",
+    "notification_send",
+    "notifications_sweep",
+    "outbox_dispatch",
+    "outbox_sweep",
+    "retention_run",
+    "score_interview",
+    "webhook_deliver",
+]

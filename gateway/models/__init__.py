@@ -8,6 +8,7 @@ from gateway.models.audit import AuditEvent
 from gateway.models.candidate import Application, ApplicationStageChange, Candidate, ConsentRecord
 from gateway.models.competency import CompetencyModel, CompetencyModelVersion, Dimension, Question
 from gateway.models.employee import Employee, OnboardingArchive
+from gateway.models.events import DomainEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from gateway.models.interview import (
     Answer,
     DimensionScore,
@@ -48,6 +49,7 @@ __all__ = [
     "Dimension",
     "DimensionKpiLink",
     "DimensionScore",
+    "DomainEvent",
     "Employee",
     "Interview",
     "InterviewQuestion",
@@ -68,5 +70,8 @@ __all__ = [
     "TrainingCompletionImport",
     "TrainingProgramme",
     "TrainingProgrammeDimension",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "metadata",
 ]

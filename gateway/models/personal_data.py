@@ -29,10 +29,12 @@ from typing import Any
 from sqlmodel import SQLModel
 
 from gateway.models.analytics import CandidateSelfReport, KpiImport, ReweightingProposal
+from gateway.models.analytics_summary import RequisitionMonthSummary, RequisitionSummaryState
 from gateway.models.audit import AuditEvent
 from gateway.models.candidate import Application, ApplicationStageChange, Candidate, ConsentRecord
 from gateway.models.competency import CompetencyModel, CompetencyModelVersion, Dimension, Question
 from gateway.models.employee import Employee, OnboardingArchive
+from gateway.models.events import DomainEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from gateway.models.interview import (
     Answer,
     DimensionScore,
@@ -347,6 +349,12 @@ REGISTRY: tuple[Table, ...] = (
             "dimension_id": NONE,
             "target": keep(EMPLOYMENT),
             "assigned_at": NONE,
+            "application_id": NONE,
+            "requisition_id": NONE,
+            "outcome_periods": NONE,
+            "outcome_actual_sum": keep(EMPLOYMENT),
+            "outcome_attainment_sum": keep(EMPLOYMENT),
+            "outcome_attainment_count": NONE,
         },
         owner=("employee_id", Employee),
     ),
@@ -464,6 +472,102 @@ REGISTRY: tuple[Table, ...] = (
         {"id": NONE, "programme_id": NONE, "dimension_id": NONE, "created_at": NONE, "updated_at": NONE},
     ),
     Table(
+        DomainEvent,
+        {
+            "id": NONE,
+            "type": NONE,
+            "subject_type": NONE,
+            "subject_id": NONE,
+            "requisition_id": NONE,
+            "payload": keep(STATISTICS),
+            "actor": STAFF,
+            "dispatched_at": NONE,
+            "created_at": NONE,
+            "updated_at": NONE,
+        },
+        notes="payloads hold ids, stages, statuses, scores and counts (columns kept after erasure), never a name",
+    ),
+    Table(
+        WebhookEndpoint,
+        {
+            "id": NONE,
+            "url": NONE,
+            "description": NONE,
+            "event_types": NONE,
+            "scopes": NONE,
+            "readable": NONE,
+            "secret": NONE,
+            "previous_secret": NONE,
+            "previous_secret_expires_at": NONE,
+            "enabled": NONE,
+            "disabled_reason": NONE,
+            "disabled_at": NONE,
+            "failure_streak": NONE,
+            "last_success_at": NONE,
+            "created_by": STAFF,
+            "deleted_at": NONE,
+            "created_at": NONE,
+            "updated_at": NONE,
+        },
+    ),
+    Table(
+        WebhookDelivery,
+        {
+            "id": NONE,
+            "endpoint_id": NONE,
+            "event_id": NONE,
+            "replay": NONE,
+            "status": NONE,
+            "attempts": NONE,
+            "next_attempt_at": NONE,
+            "locked_until": NONE,
+            "last_status_code": NONE,
+            "last_error": NONE,
+            "delivered_at": NONE,
+            "requested_by": STAFF,
+            "created_at": NONE,
+            "updated_at": NONE,
+        },
+        notes="the payload is built at each attempt from the event, never stored per delivery",
+    ),
+    Table(
+        WebhookAttempt,
+        {
+            "id": NONE,
+            "delivery_id": NONE,
+            "attempt": NONE,
+            "status_code": NONE,
+            "duration_ms": NONE,
+            "error": NONE,
+            "created_at": NONE,
+            "updated_at": NONE,
+        },
+    ),
+    Table(
+        RequisitionSummaryState,
+        {"requisition_id": NONE, "version": NONE, "computed_version": NONE, "updated_at": NONE},
+    ),
+    Table(
+        RequisitionMonthSummary,
+        {
+            "requisition_id": NONE,
+            "month": NONE,
+            "applications": NONE,
+            "stages": NONE,
+            "reports": NONE,
+            "highest_report_id": NONE,
+            "scored": NONE,
+            "total_mean": NONE,
+            "total_squares": NONE,
+            "total_min": NONE,
+            "total_max": NONE,
+            "total_slots": NONE,
+            "dimensions": NONE,
+            "updated_at": NONE,
+        },
+        notes="sums over a requisition's applications of one month; small groups are withheld when read",
+    ),
+    Table(
         ReweightingProposal,
         {
             "id": NONE,
@@ -474,6 +578,7 @@ REGISTRY: tuple[Table, ...] = (
             "proposed_weights": NONE,
             "evidence": NONE,
             "question_suggestions": NONE,
+            "cohort": NONE,
             "applied_version_id": NONE,
             "decided_by": STAFF,
             "decided_at": NONE,

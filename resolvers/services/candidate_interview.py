@@ -21,6 +21,7 @@ from gateway.db import UnitOfWork, read_session, unit_of_work
 from gateway.models import Answer, Application, ConsentRecord, Interview, InterviewQuestion, Question, Requisition
 from gateway.models.base import utcnow
 from gateway.models.enums import ApplicationStage, ConsentKind, InterviewStatus
+from gateway.models.events import DomainEventType
 from gateway.storage import (
     MediaStore,
     StorageError,
@@ -32,8 +33,9 @@ from gateway.storage import (
 )
 from resolvers.errors import DomainError, ErrorCode, FieldError
 from resolvers.services.audit import Actor, record_audit
-from resolvers.services.interview_status import move_interview
+from resolvers.services.interview_status import interview_event_payload, move_interview
 from resolvers.services.invitations import hash_token
+from resolvers.services.outbox import record_event
 
 logger = logging.getLogger(__name__)
 
@@ -348,6 +350,14 @@ async def submit(token: str, *, uow: UnitOfWork) -> Interview:
         action="interview.submit",
         entity_type="Interview",
         entity_id=interview.id,
+    )
+    record_event(
+        uow.session,
+        DomainEventType.INTERVIEW_SUBMITTED,
+        interview.id,
+        interview_event_payload(interview),
+        actor=candidate_actor(interview).name,
+        requisition_id=application.requisition_id,
     )
     interview_id = interview.id
     uow.after_commit(lambda: jobs.send(SCORING_ACTOR, interview_id))

@@ -9,8 +9,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from gateway.models import Application, ApplicationStageChange, Candidate, ConsentRecord, Requisition
 from gateway.models.base import utcnow
 from gateway.models.enums import ApplicationStage, ConsentKind, RequisitionStatus, can_move_application
+from gateway.models.events import DomainEventType
 from resolvers.errors import DomainError, ErrorCode, not_found, validate_draft
 from resolvers.services.audit import Actor, record_audit
+from resolvers.services.outbox import global_id, record_event
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
@@ -113,6 +115,20 @@ def change_stage(
         entity_type="Application",
         entity_id=application.id,
         details={"from": application.stage.value, "to": target.value, "reason": reason},
+    )
+    record_event(
+        session,
+        DomainEventType.APPLICATION_STAGE_CHANGED,
+        application.id,
+        {
+            "applicationId": global_id("Application", application.id),
+            "candidateId": global_id("Candidate", application.candidate_id),
+            "requisitionId": global_id("Requisition", application.requisition_id),
+            "fromStage": application.stage.value,
+            "toStage": target.value,
+        },
+        actor=actor.name,
+        requisition_id=application.requisition_id,
     )
     application.stage = target
     application.updated_at = utcnow()

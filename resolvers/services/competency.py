@@ -17,8 +17,10 @@ from gateway.models import (
     Question,
 )
 from gateway.models.base import utcnow
+from gateway.models.events import DomainEventType
 from resolvers.errors import DomainError, ErrorCode, not_found, validate_draft
 from resolvers.services.audit import Actor, record_audit
+from resolvers.services.outbox import global_id, record_event
 
 WEIGHT_TOLERANCE = 1e-6
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
@@ -100,6 +102,7 @@ async def create_competency_model(
         entity_id=model.id,
         details={"key": model.key, "version": 1},
     )
+    _record_version_created(model, version, session=session, actor=actor)
     return model, version
 
 
@@ -124,7 +127,25 @@ async def create_version(data: dict, model_id: int, *, session: AsyncSession, ac
         entity_id=version.id,
         details={"model": model.key, "version": version.version},
     )
+    _record_version_created(model, version, session=session, actor=actor)
     return version
+
+
+def _record_version_created(
+    model: CompetencyModel, version: CompetencyModelVersion, *, session: AsyncSession, actor: Actor
+) -> None:
+    record_event(
+        session,
+        DomainEventType.COMPETENCY_MODEL_VERSION_CREATED,
+        version.id,
+        {
+            "competencyModelId": global_id("CompetencyModel", model.id),
+            "competencyModelVersionId": global_id("CompetencyModelVersion", version.id),
+            "key": model.key,
+            "version": version.version,
+        },
+        actor=actor.name,
+    )
 
 
 async def update_version(data: dict, version_id: int, *, session: AsyncSession, actor: Actor) -> CompetencyModelVersion:

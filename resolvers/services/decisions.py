@@ -23,8 +23,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from gateway.models import InterviewReport
 from gateway.models.base import utcnow
 from gateway.models.enums import HumanDecision
+from gateway.models.events import DomainEventType
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.services.audit import Actor, record_audit
+from resolvers.services.outbox import global_id, record_event
 
 ADVANCE_FROM_TOTAL = 70.0
 ADVANCE_FROM_PERCENTILE = 60.0
@@ -96,5 +98,20 @@ async def decide(
             "override": overrides,
             "previous_decision": previous.value if previous else None,
         },
+    )
+    record_event(
+        session,
+        DomainEventType.REPORT_DECIDED,
+        report.id,
+        {
+            "reportId": global_id("InterviewReport", report.id),
+            "interviewId": global_id("Interview", report.interview_id),
+            "decision": decision.value,
+            "aiRecommendation": recommendation.value if recommendation else None,
+            "overridesAi": overrides,
+            "previousDecision": previous.value if previous else None,
+        },
+        actor=actor.name,
+        requisition_id=report.requisition_id,
     )
     return report

@@ -25,13 +25,15 @@ from gateway.models import (
 )
 from gateway.models.base import utcnow
 from gateway.models.enums import ApplicationStage, InterviewStatus
+from gateway.models.events import DomainEventType
 from gateway.models.personal_data import BY_MODEL as PERSONAL_DATA_BY_MODEL
 from gateway.models.personal_data import CANDIDATE_TABLES, MEDIA_FOLDERS, Kind, Table
 from gateway.storage import MediaStore, get_media_store
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.services.audit import Actor, record_audit
 from resolvers.services.candidates import change_stage
-from resolvers.services.interview_status import move_interview
+from resolvers.services.interview_status import interview_event_payload, move_interview
+from resolvers.services.outbox import global_id, record_event
 from resolvers.services.review_requests import MESSAGE_MAX_CHARS
 
 logger = logging.getLogger(__name__)
@@ -140,9 +142,18 @@ async def erase_candidate(
             if "updated_at" in table.columns:
                 row.updated_at = now
             session.add(row)
+    requisition_of = {application.id: application.requisition_id for application in applications}
     for interview in interviews:
         if interview.status in IN_FLIGHT:
             move_interview(interview, InterviewStatus.FAILED, uow=uow, reason="personal data erased on request")
+            record_event(
+                session,
+                DomainEventType.INTERVIEW_FAILED,
+                interview.id,
+                interview_event_payload(interview),
+                actor=actor.name,
+                requisition_id=requisition_of.get(interview.application_id),
+            )
     for application in applications:
         if application.stage in OPEN_STAGES:
             change_stage(
@@ -167,6 +178,18 @@ async def erase_candidate(
             "rows_erased": erased_rows,
             "employee_record_kept": employee_kept,
         },
+    )
+    record_event(
+        session,
+        DomainEventType.CANDIDATE_ERASED,
+        candidate.id,
+        {
+            "candidateId": global_id("Candidate", candidate.id),
+            "applicationIds": [global_id("Application", application.id) for application in applications],
+            "employeeRecordKept": employee_kept,
+        },
+        actor=actor.name,
+        requisition_id=applications[0].requisition_id if applications else None,
     )
     media_store = store or get_media_store()
 

@@ -21,9 +21,11 @@ from gateway.models import (
     Requisition,
 )
 from gateway.models.enums import ApplicationStage, BackgroundCheckStatus
+from gateway.models.events import DomainEventType
 from resolvers.errors import DomainError, ErrorCode, validate_draft
 from resolvers.services.audit import Actor, record_audit
 from resolvers.services.candidates import change_stage, illegal_move, load_application
+from resolvers.services.outbox import global_id, record_event
 
 
 class BackgroundCheckDraft(BaseModel):
@@ -102,6 +104,21 @@ async def hire(data: dict, application_id: int, *, session: AsyncSession, actor:
         entity_type="Employee",
         entity_id=employee.id,
         details={"application_id": application.id, "kpi_ids": kpi_ids},
+    )
+    record_event(
+        session,
+        DomainEventType.EMPLOYEE_HIRED,
+        employee.id,
+        {
+            "employeeId": global_id("Employee", employee.id),
+            "applicationId": global_id("Application", application.id),
+            "candidateId": global_id("Candidate", candidate.id),
+            "requisitionId": global_id("Requisition", requisition.id),
+            "employeeNumber": employee.employee_number,
+            "startDate": employee.start_date.isoformat(),
+        },
+        actor=actor.name,
+        requisition_id=requisition.id,
     )
     await session.flush()
     return employee

@@ -13,6 +13,7 @@ from gateway.metrics import record_interview_transition
 from gateway.models import Interview
 from gateway.models.enums import InterviewStatus, can_move_interview
 from gateway.pubsub import get_pubsub
+from resolvers.services.outbox import global_id
 
 
 class IllegalInterviewTransition(Exception):
@@ -32,6 +33,16 @@ def status_event(
         "reason": interview.status_reason,
         "answers_scored": answers_scored,
         "answers_total": answers_total,
+    }
+
+
+def interview_event_payload(interview: Interview, **extra: Any) -> dict[str, Any]:
+    """What an ``interview.*`` domain event says: ids and the status (never the reason, which may quote media)."""
+    return {
+        "interviewId": global_id("Interview", interview.id),
+        "applicationId": global_id("Application", interview.application_id),
+        "status": interview.status.value,
+        **extra,
     }
 
 

@@ -33,9 +33,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gateway.models import Employee, KpiAssignment, KpiDefinition, KpiRecord
 from gateway.models.analytics import KpiImport
+from gateway.models.events import DomainEventType
 from resolvers.errors import DomainError, ErrorCode, FieldError
 from resolvers.services.audit import Actor, record_audit
 from resolvers.services.kpi import already_recorded, check_finite, check_period, not_assigned
+from resolvers.services.outbox import global_id, record_event
 
 MAX_ROWS = 5000
 """More rows than this refuse the whole import: split it (a GraphQL body is capped at 1 MiB anyway)."""
@@ -295,6 +297,20 @@ async def import_kpi_records(
         details={key_name: result[key_name] for key_name in result if key_name.startswith("rows_")}
         | {"source": source, "idempotency_key": key},
     )
+    if new_records:
+        record_event(
+            session,
+            DomainEventType.KPI_RECORDS_IMPORTED,
+            stored.id,
+            {
+                "idempotencyKey": key,
+                "source": source,
+                "rowsWritten": len(new_records),
+                "rowsRefused": refused_rows,
+                "kpiRecordIds": [global_id("KpiRecord", record.id) for _, record in new_records],
+            },
+            actor=actor.name,
+        )
     return ImportResult.from_import(stored, replayed=False)
 
 

@@ -30,9 +30,16 @@ from gateway.models import (
 )
 from gateway.models.base import utcnow
 from gateway.models.enums import InterviewStatus
+from gateway.models.events import DomainEventType
 from resolvers.services.audit import SYSTEM, record_audit
 from resolvers.services.candidate_interview import consent_state, interview_answers, interview_questions
-from resolvers.services.interview_status import move_interview, publish_after_commit, status_event
+from resolvers.services.interview_status import (
+    interview_event_payload,
+    move_interview,
+    publish_after_commit,
+    status_event,
+)
+from resolvers.services.outbox import global_id, record_event
 
 CLAIMABLE = (InterviewStatus.QUEUED, InterviewStatus.SCORING)
 
@@ -249,6 +256,19 @@ async def save_report(job: ScoringJob, result: ReportResult, *, pipeline_version
             answers_scored=len(job.answers),
             answers_total=len(job.answers),
         )
+        record_event(
+            session,
+            DomainEventType.INTERVIEW_SCORED,
+            interview.id,
+            interview_event_payload(
+                interview,
+                reportId=global_id("InterviewReport", report.id),
+                total=report.total,
+                insufficientEvidence=report.insufficient_evidence,
+            ),
+            actor=SYSTEM.name,
+            requisition_id=job.requisition_id,
+        )
         outcome = "insufficient_evidence" if result.insufficient_evidence else "scored"
         submitted_at = interview.submitted_at
         uow.after_commit(
@@ -311,6 +331,15 @@ async def mark_failed(interview_id: int, reason: str) -> None:
         if interview is None or interview.status not in CLAIMABLE:
             return
         move_interview(interview, InterviewStatus.FAILED, uow=uow, reason=reason)
+        application = await uow.session.get(Application, interview.application_id)
+        record_event(
+            uow.session,
+            DomainEventType.INTERVIEW_FAILED,
+            interview.id,
+            interview_event_payload(interview),
+            actor=SYSTEM.name,
+            requisition_id=application.requisition_id if application else None,
+        )
         submitted_at = interview.submitted_at
         uow.after_commit(lambda: record_scoring_outcome("failed", submitted_at=submitted_at))
         record_audit(
