@@ -7,6 +7,7 @@ from gateway.models.audit import AuditEvent
 from gateway.models.candidate import Application, ApplicationStageChange, Candidate, ConsentRecord
 from gateway.models.competency import CompetencyModel, CompetencyModelVersion, Dimension, Question
 from gateway.models.employee import Employee, OnboardingArchive
+from gateway.models.idempotency import IdempotencyKey
 from gateway.models.interview import (
     Answer,
     DimensionScore,
@@ -37,6 +38,7 @@ __all__ = [
     "DimensionKpiLink",
     "DimensionScore",
     "Employee",
+    "IdempotencyKey",
     "Interview",
     "InterviewQuestion",
     "InterviewReport",

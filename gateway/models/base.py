@@ -35,6 +35,22 @@ def created_at_field() -> Any:
     return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
+def updated_at_field() -> Any:
+    """When the row last changed: set on insert and by every UPDATE, ORM or Core (the column's ``onupdate``).
+
+    Incremental sync (``updatedSince`` on the top-level lists) pages by ``(updated_at, id)``, so the column
+    is indexed. A Core ``update()`` that names ``updated_at`` itself wins over ``onupdate``; raw SQL text
+    would bypass it (there is none that updates rows).
+    """
+    return Field(
+        default_factory=utcnow,
+        sa_type=UTCDateTime,
+        nullable=False,
+        index=True,
+        sa_column_kwargs={"default": utcnow, "onupdate": utcnow},
+    )
+
+
 def timestamp_field(*, nullable: bool = True) -> Any:
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable)
 

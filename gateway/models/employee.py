@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from gateway.models.base import created_at_field, enum_field, json_field, timestamp_field
+from gateway.models.base import created_at_field, enum_field, json_field, timestamp_field, updated_at_field
 from gateway.models.enums import BackgroundCheckStatus
 
 
@@ -24,6 +24,7 @@ class Employee(SQLModel, table=True):
     position_title: str = Field(max_length=200)
     start_date: date
     hired_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
 
 
 class OnboardingArchive(SQLModel, table=True):
@@ -41,3 +42,4 @@ class OnboardingArchive(SQLModel, table=True):
     background_check_completed_at: datetime | None = timestamp_field()
     documents: list[dict[str, Any]] = json_field()
     created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()

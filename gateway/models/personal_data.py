@@ -33,6 +33,7 @@ from gateway.models.audit import AuditEvent
 from gateway.models.candidate import Application, ApplicationStageChange, Candidate, ConsentRecord
 from gateway.models.competency import CompetencyModel, CompetencyModelVersion, Dimension, Question
 from gateway.models.employee import Employee, OnboardingArchive
+from gateway.models.idempotency import IdempotencyKey
 from gateway.models.interview import (
     Answer,
     DimensionScore,
@@ -116,6 +117,7 @@ STATISTICS = "kept without identification once the contact record is erased, so 
 LEGAL_BASIS = "proof of the legal basis of the processing (PIPL art. 13)"
 EMPLOYMENT = "the employee's HR file falls under employment law, not the candidate's erasure"
 HIRING_RECORD = "hiring record: who moved the application when (reasons are staff notes)"
+IDEMPOTENT_REPLAY = "replayed to a client retrying the same request; deleted by the retention job after 24 h"
 AUDIT = "the audit trail is kept whole, the erasure itself included"
 
 REGISTRY: tuple[Table, ...] = (
@@ -124,6 +126,7 @@ REGISTRY: tuple[Table, ...] = (
         Candidate,
         {
             "id": NONE,
+            "updated_at": NONE,
             "full_name": erase("erased"),
             "email": erase("erased-{candidate_id}@invalid"),
             "phone": erase(None),
@@ -134,7 +137,7 @@ REGISTRY: tuple[Table, ...] = (
     ),
     Table(
         CandidateSelfReport,
-        {"id": NONE, "candidate_id": NONE, "groups": erase({}), "recorded_at": NONE},
+        {"id": NONE, "updated_at": NONE, "candidate_id": NONE, "groups": erase({}), "recorded_at": NONE},
         owner=("candidate_id", Candidate),
         delete_rows=True,
         notes="self-reported groups serve adverse-impact monitoring only: an erased candidate leaves no groups",
@@ -143,6 +146,7 @@ REGISTRY: tuple[Table, ...] = (
         ConsentRecord,
         {
             "id": NONE,
+            "updated_at": NONE,
             "candidate_id": NONE,
             "kind": keep(LEGAL_BASIS),
             "notice_version": keep(LEGAL_BASIS),
@@ -168,6 +172,7 @@ REGISTRY: tuple[Table, ...] = (
         ApplicationStageChange,
         {
             "id": NONE,
+            "updated_at": NONE,
             "application_id": NONE,
             "from_stage": keep(HIRING_RECORD),
             "to_stage": keep(HIRING_RECORD),
@@ -181,6 +186,7 @@ REGISTRY: tuple[Table, ...] = (
         Interview,
         {
             "id": NONE,
+            "updated_at": NONE,
             "application_id": NONE,
             "token_hash": NONE,
             "expires_at": NONE,
@@ -195,13 +201,14 @@ REGISTRY: tuple[Table, ...] = (
     ),
     Table(
         InterviewQuestion,
-        {"id": NONE, "interview_id": NONE, "question_id": NONE, "position": NONE},
+        {"id": NONE, "updated_at": NONE, "interview_id": NONE, "question_id": NONE, "position": NONE},
         owner=("interview_id", Interview),
     ),
     Table(
         Answer,
         {
             "id": NONE,
+            "updated_at": NONE,
             "interview_id": NONE,
             "question_id": NONE,
             "media_uri": erase(None, media=True),
@@ -249,6 +256,7 @@ REGISTRY: tuple[Table, ...] = (
         DimensionScore,
         {
             "id": NONE,
+            "updated_at": NONE,
             "report_id": NONE,
             "dimension_id": NONE,
             "pipeline_version": NONE,
@@ -266,6 +274,7 @@ REGISTRY: tuple[Table, ...] = (
         ReviewRequest,
         {
             "id": NONE,
+            "updated_at": NONE,
             "interview_id": NONE,
             "kind": NONE,
             "status": NONE,
@@ -281,6 +290,7 @@ REGISTRY: tuple[Table, ...] = (
         Employee,
         {
             "id": NONE,
+            "updated_at": NONE,
             "candidate_id": NONE,
             "application_id": NONE,
             "employee_number": keep(EMPLOYMENT),
@@ -296,6 +306,7 @@ REGISTRY: tuple[Table, ...] = (
         OnboardingArchive,
         {
             "id": NONE,
+            "updated_at": NONE,
             "employee_id": NONE,
             "resume_text": keep(EMPLOYMENT),
             "interview_report_id": NONE,
@@ -312,6 +323,7 @@ REGISTRY: tuple[Table, ...] = (
         KpiAssignment,
         {
             "id": NONE,
+            "updated_at": NONE,
             "employee_id": NONE,
             "kpi_id": NONE,
             "dimension_id": NONE,
@@ -324,6 +336,7 @@ REGISTRY: tuple[Table, ...] = (
         KpiRecord,
         {
             "id": NONE,
+            "updated_at": NONE,
             "assignment_id": NONE,
             "period": NONE,
             "target": keep(EMPLOYMENT),
@@ -337,6 +350,7 @@ REGISTRY: tuple[Table, ...] = (
         AuditEvent,
         {
             "id": NONE,
+            "updated_at": NONE,
             "occurred_at": NONE,
             "actor": STAFF,
             "role": STAFF,
@@ -350,6 +364,7 @@ REGISTRY: tuple[Table, ...] = (
         KpiImport,
         {
             "id": NONE,
+            "updated_at": NONE,
             "idempotency_key": NONE,
             "request_sha256": NONE,
             "actor": STAFF,
@@ -362,6 +377,7 @@ REGISTRY: tuple[Table, ...] = (
         ReweightingProposal,
         {
             "id": NONE,
+            "updated_at": NONE,
             "model_version_id": NONE,
             "kpi_id": NONE,
             "status": NONE,
@@ -397,16 +413,33 @@ REGISTRY: tuple[Table, ...] = (
     ),
     Table(
         CompetencyModel,
-        {"id": NONE, "key": NONE, "name_zh": NONE, "name_en": NONE, "description": NONE, "created_at": NONE},
+        {
+            "id": NONE,
+            "updated_at": NONE,
+            "key": NONE,
+            "name_zh": NONE,
+            "name_en": NONE,
+            "description": NONE,
+            "created_at": NONE,
+        },
     ),
     Table(
         CompetencyModelVersion,
-        {"id": NONE, "model_id": NONE, "version": NONE, "notes": NONE, "frozen_at": NONE, "created_at": NONE},
+        {
+            "id": NONE,
+            "updated_at": NONE,
+            "model_id": NONE,
+            "version": NONE,
+            "notes": NONE,
+            "frozen_at": NONE,
+            "created_at": NONE,
+        },
     ),
     Table(
         Dimension,
         {
             "id": NONE,
+            "updated_at": NONE,
             "model_version_id": NONE,
             "key": NONE,
             "name_zh": NONE,
@@ -421,6 +454,7 @@ REGISTRY: tuple[Table, ...] = (
         Question,
         {
             "id": NONE,
+            "updated_at": NONE,
             "dimension_id": NONE,
             "prompt_zh": NONE,
             "prompt_en": NONE,
@@ -430,15 +464,33 @@ REGISTRY: tuple[Table, ...] = (
             "position": NONE,
         },
     ),
-    Table(DimensionKpiLink, {"id": NONE, "dimension_id": NONE, "kpi_id": NONE, "created_at": NONE}),
+    Table(DimensionKpiLink, {"id": NONE, "updated_at": NONE, "dimension_id": NONE, "kpi_id": NONE, "created_at": NONE}),
     Table(
         KpiPriority,
         {"id": NONE, "model_version_id": NONE, "kpi_id": NONE, "priority": NONE, "updated_at": NONE},
     ),
     Table(
+        IdempotencyKey,
+        {
+            "id": NONE,
+            "principal": STAFF,
+            "key": NONE,
+            "request_hash": NONE,
+            "completed": NONE,
+            "response_status": NONE,
+            "response_content_type": NONE,
+            "response_body": keep(IDEMPOTENT_REPLAY),
+            "expires_at": NONE,
+            "created_at": NONE,
+            "updated_at": NONE,
+        },
+        notes="a mutation's stored answer (it may name a candidate) is deleted 24 h after the request",
+    ),
+    Table(
         KpiDefinition,
         {
             "id": NONE,
+            "updated_at": NONE,
             "key": NONE,
             "name_zh": NONE,
             "name_en": NONE,
