@@ -28,7 +28,7 @@ from schema.analytics_utility import read_selection_utilities
 from schema.context import Info
 from schema.ids import decode_id
 from schema.mutations.common import UserError
-from schema.pagination import DEFAULT_PAGE_SIZE, Connection, root_connection
+from schema.pagination import DEFAULT_PAGE_SIZE, Connection, UpdatedSince, root_connection
 from schema.permissions import Resource, can_read, hiring_manager_scope
 from schema.types.analytics import (
     AdverseImpactResult,
@@ -277,6 +277,7 @@ class AnalyticsQuery:
         first: int = DEFAULT_PAGE_SIZE,
         after: str | None = None,
         status: ProposalStatus | None = None,
+        updated_since: UpdatedSince = None,
     ) -> Connection[ReweightingProposal]:
         return await root_connection(
             info,
@@ -284,5 +285,6 @@ class AnalyticsQuery:
             ReweightingProposal.from_row,
             first=first,
             after=after,
+            updated_since=updated_since,
             row_filter=ProposalFilter(status=status),
         )

@@ -30,6 +30,7 @@ class Employee(RowNode):
     position_title: str
     start_date: date
     hired_at: datetime
+    updated_at: datetime = strawberry.field(description="When the row last changed (incremental sync).")
     candidate_id: strawberry.Private[int]
     application_id: strawberry.Private[int]
 
