@@ -22,6 +22,7 @@ from resolvers.services.policy import (
     may_read_row,
     may_watch_interview,
     may_write,
+    privacy_token_decision,
     requisition_in_scope,
     rows_in_scope,
 )
@@ -166,3 +167,13 @@ def test_the_invitation_token_decision(interview, stage, allowed_statuses, code)
     options = {"allowed": allowed_statuses} if allowed_statuses else {}
     decision = invitation_decision(interview, application, **options)
     assert decision.code == code and decision.allowed is (code is None)
+
+
+def test_the_privacy_token_outlasts_the_interview_until_erasure():
+    interview = _interview(InterviewStatus.SCORED, expires_in=-timedelta(days=30))
+    application = models.Application(candidate_id=1, requisition_id=1, stage=ApplicationStage.REJECTED)
+    candidate = models.Candidate(full_name="x", email="x@mail.example")
+    assert privacy_token_decision(interview, application, candidate)
+    candidate.erased_at = utcnow()
+    assert privacy_token_decision(interview, application, candidate).code == "INVITATION_INVALID"
+    assert privacy_token_decision(None, None, None).reason == "this invitation link is not valid"

@@ -231,7 +231,8 @@ async def may_watch_interview(actor: Actor, interview_id: int, *, authentication
 
 
 OPEN_FOR_ANSWERS = (InterviewStatus.INVITED, InterviewStatus.IN_PROGRESS, InterviewStatus.FAILED)
-"""Statuses in which a candidate may still consent, upload and submit (a failed scoring asks for a re-upload)."""
+"""Statuses in which a candidate may still consent, upload and submit: a failed interview (e.g. a corrupt
+recording) reopens, the candidate re-uploads and re-submits."""
 
 
 def invitation_decision(
@@ -251,4 +252,13 @@ def invitation_decision(
         return deny("INVITATION_REVOKED", "this invitation is no longer active for the application")
     if interview.status not in allowed:
         return deny("INVITATION_USED", f"this interview was already submitted ({interview.status.value})")
+    return ALLOW
+
+
+def privacy_token_decision(interview: Interview | None, application: Application | None, candidate: Any) -> Decision:
+    """The token for the candidate's privacy rights (explanation, human review): it outlasts the answering window and
+    the application's moves, until the candidate's data is erased; every refusal reads alike, so a caller learns
+    nothing about whether a candidate existed."""
+    if interview is None or application is None or candidate is None or candidate.erased_at is not None:
+        return deny("INVITATION_INVALID", "this invitation link is not valid")
     return ALLOW
