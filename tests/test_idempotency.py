@@ -157,3 +157,31 @@ async def test_keys_expire_after_24_hours_and_the_retention_run_deletes_them(htt
     result = await run_retention(now=utcnow() + KEY_TTL + timedelta(seconds=1))
     assert result.idempotency_keys_expired == 1  # k-6; k-5 was claimed again "later" and lives on
     assert await row_count(models.IdempotencyKey) == 1
+
+
+async def test_a_batch_with_a_mutation_is_keyed_as_one_request(http):
+    connector = bearer(service_token("ats", "candidates:write", "candidates:read"))
+    batch = [CREATE_CANDIDATE, {"query": "{ candidates(first: 5) { totalCount } }"}]
+    first = await http.post("/graphql", json=batch, headers=_keyed("batch-1", connector))
+    again = await http.post("/graphql", json=batch, headers=_keyed("batch-1", connector))
+    assert first.status_code == 200 and first.json()[0]["data"]["candidateCreate"]["errors"] == []
+    assert again.headers.get("idempotent-replayed") == "true" and again.content == first.content
+    assert await row_count(models.Candidate) == 1
+
+
+async def test_kpi_imports_keep_their_own_key_under_the_header(http):
+    from tests.test_kpi_import import IMPORT, _record, _workforce
+
+    workforce = await _workforce(GraphQLClient())
+    records = [_record(workforce["employees"][0], workforce["error_rate"], "2026-04", 0.4)]
+    body = {"query": IMPORT, "variables": {"input": {"idempotencyKey": "erp-batch-7", "records": records}}}
+    first = (await http.post("/graphql", json=body, headers=_keyed("h-1"))).json()
+    assert first["data"]["kpiRecordsImport"]["kpiImport"]["rowsWritten"] == 1
+    assert first["data"]["kpiRecordsImport"]["kpiImport"]["replayed"] is False
+    replayed_by_header = await http.post("/graphql", json=body, headers=_keyed("h-1"))
+    assert replayed_by_header.headers.get("idempotent-replayed") == "true"
+    # another header key (or none): the import's own key replays its first result, writing nothing
+    for headers in (_keyed("h-2"), hr_admin_headers()):
+        answer = (await http.post("/graphql", json=body, headers=headers)).json()
+        assert answer["data"]["kpiRecordsImport"]["kpiImport"]["replayed"] is True
+    assert await row_count(models.KpiRecord) == 1
