@@ -38,6 +38,7 @@ from gateway.csrf import CsrfGuard
 from gateway.db import dispose_engine
 from gateway.disk_full import DiskFullAs507
 from gateway.health import healthz, readyz
+from gateway.idempotency import IdempotencyKeys
 from gateway.log_redaction import install_log_redaction
 from gateway.media_sweep import schedule_sweep as schedule_media_sweep
 from gateway.metrics_http import (
@@ -239,7 +240,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     graphql_app = HrGraphQL(settings, build_verifier(settings, [public_key(token_server.signing_key)]))
     limited_graphql = CsrfGuard(
         BodySizeLimit(
-            graphql_app,
+            IdempotencyKeys(graphql_app, graphql_app.verifier),
             GRAPHQL_BODY_MAX_BYTES,
             multipart_max_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
         )

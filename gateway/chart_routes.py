@@ -5,17 +5,15 @@
 no bars under ``HRGATE_ANALYTICS_MIN_GROUP_SIZE`` scored interviews).
 
 IDs are the GraphQL global IDs. The bearer token is checked as for ``/graphql`` and access follows the
-same rules (``schema.permissions``: reading report data; hiring managers only under their own
+same rules (``resolvers.services.policy``: reading report data; hiring managers only under their own
 requisitions, anything else answers 404 as ``node(id:)`` answers null). Errors are JSON
 ``{"errors": [{"message", "code"}]}`` with 400, 401, 403 or 404. Part of the composition root.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -26,10 +24,9 @@ from gateway.auth import AuthenticationError, TokenVerifier
 from gateway.models import InterviewReport, Requisition
 from gateway.settings import get_settings
 from resolvers.analytics.reports import record_statistics_read
-from resolvers.services.access import rows_managed_by
 from resolvers.services.audit import Actor, record_reads
 from resolvers.services.chart_data import report_radar, requisition_totals
-from schema.permissions import Resource, check_read, hiring_manager_scope
+from resolvers.services.policy import Decision, Resource, may_read, rows_in_scope
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -64,26 +61,17 @@ class ChartError(Exception):
         )
 
 
-@dataclass
-class _Principal:
-    """What ``schema.permissions.check_read`` reads from a GraphQL context."""
-
-    actor: Actor
-    authentication_error: str | None = None
-
-
-async def _authorised(verifier: TokenVerifier, request: Request, resource: Resource) -> Actor:
-    """The caller, allowed to read ``resource`` data (people's roles or a connector's scopes)."""
+async def _authorised(verifier: TokenVerifier, request: Request, resource: Resource) -> tuple[Actor, Decision]:
+    """The caller and the policy's decision to let it read ``resource`` data (refusals as 401 / 403)."""
     try:
         actor = await verifier.authenticate(request.headers.get("authorization"))
     except AuthenticationError as error:
         raise ChartError(401, "UNAUTHENTICATED", f"authentication required: {error}") from None
-    try:
-        check_read(_Principal(actor), resource)
-    except GraphQLError as error:
-        code = str((error.extensions or {}).get("code", "FORBIDDEN"))
-        raise ChartError(_STATUS_BY_CODE.get(code, 403), code, error.message) from None
-    return actor
+    decision = may_read(actor, resource)
+    if not decision.allowed:
+        code = decision.code or "FORBIDDEN"
+        raise ChartError(_STATUS_BY_CODE.get(code, 403), code, decision.reason or "not allowed for this principal")
+    return actor, decision
 
 
 def _database_id(value: str, type_name: str) -> int:
@@ -106,9 +94,8 @@ def _format_and_language(request: Request) -> tuple[str, str]:
     return fmt, language
 
 
-async def _visible(actor: Actor, resource: Resource, model: type, row_id: int) -> bool:
-    subject = hiring_manager_scope(actor, resource)
-    return subject is None or row_id in await rows_managed_by(model, [row_id], subject)
+async def _visible(decision: Decision, model: type, row_id: int) -> bool:
+    return row_id in await rows_in_scope(decision, model, [row_id])
 
 
 def _image(body: bytes, fmt: str) -> Response:
@@ -137,11 +124,11 @@ def chart_routes(verifier: TokenVerifier) -> list[Route]:
 
     async def radar(request: Request) -> Response:
         try:
-            actor = await _authorised(verifier, request, RADAR_RESOURCE)
+            actor, decision = await _authorised(verifier, request, RADAR_RESOURCE)
             fmt, language = _format_and_language(request)
             report_id = _database_id(request.path_params["report_id"], "InterviewReport")
             data = await report_radar(report_id)
-            if data is None or not await _visible(actor, RADAR_RESOURCE, InterviewReport, report_id):
+            if data is None or not await _visible(decision, InterviewReport, report_id):
                 raise ChartError(404, "NOT_FOUND", f"no InterviewReport with ID '{request.path_params['report_id']}'")
         except ChartError as error:
             return error.response()
@@ -152,12 +139,12 @@ def chart_routes(verifier: TokenVerifier) -> list[Route]:
 
     async def histogram(request: Request) -> Response:
         try:
-            actor = await _authorised(verifier, request, HISTOGRAM_RESOURCE)
+            actor, decision = await _authorised(verifier, request, HISTOGRAM_RESOURCE)
             fmt, language = _format_and_language(request)
             requisition_id = _database_id(request.path_params["requisition_id"], "Requisition")
             min_group_size = get_settings().analytics_min_group_size
             data = await requisition_totals(requisition_id, min_group_size=min_group_size)
-            if data is None or not await _visible(actor, HISTOGRAM_RESOURCE, Requisition, requisition_id):
+            if data is None or not await _visible(decision, Requisition, requisition_id):
                 raise ChartError(404, "NOT_FOUND", f"no Requisition with ID '{request.path_params['requisition_id']}'")
         except ChartError as error:
             return error.response()

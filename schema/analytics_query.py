@@ -24,13 +24,14 @@ from resolvers.analytics import reports
 from resolvers.analytics.queries import ProposalFilter
 from resolvers.analytics.utility_queries import UtilityScope, validate_selection_ratio
 from resolvers.errors import DomainError, not_found
+from resolvers.services.policy import may_read, requisition_in_scope
 from schema.analytics_utility import read_selection_utilities
 from schema.context import Info
 from schema.enums import BusinessLine
 from schema.ids import decode_id
 from schema.mutations.common import UserError
-from schema.pagination import DEFAULT_PAGE_SIZE, Connection, root_connection
-from schema.permissions import Resource, can_read, hiring_manager_scope
+from schema.pagination import DEFAULT_PAGE_SIZE, Connection, UpdatedSince, root_connection
+from schema.permissions import Resource, can_read
 from schema.types.analytics import (
     AdverseImpactResult,
     DimensionKpiCorrelation,
@@ -78,7 +79,7 @@ class AnalyticsQuery:
         period: str | None = None,
         business_line: BusinessLine | None = None,
     ) -> HiringAnalyticsResult:
-        subject = hiring_manager_scope(info.context.actor, Resource.REPORT)
+        subject = may_read(info.context.actor, Resource.REPORT).row_scope
 
         async def operation(session):
             version_id = (
@@ -119,12 +120,12 @@ class AnalyticsQuery:
         permission_classes=can_read(Resource.REPORT),
     )
     async def requisition_analytics(self, info: Info, requisition_id: strawberry.ID) -> RequisitionAnalyticsResult:
-        subject = hiring_manager_scope(info.context.actor, Resource.REPORT)
+        decision = may_read(info.context.actor, Resource.REPORT)
 
         async def operation(session):
             row_id = decode_id(requisition_id, "Requisition", "requisitionId")
             requisition = await session.get(models.Requisition, row_id)
-            if requisition is None or (subject is not None and requisition.hiring_manager_subject != subject):
+            if requisition is None or not requisition_in_scope(decision, requisition):
                 raise not_found("requisitionId", "requisition")
             return await reports.requisition_analytics(
                 row_id, session=session, min_group_size=info.context.settings.analytics_min_group_size
@@ -301,6 +302,7 @@ class AnalyticsQuery:
         first: int = DEFAULT_PAGE_SIZE,
         after: str | None = None,
         status: ProposalStatus | None = None,
+        updated_since: UpdatedSince = None,
     ) -> Connection[ReweightingProposal]:
         return await root_connection(
             info,
@@ -308,5 +310,6 @@ class AnalyticsQuery:
             ReweightingProposal.from_row,
             first=first,
             after=after,
+            updated_since=updated_since,
             row_filter=ProposalFilter(status=status),
         )

@@ -20,7 +20,7 @@ from schema.context import Context, Info
 from schema.enums import ApplicationStage, BusinessLine, RequisitionStatus
 from schema.ids import decode_id
 from schema.node_lookup import resolve_node, resolve_nodes
-from schema.pagination import DEFAULT_PAGE_SIZE, Connection, root_connection
+from schema.pagination import DEFAULT_PAGE_SIZE, Connection, UpdatedSince, root_connection
 from schema.permissions import Resource, can_read, hiring_manager_scope
 from schema.read_specs import RootList, compiled, without_score_range
 from schema.report_filters import audit_score_filter, require_score_filter_permission
@@ -120,6 +120,7 @@ class Query:
         status: RequisitionStatus | None = None,
         department: str | None = None,
         business_line: BusinessLine | None = None,
+        updated_since: UpdatedSince = None,
     ) -> Connection[Requisition]:
         return await root_connection(
             info,
@@ -127,6 +128,7 @@ class Query:
             Requisition.from_row,
             first=first,
             after=after,
+            updated_since=updated_since,
             row_filter=requisition_filter(
                 info.context, status=status, department=department, business_line=business_line
             ),
@@ -147,13 +149,20 @@ class Query:
         requisition_id: strawberry.ID | None = None,
         min_score: float | None = None,
         max_score: float | None = None,
+        updated_since: UpdatedSince = None,
     ) -> Connection[Application]:
         score_filtered = require_score_filter_permission(info, min_score, max_score)
         row_filter = application_filter(
             info.context, stage=stage, requisition_id=requisition_id, min_score=min_score, max_score=max_score
         )
         connection = await root_connection(
-            info, models.Application, Application.from_row, first=first, after=after, row_filter=row_filter
+            info,
+            models.Application,
+            Application.from_row,
+            first=first,
+            after=after,
+            row_filter=row_filter,
+            updated_since=updated_since,
         )
         if score_filtered:
             await audit_score_filter(info, row_filter, connection)
@@ -165,7 +174,12 @@ class Query:
         metadata=compiled(RootList(models.Candidate, candidate_filter)),
     )
     async def candidates(
-        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None, search: str | None = None
+        self,
+        info: Info,
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+        search: str | None = None,
+        updated_since: UpdatedSince = None,
     ) -> Connection[Candidate]:
         return await root_connection(
             info,
@@ -173,6 +187,7 @@ class Query:
             Candidate.from_row,
             first=first,
             after=after,
+            updated_since=updated_since,
             row_filter=candidate_filter(info.context, search=search),
         )
 
@@ -180,33 +195,52 @@ class Query:
         permission_classes=can_read(Resource.REFERENCE), metadata=compiled(RootList(models.CompetencyModel))
     )
     async def competency_models(
-        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None, updated_since: UpdatedSince = None
     ) -> Connection[CompetencyModel]:
-        return await root_connection(info, models.CompetencyModel, CompetencyModel.from_row, first=first, after=after)
+        return await root_connection(
+            info,
+            models.CompetencyModel,
+            CompetencyModel.from_row,
+            first=first,
+            after=after,
+            updated_since=updated_since,
+        )
 
     @strawberry.field(
         permission_classes=can_read(Resource.REFERENCE), metadata=compiled(RootList(models.KpiDefinition))
     )
     async def kpi_definitions(
-        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None, updated_since: UpdatedSince = None
     ) -> Connection[KpiDefinition]:
-        return await root_connection(info, models.KpiDefinition, KpiDefinition.from_row, first=first, after=after)
+        return await root_connection(
+            info, models.KpiDefinition, KpiDefinition.from_row, first=first, after=after, updated_since=updated_since
+        )
 
     @strawberry.field(
         description="The training catalogue, oldest first.", permission_classes=can_read(Resource.REFERENCE)
     )
     async def training_programmes(
-        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None, updated_since: UpdatedSince = None
     ) -> Connection[TrainingProgramme]:
         return await root_connection(
-            info, models.TrainingProgramme, TrainingProgramme.from_row, first=first, after=after
+            info,
+            models.TrainingProgramme,
+            TrainingProgramme.from_row,
+            first=first,
+            after=after,
+            updated_since=updated_since,
         )
 
     @strawberry.field(
         permission_classes=can_read(Resource.EMPLOYEE), metadata=compiled(RootList(models.Employee, employee_filter))
     )
     async def employees(
-        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None, department: str | None = None
+        self,
+        info: Info,
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+        department: str | None = None,
+        updated_since: UpdatedSince = None,
     ) -> Connection[Employee]:
         return await root_connection(
             info,
@@ -214,6 +248,7 @@ class Query:
             Employee.from_row,
             first=first,
             after=after,
+            updated_since=updated_since,
             row_filter=employee_filter(info.context, department=department),
         )
 
@@ -229,6 +264,7 @@ class Query:
         after: str | None = None,
         action: str | None = None,
         entity_type: str | None = None,
+        updated_since: UpdatedSince = None,
     ) -> Connection[AuditEvent]:
         return await root_connection(
             info,
@@ -236,5 +272,6 @@ class Query:
             AuditEvent.from_row,
             first=first,
             after=after,
+            updated_since=updated_since,
             row_filter=audit_event_filter(info.context, action=action, entity_type=entity_type),
         )

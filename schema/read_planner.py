@@ -34,7 +34,7 @@ from graphql.language import FragmentDefinitionNode
 from strawberry.extensions import SchemaExtension
 from strawberry.types.arguments import convert_arguments
 
-from resolvers.pagination import decode_cursor
+from resolvers.pagination import decode_cursor, decode_sync_cursor
 from resolvers.read_compiler.execute import TooDeepForDatabase, run_plan
 from resolvers.read_compiler.plan import (
     Connection,
@@ -44,6 +44,7 @@ from resolvers.read_compiler.plan import (
     OperationPlan,
     ToOne,
 )
+from schema.pagination import checked_updated_since
 from schema.permissions import ReadPermission, check_read
 from schema.read_specs import READ_SPEC, ChildList, FromColumns, RootList, RowReference
 from schema.types.base import RowNode
@@ -208,7 +209,15 @@ class ReadPlanner:
         if not 0 <= first <= self.context.settings.page_size_max:
             raise NotCompilable("first out of range")
         try:
-            after_id = decode_cursor(after) if after else None
+            updated_since = checked_updated_since(arguments.pop("updated_since", None))
+        except GraphQLError as refusal:  # in the future or without an offset: the resolver reports it
+            raise NotCompilable("updatedSince refused") from refusal
+        after_updated_at = None
+        try:
+            if updated_since is not None and after:
+                after_updated_at, after_id = decode_sync_cursor(after)
+            else:
+                after_id = decode_cursor(after) if after else None
         except ValueError:
             raise NotCompilable("bad cursor") from None
         try:
@@ -216,8 +225,11 @@ class ReadPlanner:
         except GraphQLError as refusal:  # e.g. a malformed ID: the resolver reports it with its path
             raise NotCompilable("argument refused") from refusal
         where = row_filter_value.clauses() if row_filter_value is not None else []
+        if updated_since is not None:
+            where.append(model.__table__.c.updated_at >= updated_since)
         connection_type = get_named_type(graphql_field.type)
         connection = Connection(model.__table__, None, [], first, after_id, where)
+        connection.updated_since, connection.after_updated_at = updated_since, after_updated_at
         collected = self._subfields(connection_type, details)
         for key, sub_details in collected.grouped_field_set.items():
             name = sub_details[0].node.name.value

@@ -12,17 +12,16 @@ from collections.abc import AsyncGenerator
 import strawberry
 from graphql import GraphQLError
 
-from gateway import models
 from gateway.db import read_session
 from gateway.pubsub import get_pubsub
 from resolvers.errors import DomainError
 from resolvers.services import outbox
-from resolvers.services.access import rows_managed_by
 from resolvers.services.interview_status import interview_channel, status_event
+from resolvers.services.policy import may_watch_interview
 from resolvers.services.scoring_records import load_interview
 from schema.context import Info
 from schema.ids import decode_id
-from schema.permissions import Resource, check_read, forbidden, hiring_manager_scope, unauthenticated
+from schema.permissions import Resource, forbidden, hiring_manager_scope, refusal, unauthenticated
 from schema.types.invitation import InterviewStatusEvent
 from schema.types.webhooks import ChangeEvent, DomainEventType, reader
 
@@ -91,12 +90,8 @@ class Subscription:
 async def _check_may_watch(info: Info, interview_id: int) -> None:
     """A candidate (invitation token in ``connection_init``) watches only their own interview;
     staff and connectors need interview read rights (a hiring manager: on their own requisitions)."""
-    actor = info.context.actor
-    if actor.kind == "candidate":
-        if actor.interview_id != interview_id:
-            raise forbidden("a candidate may only follow their own interview")
-        return
-    check_read(info.context, Resource.INTERVIEW)
-    subject = hiring_manager_scope(actor, Resource.INTERVIEW)
-    if subject is not None and interview_id not in await rows_managed_by(models.Interview, [interview_id], subject):
-        raise forbidden("not an interview of your requisitions")
+    decision = await may_watch_interview(
+        info.context.actor, interview_id, authentication_error=info.context.authentication_error
+    )
+    if not decision.allowed:
+        raise refusal(decision)

@@ -132,6 +132,16 @@ AUDIT_TRAIL = (
     """{ auditEvents(first: 10, entityType: "Application") { totalCount edges { node { id action actor } } } }"""
 )
 
+SYNC = """
+query Sync($since: DateTime!) {
+  requisitions(first: 3, updatedSince: $since) { totalCount pageInfo { hasNextPage endCursor startCursor }
+    edges { cursor node { id title updatedAt applications(first: 2) { edges { cursor node { stage } } } } } }
+  applications(first: 4, updatedSince: $since) { totalCount edges { cursor node { id stage updatedAt
+    candidate { email } } } }
+  candidates(first: 4, updatedSince: $since) { edges { cursor node { id fullName updatedAt } } }
+  kpiDefinitions(first: 2, updatedSince: $since) { edges { node { key updatedAt } } }
+}"""
+
 README_PORTAL_QUERY = """
 {
   requisitions(first: 10, status: OPEN) {
@@ -157,6 +167,7 @@ CORPUS: list[tuple[str, str, dict[str, Any]]] = [
     ("workforce", WORKFORCE, {}),
     ("audit-trail", AUDIT_TRAIL, {}),
     ("typename", "{ __typename }", {}),
+    ("sync", SYNC, {"since": "2000-01-01T00:00:00Z"}),
 ]
 
 

@@ -1,4 +1,5 @@
-"""The retention job: erase candidates past ``HRGATE_RETENTION_DAYS`` who were not hired.
+"""The retention job: erase candidates past ``HRGATE_RETENTION_DAYS`` who were not hired, and delete
+``Idempotency-Key`` answers older than 24 h.
 
 Scheduling: production runs ``hrgate retention-run`` once a day from cron or a Kubernetes
 CronJob (no broker needed). The embedded default enqueues ``retention_run`` once a day from the

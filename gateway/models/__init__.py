@@ -9,6 +9,7 @@ from gateway.models.candidate import Application, ApplicationStageChange, Candid
 from gateway.models.competency import CompetencyModel, CompetencyModelVersion, Dimension, Question
 from gateway.models.employee import Employee, OnboardingArchive
 from gateway.models.events import DomainEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from gateway.models.idempotency import IdempotencyKey
 from gateway.models.interview import (
     Answer,
     DimensionScore,
@@ -51,6 +52,7 @@ __all__ = [
     "DimensionScore",
     "DomainEvent",
     "Employee",
+    "IdempotencyKey",
     "Interview",
     "InterviewQuestion",
     "InterviewNotification",

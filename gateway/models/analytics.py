@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from gateway.models.base import created_at_field, enum_field, json_field, timestamp_field
+from gateway.models.base import created_at_field, enum_field, json_field, timestamp_field, updated_at_field
 from gateway.models.enums import ProposalStatus
 
 
@@ -27,6 +27,7 @@ class KpiImport(SQLModel, table=True):
     result: dict[str, Any] = json_field(default_factory=dict)
     """Rows written and rows refused (with their errors), returned again on replay."""
     created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
 
 
 class CandidateSelfReport(SQLModel, table=True):
@@ -39,6 +40,7 @@ class CandidateSelfReport(SQLModel, table=True):
     groups: dict[str, str] = json_field(default_factory=dict)
     """e.g. ``{"gender": "female", "age_band": "40+"}``; any key may be absent (declined to answer)."""
     recorded_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
 
 
 class ReweightingProposal(SQLModel, table=True):
@@ -62,3 +64,4 @@ class ReweightingProposal(SQLModel, table=True):
     decided_at: datetime | None = timestamp_field()
     notes: str = Field(default="", sa_type=sa.Text)
     created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()

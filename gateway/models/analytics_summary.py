@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel, col, select
 
-from gateway.models.base import created_at_field, json_field, utcnow
+from gateway.models.base import json_field, updated_at_field, utcnow
 from gateway.models.candidate import Application
 from gateway.models.competency import Dimension
 from gateway.models.interview import DimensionScore, InterviewReport
@@ -73,7 +73,7 @@ class RequisitionSummaryState(SQLModel, table=True):
     requisition_id: int = Field(foreign_key="requisition.id", primary_key=True)
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     computed_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    updated_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
 
 
 class RequisitionMonthSummary(SQLModel, table=True):
@@ -100,7 +100,7 @@ class RequisitionMonthSummary(SQLModel, table=True):
     """``TOTAL_SLOTS`` counts of totals per one-point slot."""
     dimensions: dict[str, list[float]] = json_field(default_factory=dict)
     """Per dimension key: ``[count, mean, sum of squared deviations]`` of the counted scores."""
-    updated_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
 
 
 def application_month(created_at: sa.ColumnElement, dialect_name: str) -> sa.ColumnElement:

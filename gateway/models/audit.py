@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Field, SQLModel
 
-from gateway.models.base import created_at_field, json_field
+from gateway.models.base import created_at_field, json_field, updated_at_field
 
 
 class AuditEvent(SQLModel, table=True):
@@ -21,3 +21,4 @@ class AuditEvent(SQLModel, table=True):
     entity_type: str = Field(max_length=64)
     entity_id: int | None = Field(default=None, index=True)
     details: dict[str, Any] = json_field(default_factory=dict)
+    updated_at: datetime = updated_at_field()

@@ -36,9 +36,18 @@ def created_at_field() -> Any:
 
 
 def updated_at_field() -> Any:
-    """When the row last changed (set on insert, refreshed on every ORM update), indexed for incremental sync."""
+    """When the row last changed: set on insert and by every UPDATE, ORM or Core (the column's ``onupdate``).
+
+    Incremental sync (``updatedSince`` on the top-level lists) pages by ``(updated_at, id)``, so the column
+    is indexed. A Core ``update()`` that names ``updated_at`` itself wins over ``onupdate``; raw SQL text
+    would bypass it (there is none that updates rows).
+    """
     return Field(
-        default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True, sa_column_kwargs={"onupdate": utcnow}
+        default_factory=utcnow,
+        sa_type=UTCDateTime,
+        nullable=False,
+        index=True,
+        sa_column_kwargs={"default": utcnow, "onupdate": utcnow},
     )
 
 
@@ -62,3 +71,14 @@ def enum_field(enum_cls: type, *, default: Any = ..., nullable: bool = False, in
     if nullable and default is ...:
         default = None
     return Field(default=default, sa_type=column_type, nullable=nullable, index=index)
+
+
+def table_for_statements(model: Any, stamp: bool = True) -> Any:
+    """``model``'s table for Core statements; without ``updated_at`` when ``stamp`` is False (a migration that
+    runs before migration 0019 gave every table the column, and so must not let ``onupdate`` name it)."""
+    table = model.__table__
+    if stamp:
+        return table
+    return sa.table(
+        table.name, *(sa.column(column.name, column.type) for column in table.c if column.name != "updated_at")
+    )

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from gateway.models.base import created_at_field, enum_field, timestamp_field
+from gateway.models.base import created_at_field, enum_field, timestamp_field, updated_at_field
 from gateway.models.enums import ApplicationStage, ConsentKind
 
 
@@ -22,6 +22,7 @@ class Candidate(SQLModel, table=True):
     created_at: datetime = created_at_field()
     erased_at: datetime | None = timestamp_field()
     """Set when the candidate's personal data was erased on request (PIPL art. 47): the row stays, anonymised."""
+    updated_at: datetime = updated_at_field()
 
 
 class ConsentRecord(SQLModel, table=True):
@@ -35,6 +36,7 @@ class ConsentRecord(SQLModel, table=True):
     notice_version: str = Field(max_length=32)
     granted: bool
     recorded_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
 
 
 class Application(SQLModel, table=True):
@@ -53,7 +55,7 @@ class Application(SQLModel, table=True):
     furthest_stage: ApplicationStage = enum_field(ApplicationStage, default=ApplicationStage.SCREENING)
     """The furthest forward stage the application ever reached (kept by ``gateway.models.counting``)."""
     created_at: datetime = created_at_field()
-    updated_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
 
 
 class ApplicationStageChange(SQLModel, table=True):
@@ -68,3 +70,4 @@ class ApplicationStageChange(SQLModel, table=True):
     reason: str = Field(default="", sa_type=sa.Text)
     actor: str = Field(default="system", max_length=200)
     changed_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()

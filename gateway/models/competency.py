@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from gateway.models.base import created_at_field, json_field, timestamp_field
+from gateway.models.base import created_at_field, json_field, timestamp_field, updated_at_field
 
 
 class CompetencyModel(SQLModel, table=True):
@@ -21,6 +21,7 @@ class CompetencyModel(SQLModel, table=True):
     name_en: str = Field(max_length=200)
     description: str = Field(default="", sa_type=sa.Text)
     created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
 
 
 class CompetencyModelVersion(SQLModel, table=True):
@@ -35,6 +36,7 @@ class CompetencyModelVersion(SQLModel, table=True):
     notes: str = Field(default="", sa_type=sa.Text)
     frozen_at: datetime | None = timestamp_field()
     created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
 
     @property
     def frozen(self) -> bool:
@@ -58,6 +60,7 @@ class Dimension(SQLModel, table=True):
     position: int = 0
     development_threshold: float | None = None
     """Interview scores below this (0–100) recommend training for the dimension; None: the default (50)."""
+    updated_at: datetime = updated_at_field()
 
 
 class Question(SQLModel, table=True):
@@ -73,3 +76,4 @@ class Question(SQLModel, table=True):
     rubric_keywords: list[str] = json_field()
     excellent_answers: list[str] = json_field()
     position: int = 0
+    updated_at: datetime = updated_at_field()

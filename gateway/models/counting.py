@@ -14,7 +14,9 @@ Any ORM flush that adds reports, dimension scores, applications or stage changes
 pipeline version or an application's stage, recounts the applications it touched (``after_flush_postexec``,
 same transaction), and marks the summaries of their requisitions stale (``gateway.models.analytics_summary``;
 also for a changed total or score and for deleted rows). Loaders that write with Core statements
-(``INSERT … SELECT``, ``UPDATE``, ``DELETE``) call ``recount_all``.
+(``INSERT … SELECT``, ``UPDATE``, ``DELETE``) call ``recount_all``. Every recount updates only rows whose
+counting columns change, so ``updated_at`` (set by every UPDATE, for incremental sync) moves only for rows
+that really changed.
 Objects already in a session are not refreshed: read these columns with SQL, as the analytics do.
 """
 
@@ -28,6 +30,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from gateway.models.analytics_summary import mark_stale
+from gateway.models.base import table_for_statements
 from gateway.models.candidate import Application, ApplicationStageChange
 from gateway.models.enums import ApplicationStage
 from gateway.models.interview import DimensionScore, Interview, InterviewReport
@@ -64,18 +67,19 @@ def _only(statement: Any, column: sa.ColumnElement, ids: Any) -> Any:
     return statement if ids is None else statement.where(column.in_(ids))
 
 
-def furthest_stage_updates(applications: Any = None) -> list[sa.Update]:
+def furthest_stage_updates(applications: Any = None, *, stamp: bool = True) -> list[sa.Update]:
     """``application.furthest_stage``: an open application stands at its furthest stage (the pipeline only moves
     forward); a rejected or withdrawn one reached the furthest stage its history shows (screening without one)."""
-    application = Application.__table__
-    change = ApplicationStageChange.__table__
+    application = table_for_statements(Application, stamp)
+    change = table_for_statements(ApplicationStageChange, stamp)
     stage = sa.cast(application.c.stage, sa.String)
+    furthest = sa.cast(application.c.furthest_stage, sa.String)
     closed = [ApplicationStage.REJECTED.value, ApplicationStage.WITHDRAWN.value]
-    current = sa.update(application).values(
-        furthest_stage=sa.type_coerce(
-            sa.case((stage.in_(closed), ApplicationStage.SCREENING.value), else_=stage),
-            application.c.furthest_stage.type,
-        )
+    standing = sa.case((stage.in_(closed), ApplicationStage.SCREENING.value), else_=stage)
+    current = (
+        sa.update(application)
+        .values(furthest_stage=sa.type_coerce(standing, application.c.furthest_stage.type))
+        .where(furthest != standing)
     )
     history = _only(
         sa.select(
@@ -97,15 +101,15 @@ def furthest_stage_updates(applications: Any = None) -> list[sa.Update]:
     from_history = (
         sa.update(application)
         .values(furthest_stage=sa.type_coerce(reached, application.c.furthest_stage.type))
-        .where(history.c.application_id == application.c.id, stage.in_(closed))
+        .where(history.c.application_id == application.c.id, stage.in_(closed), furthest != reached)
     )
     return [_only(current, application.c.id, applications), _only(from_history, application.c.id, applications)]
 
 
-def report_updates(applications: Any = None) -> list[sa.Update]:
+def report_updates(applications: Any = None, *, stamp: bool = True) -> list[sa.Update]:
     """Fill each report's application, then mark the latest report of each application as counted."""
-    report = InterviewReport.__table__
-    interview = Interview.__table__
+    report = table_for_statements(InterviewReport, stamp)
+    interview = table_for_statements(Interview, stamp)
     fill = (
         sa.update(report)
         .values(application_id=interview.c.application_id)
@@ -114,38 +118,51 @@ def report_updates(applications: Any = None) -> list[sa.Update]:
     fill = _only(fill, interview.c.application_id, applications)
     newer = report.alias("newer")
     latest = _only(
-        sa.select(sa.func.max(newer.c.id).label("id")).group_by(newer.c.application_id),
+        sa.select(newer.c.application_id, sa.func.max(newer.c.id).label("id")).group_by(newer.c.application_id),
         newer.c.application_id,
         applications,
     ).subquery("latest")
     # Two joins rather than ``counted = id IN (…)``: PostgreSQL hashes such a subquery only within work_mem, and
     # past it (a million applications) compares every row with every other.
-    clear = _only(
-        sa.update(report).values(counted=False).where(report.c.counted), report.c.application_id, applications
+    clear = (
+        sa.update(report)
+        .values(counted=False)
+        .where(report.c.counted, report.c.application_id == latest.c.application_id, report.c.id != latest.c.id)
     )
-    mark = sa.update(report).values(counted=True).where(report.c.id == latest.c.id)
+    mark = sa.update(report).values(counted=True).where(report.c.id == latest.c.id, sa.not_(report.c.counted))
     return [fill, clear, mark]
 
 
-def dimension_score_update(applications: Any = None) -> sa.Update:
+def dimension_score_update(applications: Any = None, *, stamp: bool = True) -> sa.Update:
     """Copy each score's report's application, requisition and counted flag (for its own pipeline version)."""
-    report = InterviewReport.__table__
-    score = DimensionScore.__table__
+    report = table_for_statements(InterviewReport, stamp)
+    score = table_for_statements(DimensionScore, stamp)
+    counted = sa.and_(report.c.counted, report.c.pipeline_version == score.c.pipeline_version)
     statement = (
         sa.update(score)
-        .values(
-            application_id=report.c.application_id,
-            requisition_id=report.c.requisition_id,
-            counted=sa.and_(report.c.counted, report.c.pipeline_version == score.c.pipeline_version),
+        .values(application_id=report.c.application_id, requisition_id=report.c.requisition_id, counted=counted)
+        .where(
+            report.c.id == score.c.report_id,
+            sa.or_(
+                score.c.application_id.is_distinct_from(report.c.application_id),
+                score.c.requisition_id.is_distinct_from(report.c.requisition_id),
+                score.c.counted.is_distinct_from(counted),
+            ),
         )
-        .where(report.c.id == score.c.report_id)
     )
     return _only(statement, report.c.application_id, applications)
 
 
-def recount_statements(applications: Any = None) -> list[sa.Update]:
-    """Every update, in order, for ``applications`` (ids or a SELECT of ids; None: all of them)."""
-    return [*furthest_stage_updates(applications), *report_updates(applications), dimension_score_update(applications)]
+def recount_statements(applications: Any = None, *, stamp: bool = True) -> list[sa.Update]:
+    """Every update, in order, for ``applications`` (ids or a SELECT of ids; None: all of them).
+
+    ``stamp=False`` builds them without ``updated_at`` (migration 0006 runs before the column exists).
+    """
+    return [
+        *furthest_stage_updates(applications, stamp=stamp),
+        *report_updates(applications, stamp=stamp),
+        dimension_score_update(applications, stamp=stamp),
+    ]
 
 
 async def recount_all(connection: Any) -> None:

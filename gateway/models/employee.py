@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from gateway.models.base import created_at_field, enum_field, json_field, timestamp_field
+from gateway.models.base import created_at_field, enum_field, json_field, timestamp_field, updated_at_field
 from gateway.models.enums import BackgroundCheckStatus
 
 
@@ -26,6 +26,7 @@ class Employee(SQLModel, table=True):
     hired_at: datetime = created_at_field()
     departed_on: date | None = None
     """The last day of employment, once the employee has left (no new development plan items after it)."""
+    updated_at: datetime = updated_at_field()
 
 
 class OnboardingArchive(SQLModel, table=True):
@@ -43,3 +44,4 @@ class OnboardingArchive(SQLModel, table=True):
     background_check_completed_at: datetime | None = timestamp_field()
     documents: list[dict[str, Any]] = json_field()
     created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()

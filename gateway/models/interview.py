@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from gateway.models.base import UTCDateTime, created_at_field, enum_field, json_field, timestamp_field
+from gateway.models.base import UTCDateTime, created_at_field, enum_field, json_field, timestamp_field, updated_at_field
 from gateway.models.enums import HumanDecision, InterviewStatus, ReviewRequestKind, ReviewRequestStatus
 
 
@@ -27,6 +27,7 @@ class Interview(SQLModel, table=True):
     submitted_at: datetime | None = timestamp_field()
     scoring_attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     """How many times a worker claimed this interview for scoring (redeliveries and rescoring count)."""
+    updated_at: datetime = updated_at_field()
 
 
 class InterviewQuestion(SQLModel, table=True):
@@ -39,6 +40,7 @@ class InterviewQuestion(SQLModel, table=True):
     interview_id: int = Field(foreign_key="interview.id", index=True)
     question_id: int = Field(foreign_key="question.id", index=True)
     position: int
+    updated_at: datetime = updated_at_field()
 
 
 class Answer(SQLModel, table=True):
@@ -61,6 +63,7 @@ class Answer(SQLModel, table=True):
     features: dict[str, Any] = json_field(default_factory=dict)
     error: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
 
 
 class InterviewReport(SQLModel, table=True):
@@ -103,7 +106,7 @@ class InterviewReport(SQLModel, table=True):
     decided_by: str | None = Field(default=None, max_length=200)
     decided_at: datetime | None = timestamp_field()
     created_at: datetime = created_at_field()
-    updated_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
 
 
 class DimensionScore(SQLModel, table=True):
@@ -143,6 +146,7 @@ class DimensionScore(SQLModel, table=True):
     confidence: float = 0.0
     insufficient_evidence_reason: str | None = Field(default=None, sa_type=sa.Text)
     evidence: list[dict[str, Any]] = json_field()
+    updated_at: datetime = updated_at_field()
 
 
 class ReviewRequest(SQLModel, table=True):
@@ -159,3 +163,4 @@ class ReviewRequest(SQLModel, table=True):
     resolved_by: str | None = Field(default=None, max_length=200)
     requested_at: datetime = created_at_field()
     resolved_at: datetime | None = timestamp_field()
+    updated_at: datetime = updated_at_field()

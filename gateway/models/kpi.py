@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from gateway.models.base import created_at_field, enum_field
+from gateway.models.base import created_at_field, enum_field, updated_at_field
 from gateway.models.enums import KpiDirection, PeriodKind
 
 
@@ -24,6 +24,7 @@ class KpiDefinition(SQLModel, table=True):
     direction: KpiDirection = enum_field(KpiDirection)
     period_kind: PeriodKind = enum_field(PeriodKind)
     created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
 
 
 class DimensionKpiLink(SQLModel, table=True):
@@ -36,6 +37,7 @@ class DimensionKpiLink(SQLModel, table=True):
     dimension_id: int = Field(foreign_key="dimension.id", index=True)
     kpi_id: int = Field(foreign_key="kpi_definition.id", index=True)
     created_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
 
 
 class KpiPriority(SQLModel, table=True):
@@ -52,7 +54,7 @@ class KpiPriority(SQLModel, table=True):
     model_version_id: int = Field(foreign_key="competency_model_version.id", index=True)
     kpi_id: int = Field(foreign_key="kpi_definition.id", index=True)
     priority: float
-    updated_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
 
 
 class KpiAssignment(SQLModel, table=True):
@@ -75,6 +77,7 @@ class KpiAssignment(SQLModel, table=True):
     outcome_actual_sum: float | None = None
     outcome_attainment_sum: float | None = None
     outcome_attainment_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    updated_at: datetime = updated_at_field()
 
 
 class KpiRecord(SQLModel, table=True):
@@ -89,3 +92,4 @@ class KpiRecord(SQLModel, table=True):
     target: float | None = None
     actual: float
     recorded_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()

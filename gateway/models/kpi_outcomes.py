@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from gateway.models.base import table_for_statements
 from gateway.models.candidate import Application
 from gateway.models.employee import Employee
 from gateway.models.enums import KpiDirection
@@ -50,9 +51,11 @@ def _only(statement: Any, column: sa.ColumnElement, ids: Any) -> Any:
     return statement if ids is None else statement.where(column.in_(ids))
 
 
-def outcome_updates(assignments: Any = None) -> list[sa.Update]:
-    """Fill the hire's application and requisition, clear the sums, then sum each assignment's records."""
-    assignment = KpiAssignment.__table__
+def outcome_updates(assignments: Any = None, *, stamp: bool = True) -> list[sa.Update]:
+    """Fill the hire's application and requisition, clear the sums, then sum each assignment's records.
+
+    ``stamp=False`` builds them without ``updated_at`` (migration 0014 runs before the column exists)."""
+    assignment = table_for_statements(KpiAssignment, stamp)
     record = KpiRecord.__table__
     definition = KpiDefinition.__table__
     employee = Employee.__table__

@@ -35,6 +35,7 @@ from gateway.models.candidate import Application, ApplicationStageChange, Candid
 from gateway.models.competency import CompetencyModel, CompetencyModelVersion, Dimension, Question
 from gateway.models.employee import Employee, OnboardingArchive
 from gateway.models.events import DomainEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from gateway.models.idempotency import IdempotencyKey
 from gateway.models.interview import (
     Answer,
     DimensionScore,
@@ -126,6 +127,7 @@ STATISTICS = "kept without identification once the contact record is erased, so 
 LEGAL_BASIS = "proof of the legal basis of the processing (PIPL art. 13)"
 EMPLOYMENT = "the employee's HR file falls under employment law, not the candidate's erasure"
 HIRING_RECORD = "hiring record: who moved the application when (reasons are staff notes)"
+IDEMPOTENT_REPLAY = "replayed to a client retrying the same request; deleted by the retention job after 24 h"
 AUDIT = "the audit trail is kept whole, the erasure itself included"
 
 REGISTRY: tuple[Table, ...] = (
@@ -134,6 +136,7 @@ REGISTRY: tuple[Table, ...] = (
         Candidate,
         {
             "id": NONE,
+            "updated_at": NONE,
             "full_name": erase("erased"),
             "email": erase("erased-{candidate_id}@invalid"),
             "phone": erase(None),
@@ -144,7 +147,7 @@ REGISTRY: tuple[Table, ...] = (
     ),
     Table(
         CandidateSelfReport,
-        {"id": NONE, "candidate_id": NONE, "groups": erase({}), "recorded_at": NONE},
+        {"id": NONE, "updated_at": NONE, "candidate_id": NONE, "groups": erase({}), "recorded_at": NONE},
         owner=("candidate_id", Candidate),
         delete_rows=True,
         notes="self-reported groups serve adverse-impact monitoring only: an erased candidate leaves no groups",
@@ -153,6 +156,7 @@ REGISTRY: tuple[Table, ...] = (
         ConsentRecord,
         {
             "id": NONE,
+            "updated_at": NONE,
             "candidate_id": NONE,
             "kind": keep(LEGAL_BASIS),
             "notice_version": keep(LEGAL_BASIS),
@@ -178,6 +182,7 @@ REGISTRY: tuple[Table, ...] = (
         ApplicationStageChange,
         {
             "id": NONE,
+            "updated_at": NONE,
             "application_id": NONE,
             "from_stage": keep(HIRING_RECORD),
             "to_stage": keep(HIRING_RECORD),
@@ -191,6 +196,7 @@ REGISTRY: tuple[Table, ...] = (
         Interview,
         {
             "id": NONE,
+            "updated_at": NONE,
             "application_id": NONE,
             "token_hash": NONE,
             "expires_at": NONE,
@@ -205,13 +211,14 @@ REGISTRY: tuple[Table, ...] = (
     ),
     Table(
         InterviewQuestion,
-        {"id": NONE, "interview_id": NONE, "question_id": NONE, "position": NONE},
+        {"id": NONE, "updated_at": NONE, "interview_id": NONE, "question_id": NONE, "position": NONE},
         owner=("interview_id", Interview),
     ),
     Table(
         Answer,
         {
             "id": NONE,
+            "updated_at": NONE,
             "interview_id": NONE,
             "question_id": NONE,
             "media_uri": erase(None, media=True),
@@ -259,6 +266,7 @@ REGISTRY: tuple[Table, ...] = (
         DimensionScore,
         {
             "id": NONE,
+            "updated_at": NONE,
             "report_id": NONE,
             "dimension_id": NONE,
             "pipeline_version": NONE,
@@ -297,6 +305,7 @@ REGISTRY: tuple[Table, ...] = (
         ReviewRequest,
         {
             "id": NONE,
+            "updated_at": NONE,
             "interview_id": NONE,
             "kind": NONE,
             "status": NONE,
@@ -312,6 +321,7 @@ REGISTRY: tuple[Table, ...] = (
         Employee,
         {
             "id": NONE,
+            "updated_at": NONE,
             "candidate_id": NONE,
             "application_id": NONE,
             "employee_number": keep(EMPLOYMENT),
@@ -328,6 +338,7 @@ REGISTRY: tuple[Table, ...] = (
         OnboardingArchive,
         {
             "id": NONE,
+            "updated_at": NONE,
             "employee_id": NONE,
             "resume_text": keep(EMPLOYMENT),
             "interview_report_id": NONE,
@@ -344,6 +355,7 @@ REGISTRY: tuple[Table, ...] = (
         KpiAssignment,
         {
             "id": NONE,
+            "updated_at": NONE,
             "employee_id": NONE,
             "kpi_id": NONE,
             "dimension_id": NONE,
@@ -362,6 +374,7 @@ REGISTRY: tuple[Table, ...] = (
         KpiRecord,
         {
             "id": NONE,
+            "updated_at": NONE,
             "assignment_id": NONE,
             "period": NONE,
             "target": keep(EMPLOYMENT),
@@ -417,6 +430,7 @@ REGISTRY: tuple[Table, ...] = (
         AuditEvent,
         {
             "id": NONE,
+            "updated_at": NONE,
             "occurred_at": NONE,
             "actor": STAFF,
             "role": STAFF,
@@ -430,6 +444,7 @@ REGISTRY: tuple[Table, ...] = (
         KpiImport,
         {
             "id": NONE,
+            "updated_at": NONE,
             "idempotency_key": NONE,
             "request_sha256": NONE,
             "actor": STAFF,
@@ -571,6 +586,7 @@ REGISTRY: tuple[Table, ...] = (
         ReweightingProposal,
         {
             "id": NONE,
+            "updated_at": NONE,
             "model_version_id": NONE,
             "kpi_id": NONE,
             "status": NONE,
@@ -607,16 +623,33 @@ REGISTRY: tuple[Table, ...] = (
     ),
     Table(
         CompetencyModel,
-        {"id": NONE, "key": NONE, "name_zh": NONE, "name_en": NONE, "description": NONE, "created_at": NONE},
+        {
+            "id": NONE,
+            "updated_at": NONE,
+            "key": NONE,
+            "name_zh": NONE,
+            "name_en": NONE,
+            "description": NONE,
+            "created_at": NONE,
+        },
     ),
     Table(
         CompetencyModelVersion,
-        {"id": NONE, "model_id": NONE, "version": NONE, "notes": NONE, "frozen_at": NONE, "created_at": NONE},
+        {
+            "id": NONE,
+            "updated_at": NONE,
+            "model_id": NONE,
+            "version": NONE,
+            "notes": NONE,
+            "frozen_at": NONE,
+            "created_at": NONE,
+        },
     ),
     Table(
         Dimension,
         {
             "id": NONE,
+            "updated_at": NONE,
             "model_version_id": NONE,
             "key": NONE,
             "name_zh": NONE,
@@ -632,6 +665,7 @@ REGISTRY: tuple[Table, ...] = (
         Question,
         {
             "id": NONE,
+            "updated_at": NONE,
             "dimension_id": NONE,
             "prompt_zh": NONE,
             "prompt_en": NONE,
@@ -641,15 +675,33 @@ REGISTRY: tuple[Table, ...] = (
             "position": NONE,
         },
     ),
-    Table(DimensionKpiLink, {"id": NONE, "dimension_id": NONE, "kpi_id": NONE, "created_at": NONE}),
+    Table(DimensionKpiLink, {"id": NONE, "updated_at": NONE, "dimension_id": NONE, "kpi_id": NONE, "created_at": NONE}),
     Table(
         KpiPriority,
         {"id": NONE, "model_version_id": NONE, "kpi_id": NONE, "priority": NONE, "updated_at": NONE},
     ),
     Table(
+        IdempotencyKey,
+        {
+            "id": NONE,
+            "principal": STAFF,
+            "key": NONE,
+            "request_hash": NONE,
+            "completed": NONE,
+            "response_status": NONE,
+            "response_content_type": NONE,
+            "response_body": keep(IDEMPOTENT_REPLAY),
+            "expires_at": NONE,
+            "created_at": NONE,
+            "updated_at": NONE,
+        },
+        notes="a mutation's stored answer (it may name a candidate) is deleted 24 h after the request",
+    ),
+    Table(
         KpiDefinition,
         {
             "id": NONE,
+            "updated_at": NONE,
             "key": NONE,
             "name_zh": NONE,
             "name_en": NONE,

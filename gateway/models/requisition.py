@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from gateway.models.base import created_at_field, enum_field, timestamp_field
+from gateway.models.base import created_at_field, enum_field, timestamp_field, updated_at_field
 from gateway.models.enums import BusinessLine, RequisitionStatus
 
 
@@ -22,7 +22,7 @@ class Requisition(SQLModel, table=True):
     status: RequisitionStatus = enum_field(RequisitionStatus, default=RequisitionStatus.OPEN, index=True)
     competency_model_version_id: int = Field(foreign_key="competency_model_version.id", index=True)
     created_at: datetime = created_at_field()
-    updated_at: datetime = created_at_field()
+    updated_at: datetime = updated_at_field()
     closed_at: datetime | None = timestamp_field()
     close_reason: str | None = None
     hiring_manager_subject: str | None = Field(default=None, max_length=200, index=True)

@@ -46,7 +46,7 @@ def upgrade() -> None:
         batch_op.create_foreign_key('fk_interview_report_application_id', 'application', ['application_id'], ['id'])
 
     bind = op.get_bind()
-    for statement in recount_statements():
+    for statement in recount_statements(stamp=False):
         bind.execute(statement)
     # ### end Alembic commands ###
 

@@ -38,7 +38,7 @@ def upgrade() -> None:
         batch_op.create_foreign_key('fk_kpi_assignment_requisition_id', 'requisition', ['requisition_id'], ['id'])
 
     bind = op.get_bind()
-    for statement in outcome_updates():
+    for statement in outcome_updates(stamp=False):
         bind.execute(statement)
     # ### end Alembic commands ###
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Table
@@ -89,6 +90,15 @@ class Connection:
     correlate: tuple[tuple[str, str], ...] = ()
     """Further (child column, parent column) equalities, e.g. a report's own pipeline version."""
     wants_total: bool = False
+    updated_since: datetime | None = None
+    """Incremental sync (a top-level list's ``updatedSince``): ordered by ``(updated_at, id)``, rows carry their
+    ``updated_at`` last for the cursors; ``where`` already holds ``updated_at >= updated_since``."""
+    after_updated_at: datetime | None = None
+    """With ``after_id``: the sync cursor's position."""
+
+    @property
+    def by_update(self) -> bool:
+        return self.updated_since is not None
 
 
 @dataclass

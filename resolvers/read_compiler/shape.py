@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
-from resolvers.pagination import encode_cursor
+from resolvers.pagination import encode_cursor, encode_sync_cursor
 from resolvers.read_compiler.plan import Connection, ConnectionPart, ObjectPlan, OperationPlan, ToOne
 
 AuditedReads = dict[tuple[str, int], None]
@@ -38,7 +39,11 @@ class _ShaperSource:
     def __init__(self, plan: OperationPlan) -> None:
         self.plan = plan
         self.functions: list[str] = []
-        self.constants: dict[str, Any] = {"encode_cursor": encode_cursor, "encode_global_id": encode_global_id}
+        self.constants: dict[str, Any] = {
+            "encode_cursor": encode_cursor,
+            "encode_global_id": encode_global_id,
+            "sync_cursor": sync_cursor,
+        }
 
     def build(self) -> Shaper:
         items = []
@@ -122,14 +127,14 @@ class _ShaperSource:
             return "total"
         if part.kind == "edges":
             return f"[{self._edge_literal(connection, part.parts)} for v in rows]"
-        items = [f"{sub.key!r}: {self._page_info(sub)}" for sub in part.parts]
+        items = [f"{sub.key!r}: {self._page_info(connection, sub)}" for sub in part.parts]
         return "{" + ", ".join(items) + "}"
 
     def _edge_literal(self, connection: Connection, parts: list[ConnectionPart]) -> str:
         items = []
         for part in parts:
             if part.kind == "cursor":
-                items.append(f"{part.key!r}: encode_cursor(v[0])")
+                items.append(f"{part.key!r}: {_cursor(connection, 'v')}")
             elif part.kind == "node":
                 assert connection.node is not None
                 items.append(f"{part.key!r}: {self._object_literal(connection.node)}")
@@ -137,10 +142,23 @@ class _ShaperSource:
                 items.append(f"{part.key!r}: {self._constant(part.value)}")
         return "{" + ", ".join(items) + "}"
 
-    def _page_info(self, part: ConnectionPart) -> str:
+    def _page_info(self, connection: Connection, part: ConnectionPart) -> str:
         return {
             "hasNextPage": "has_next_page",
             "hasPreviousPage": "has_previous_page",
-            "startCursor": "encode_cursor(rows[0][0]) if rows else None",
-            "endCursor": "encode_cursor(rows[-1][0]) if rows else None",
+            "startCursor": f"{_cursor(connection, 'rows[0]')} if rows else None",
+            "endCursor": f"{_cursor(connection, 'rows[-1]')} if rows else None",
         }.get(part.kind) or self._constant(part.value)
+
+
+def _cursor(connection: Connection, row: str) -> str:
+    """The cursor of a shaped row ``[id, …, updated_at?]``: by id, or by ``(updated_at, id)`` for a sync read."""
+    return f"sync_cursor({row})" if connection.by_update else f"encode_cursor({row}[0])"
+
+
+def sync_cursor(row: list[Any]) -> str:
+    """A sync read's row ends with its ``updated_at`` as the database wrote it into JSON (naive on SQLite: UTC)."""
+    updated_at = datetime.fromisoformat(row[-1])
+    if updated_at.tzinfo is None:
+        updated_at = updated_at.replace(tzinfo=UTC)
+    return encode_sync_cursor(updated_at, row[0])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, FromClause, Select, func, literal_column, select
+from sqlalchemy import JSON, ColumnElement, FromClause, Select, and_, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from resolvers.read_compiler.plan import Connection, ObjectPlan, OperationPlan, ToOne
@@ -32,7 +32,7 @@ class StatementBuilder:
         """A subquery's JSON as a nested value (SQLite returns text, which ``json()`` turns back into JSON)."""
         return subquery if self.postgresql else func.json(subquery)
 
-    def _object(self, plan: ObjectPlan, source: FromClause) -> ColumnElement[Any]:
+    def _object(self, plan: ObjectPlan, source: FromClause, trailing: tuple[Any, ...] = ()) -> ColumnElement[Any]:
         items: list[Any] = [source.c.id]
         for field in plan.fields:
             if field.kind == "column":
@@ -41,7 +41,7 @@ class StatementBuilder:
                 items.extend(self._column(source, name) for name in field.columns)
             elif field.kind == "nested":
                 items.append(self._nested(field.nested, source))
-        return self._array(items)
+        return self._array([*items, *trailing])
 
     def _column(self, source: FromClause, name: str | None) -> ColumnElement[Any]:
         column = source.c[name]
@@ -84,19 +84,24 @@ class StatementBuilder:
         """
         table = connection.table
         conditions = self._conditions(connection, parent)
-        position = func.row_number().over(order_by=table.c.id).label("page_position")
-        page_select = select(*_columns_read(connection.node, table), position).where(*conditions)
-        if connection.after_id is not None:
-            page_select = page_select.where(table.c.id > connection.after_id)
-        page_select = page_select.order_by(table.c.id).limit(connection.first + 1)
+        order = [table.c.updated_at, table.c.id] if connection.by_update else [table.c.id]
+        position = func.row_number().over(order_by=order).label("page_position")
+        columns = _columns_read(connection.node, table, with_updated_at=connection.by_update)
+        page_select = select(*columns, position).where(*conditions, *_after(connection))
+        page_select = page_select.order_by(*order).limit(connection.first + 1)
         if parent is not None:
             page_select = page_select.correlate(parent)
         page = page_select.subquery()
-        row = self._object(connection.node, page) if connection.node is not None else self._array([page.c.id])
+        trailing = (page.c.updated_at,) if connection.by_update else ()
+        if connection.node is not None:
+            row = self._object(connection.node, page, trailing)
+        else:
+            row = self._array([page.c.id, *trailing])
         kept = page.c.page_position <= connection.first
         if self.postgresql:
             rows = func.coalesce(
-                func.json_agg(aggregate_order_by(row, page.c.id)).filter(kept), literal_column("'[]'::json")
+                func.json_agg(aggregate_order_by(row, page.c.page_position)).filter(kept),
+                literal_column("'[]'::json"),
             )
         else:
             rows = func.json_group_array(row).filter(kept)
@@ -112,9 +117,24 @@ class StatementBuilder:
         return self._embed(page_json.scalar_subquery())
 
 
-def _columns_read(plan: ObjectPlan | None, table: Any) -> list[Any]:
+def _after(connection: Connection) -> list[Any]:
+    """Keyset past the cursor: by id, or by ``(updated_at, id)`` for a sync read."""
+    table = connection.table
+    if connection.after_id is None:
+        return []
+    if not connection.by_update:
+        return [table.c.id > connection.after_id]
+    return [
+        or_(
+            table.c.updated_at > connection.after_updated_at,
+            and_(table.c.updated_at == connection.after_updated_at, table.c.id > connection.after_id),
+        )
+    ]
+
+
+def _columns_read(plan: ObjectPlan | None, table: Any, *, with_updated_at: bool = False) -> list[Any]:
     """The columns of ``table`` a page of ``plan`` objects reads: its id, fields, and the keys of its relations."""
-    names = ["id"]
+    names = ["id", *(["updated_at"] if with_updated_at else [])]
     for field in plan.fields if plan is not None else ():
         if field.kind == "column":
             names.append(field.column)

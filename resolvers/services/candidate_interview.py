@@ -20,7 +20,7 @@ from gateway import jobs
 from gateway.db import UnitOfWork, read_session, unit_of_work
 from gateway.models import Answer, Application, ConsentRecord, Interview, InterviewQuestion, Question, Requisition
 from gateway.models.base import utcnow
-from gateway.models.enums import ApplicationStage, ConsentKind, InterviewStatus
+from gateway.models.enums import ConsentKind, InterviewStatus
 from gateway.models.events import DomainEventType
 from gateway.storage import (
     MediaStore,
@@ -36,13 +36,12 @@ from resolvers.services.audit import Actor, record_audit
 from resolvers.services.interview_status import interview_event_payload, move_interview
 from resolvers.services.invitations import hash_token
 from resolvers.services.outbox import record_event
+from resolvers.services.policy import OPEN_FOR_ANSWERS, invitation_decision
 
 logger = logging.getLogger(__name__)
 
 SCORING_ACTOR = "score_interview"
 TOKEN_FIELD = "invitationToken"
-OPEN_FOR_ANSWERS = (InterviewStatus.INVITED, InterviewStatus.IN_PROGRESS, InterviewStatus.FAILED)
-"""A failed interview (e.g. a corrupt recording) reopens: the candidate re-uploads and re-submits."""
 UPLOAD_STORE_FULL = (
     "the recording could not be stored: the media store is full. Nothing was saved and your earlier "
     "recordings are kept; please upload it again later"
@@ -89,25 +88,17 @@ async def open_invitation(
     for_update: bool = False,
     allowed: tuple[InterviewStatus, ...] = OPEN_FOR_ANSWERS,
 ) -> tuple[Interview, Application]:
-    """The interview behind a token, if the token is genuine, unexpired, unused and not revoked."""
+    """The interview behind a token, if the access policy lets the token act (genuine, unexpired, active, and in one
+    of the ``allowed`` statuses: ``resolvers.services.policy.invitation_decision``)."""
     statement = select(Interview).where(Interview.token_hash == hash_token(token or ""))
     if for_update:
         statement = statement.with_for_update()
     interview = (await session.exec(statement)).first()
-    if interview is None:
-        raise DomainError.single(TOKEN_FIELD, "this invitation link is not valid", ErrorCode.INVITATION_INVALID)
-    if interview.expires_at <= utcnow():
-        raise DomainError.single(TOKEN_FIELD, "this invitation has expired", ErrorCode.INVITATION_EXPIRED)
-    application = await session.get(Application, interview.application_id)
-    assert application is not None
-    if application.stage is not ApplicationStage.AI_INTERVIEW:
-        raise DomainError.single(
-            TOKEN_FIELD, "this invitation is no longer active for the application", ErrorCode.INVITATION_REVOKED
-        )
-    if interview.status not in allowed:
-        raise DomainError.single(
-            TOKEN_FIELD, f"this interview was already submitted ({interview.status.value})", ErrorCode.INVITATION_USED
-        )
+    application = await session.get(Application, interview.application_id) if interview is not None else None
+    decision = invitation_decision(interview, application, allowed=allowed)
+    if not decision.allowed:
+        raise DomainError.single(TOKEN_FIELD, decision.reason or "", ErrorCode[decision.code or "INVITATION_INVALID"])
+    assert interview is not None and application is not None
     return interview, application
 
 

@@ -1,13 +1,14 @@
 """The deployment's retention policy (``HRGATE_RETENTION_DAYS``): who is due for erasure, and the run.
 
 Each candidate past the period is erased through ``resolvers.services.erasure`` in a short unit of
-work of its own; the scheduled job is ``workers.retention``.
+work of its own; the scheduled job is ``workers.retention``. The same run deletes ``Idempotency-Key``
+answers past their 24 h (``resolvers.services.idempotency``).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, or_
@@ -29,6 +30,7 @@ from gateway.settings import get_settings
 from gateway.storage import MediaStore
 from resolvers.services.audit import Actor
 from resolvers.services.erasure import erase_candidate
+from resolvers.services.idempotency import purge_expired_keys
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ RETENTION_ACTOR = Actor("system:retention", "system")
 class RetentionResult:
     cutoff: datetime
     erased_candidate_ids: list[int] = field(default_factory=list)
+    idempotency_keys_expired: int = 0
+    """Stored mutation answers past their 24 h, deleted by the same run."""
 
 
 def retention_cutoff(now: datetime | None = None, retention_days: int | None = None) -> datetime:
@@ -144,4 +148,6 @@ async def run_retention(
                 )
             result.erased_candidate_ids.append(candidate_id)
     logger.info("retention: erased %d candidate(s) inactive since %s", len(result.erased_candidate_ids), cutoff)
+    result = replace(result, idempotency_keys_expired=await purge_expired_keys(now=now))
+    logger.info("retention: deleted %d expired idempotency key(s)", result.idempotency_keys_expired)
     return result

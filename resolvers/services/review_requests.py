@@ -31,6 +31,7 @@ from resolvers.errors import DomainError, ErrorCode
 from resolvers.services.audit import Actor, record_audit
 from resolvers.services.candidate_interview import TOKEN_FIELD, candidate_actor
 from resolvers.services.invitations import hash_token
+from resolvers.services.policy import privacy_token_decision
 
 MESSAGE_MAX_CHARS = 5_000
 
@@ -70,8 +71,10 @@ async def open_for_privacy(token: str, *, session: AsyncSession) -> tuple[Interv
     interview = (await session.exec(select(Interview).where(Interview.token_hash == hash_token(token or "")))).first()
     application = await session.get(Application, interview.application_id) if interview else None
     candidate = await session.get(Candidate, application.candidate_id) if application else None
-    if interview is None or application is None or candidate is None or candidate.erased_at is not None:
-        raise DomainError.single(TOKEN_FIELD, "this invitation link is not valid", ErrorCode.INVITATION_INVALID)
+    decision = privacy_token_decision(interview, application, candidate)
+    if not decision.allowed:
+        raise DomainError.single(TOKEN_FIELD, decision.reason or "", ErrorCode.INVITATION_INVALID)
+    assert interview is not None and application is not None and candidate is not None
     return interview, application, candidate
 
 

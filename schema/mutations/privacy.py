@@ -20,7 +20,7 @@ from resolvers.services.review_requests import (
 from schema.context import Info
 from schema.ids import decode_id
 from schema.mutations.common import UserError, run_mutation
-from schema.pagination import DEFAULT_PAGE_SIZE, Connection, root_connection
+from schema.pagination import DEFAULT_PAGE_SIZE, Connection, UpdatedSince, root_connection
 from schema.permissions import Action, Resource, can_read, can_write, hiring_manager_scope
 from schema.types.candidate import Candidate
 from schema.types.privacy import (
@@ -94,6 +94,7 @@ class PrivacyQuery:
         after: str | None = None,
         status: ReviewRequestStatus | None = None,
         kind: ReviewRequestKind | None = None,
+        updated_since: UpdatedSince = None,
     ) -> Connection[ReviewRequest]:
         row_filter = ReviewRequestFilter(
             status=status,
@@ -101,7 +102,13 @@ class PrivacyQuery:
             hiring_manager_subject=hiring_manager_scope(info.context.actor, Resource.CANDIDATE),
         )
         connection = await root_connection(
-            info, models.ReviewRequest, ReviewRequest.from_row, first=first, after=after, row_filter=row_filter
+            info,
+            models.ReviewRequest,
+            ReviewRequest.from_row,
+            first=first,
+            after=after,
+            row_filter=row_filter,
+            updated_since=updated_since,
         )
         async with unit_of_work() as uow:
             record_review_requests_read(

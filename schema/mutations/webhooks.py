@@ -20,7 +20,7 @@ from resolvers.services import webhooks as webhook_service
 from schema.context import Info
 from schema.ids import decode_id, encode_id
 from schema.mutations.common import UserError, run_mutation
-from schema.pagination import DEFAULT_PAGE_SIZE, Connection, page_request, root_connection, to_connection
+from schema.pagination import DEFAULT_PAGE_SIZE, Connection, UpdatedSince, page_request, root_connection, to_connection
 from schema.permissions import (
     Action,
     Resource,
@@ -266,7 +266,12 @@ class WebhookMutations:
 class WebhookQuery:
     @strawberry.field(description="Webhook endpoints, oldest first.", permission_classes=can_read(Resource.WEBHOOK))
     async def webhook_endpoints(
-        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None, include_deleted: bool = False
+        self,
+        info: Info,
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+        include_deleted: bool = False,
+        updated_since: UpdatedSince = None,
     ) -> Connection[WebhookEndpoint]:
         return await root_connection(
             info,
@@ -274,6 +279,7 @@ class WebhookQuery:
             WebhookEndpoint.from_row,
             first=first,
             after=after,
+            updated_since=updated_since,
             row_filter=WebhookEndpointFilter(include_deleted=include_deleted),
         )
 

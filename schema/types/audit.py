@@ -19,6 +19,7 @@ class AuditEvent(RowNode):
     resource = Resource.AUDIT
     id: relay.NodeID[int]
     occurred_at: datetime
+    updated_at: datetime = strawberry.field(description="When the row last changed (incremental sync).")
     actor: str
     role: str | None
     action: str

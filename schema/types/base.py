@@ -10,9 +10,9 @@ from typing import Any, ClassVar, Self
 from sqlmodel import SQLModel
 from strawberry import relay
 
-from resolvers.services.access import is_scoped_to_requisitions, rows_managed_by
+from resolvers.services.policy import rows_in_scope
 from schema.context import Info
-from schema.permissions import Resource, check_read, hiring_manager_scope
+from schema.permissions import Resource, check_read
 
 
 class RowNode(relay.Node):
@@ -49,18 +49,12 @@ class RowNode(relay.Node):
                 ids.append(int(node_id))
             except ValueError:
                 ids.append(None)
-        check_read(info.context, cls.resource)
+        decision = check_read(info.context, cls.resource)
         loader = info.context.loaders.by_id(cls.table)
         rows = await loader.load_many([row_id for row_id in ids if row_id is not None])
         by_id = {row.id: row for row in rows if row is not None}
-        subject = hiring_manager_scope(info.context.actor, cls.resource)
-        if subject is not None:
-            # Fail closed: a type with no known path to its requisition shows a hiring manager nothing.
-            visible = (
-                await rows_managed_by(cls.table, list(by_id), subject)
-                if is_scoped_to_requisitions(cls.table)
-                else set()
-            )
+        if decision.row_scope is not None:  # the policy's row scope (fails closed for tables without a path)
+            visible = await rows_in_scope(decision, cls.table, by_id)
             by_id = {row_id: row for row_id, row in by_id.items() if row_id in visible}
         await cls.audit_reads(info, [getattr(row, cls.audited_id_attribute) for row in by_id.values()])
         return [cls.from_optional_row(by_id.get(row_id)) if row_id is not None else None for row_id in ids]

@@ -38,6 +38,7 @@ class Candidate(RowNode):
     phone: str | None
     resume_text: str
     created_at: datetime
+    updated_at: datetime = strawberry.field(description="When the row last changed (incremental sync).")
 
     @strawberry.field(
         metadata=compiled(ChildList(models.Application, "candidate_id", candidate_applications_filter)),

@@ -27,6 +27,7 @@ class CompetencyModel(RowNode):
     name_en: str
     description: str
     created_at: datetime
+    updated_at: datetime = strawberry.field(description="When the row last changed (incremental sync).")
 
     @strawberry.field(metadata=compiled(ChildList(models.CompetencyModelVersion, "model_id")))
     async def versions(

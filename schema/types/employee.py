@@ -35,6 +35,7 @@ class Employee(RowNode):
     start_date: date
     hired_at: datetime
     departed_on: date | None = strawberry.field(description="The last day of employment, once the employee left.")
+    updated_at: datetime = strawberry.field(description="When the row last changed (incremental sync).")
     candidate_id: strawberry.Private[int]
     application_id: strawberry.Private[int]
 

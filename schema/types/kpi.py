@@ -32,6 +32,7 @@ class KpiDefinition(RowNode):
     direction: KpiDirection
     period_kind: PeriodKind
     created_at: datetime
+    updated_at: datetime = strawberry.field(description="When the row last changed (incremental sync).")
 
 
 @strawberry.type(description="A KPI an employee is measured on, and the competency dimension it came from.")

@@ -31,6 +31,7 @@ class ReviewRequest(RowNode):
     resolution: str | None
     resolved_by: str | None
     requested_at: datetime
+    updated_at: datetime = strawberry.field(description="When the row last changed (incremental sync).")
     resolved_at: datetime | None
     interview_id: strawberry.Private[int]
 

@@ -166,6 +166,7 @@ class ReweightingProposal(RowNode):
     decided_at: datetime | None
     notes: str
     created_at: datetime
+    updated_at: datetime = strawberry.field(description="When the row last changed (incremental sync).")
     model_version_id: strawberry.Private[int]
     applied_version_id: strawberry.Private[int | None]
     current_weights_raw: strawberry.Private[dict[str, float]]

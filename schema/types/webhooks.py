@@ -16,7 +16,7 @@ from resolvers.filters import WebhookDeliveryFilter
 from resolvers.services.outbox import event_message, global_id, message_id
 from schema.context import Info
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, child_connection
-from schema.permissions import Resource, may_read
+from schema.permissions import Resource, resource_reader
 from schema.types.base import RowNode
 
 DomainEventType = strawberry.enum(
@@ -156,4 +156,4 @@ class WebhookEndpoint(RowNode):
 
 def reader(info: Info) -> Callable[[str], bool]:
     """What the caller may read, by resource name (the outbox's field-level decisions)."""
-    return may_read(info.context.actor)
+    return resource_reader(info.context.actor)
