@@ -111,7 +111,7 @@ export function QuestionStep({ token, language, question, number, total, devices
           {words.recorderUnsupported}
         </p>
       )}
-      {(phase.kind === "ready" || phase.kind === "recording") && (
+      {(phase.kind === "ready" || phase.kind === "recording") && devices.stream && (
         <video ref={preview} className="media" autoPlay muted playsInline aria-label={words.preview} />
       )}
       {phase.kind === "recording" && (
