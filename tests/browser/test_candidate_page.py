@@ -17,6 +17,7 @@ from gateway.models import Application, Interview, Requisition
 from gateway.models.base import utcnow
 from tests.browser.conftest import assert_accessible, screenshot
 from tests.db_helpers import fetch, node_id
+from tests import factories
 from tests.interview_helpers import INVITATION, invited_candidate, teller_model
 
 pytestmark = pytest.mark.browser
@@ -47,13 +48,12 @@ async def record(page, *, start: str, stop: str, playback: str, seconds: float =
 
 
 async def test_a_candidate_takes_the_interview_and_sees_it_scored_live(gql, gateway_url, chromium):
-    model = await teller_model(gql, questions_per_dimension=2)
-    invited = await invited_candidate(gql, model)
+    invited = await invited_candidate(gql, await factories.create_model(gql))  # three competencies, one question each
     await allow_candidate_reports(invited.application_id)
     context = await chromium.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = await context.new_page()
     status_frames: list[str] = []
-    page.on("websocket", lambda socket: socket.on("framereceived", status_frames.append))
+    page.on("websocket", lambda socket: socket.on("framereceived", lambda frame: status_frames.append(frame)))
     graphql_posts: list[str] = []
     page.on(
         "request",
@@ -77,9 +77,9 @@ async def test_a_candidate_takes_the_interview_and_sees_it_scored_live(gql, gate
     await page.get_by_role("button", name="Continue").click()
 
     await expect(page.get_by_label("Camera", exact=True)).to_be_visible()
-    assert await page.get_by_label("Camera", exact=True).locator("option").count() >= 1
-    assert await page.get_by_label("Microphone").locator("option").count() >= 1
-    await expect(page.get_by_text("Question 1 of 2")).to_be_visible()
+    await expect(page.get_by_label("Camera", exact=True).locator("option")).not_to_have_count(0)
+    await expect(page.get_by_label("Microphone").locator("option")).not_to_have_count(0)
+    await expect(page.get_by_text("Question 1 of 3")).to_be_visible()
     await expect(page.get_by_text("Time limit: 2:00")).to_be_visible()
     await assert_accessible(page, "en-question")
     await screenshot(page, "en-2-question")
@@ -122,15 +122,16 @@ async def test_a_candidate_takes_the_interview_and_sees_it_scored_live(gql, gate
     await page.unroute("**/interview/*/uploads/*")
     await expect(page.get_by_test_id("answer-state")).to_have_text("Answered")
 
-    await page.get_by_role("button", name="Next question").click()
-    await expect(page.get_by_text("Question 2 of 2")).to_be_visible()
-    await record(page, start="Start recording", stop="Stop recording", playback="Your recording")
-    await page.get_by_role("button", name="Upload this answer").click()
-    await expect(page.get_by_text("Uploaded", exact=True)).to_be_visible(timeout=60_000)
+    for number in (2, 3):
+        await page.get_by_role("button", name="Next question").click()
+        await expect(page.get_by_text(f"Question {number} of 3")).to_be_visible()
+        await record(page, start="Start recording", stop="Stop recording", playback="Your recording", seconds=5)
+        await page.get_by_role("button", name="Upload this answer").click()
+        await expect(page.get_by_text("Uploaded", exact=True)).to_be_visible(timeout=60_000)
     await expect(page.get_by_text("When every question is answered, submit.")).to_be_visible()
 
     view = (await gql(INVITATION, token=invited.token))["invitation"]
-    assert [question["answered"] for question in view["questions"]] == [True, True]
+    assert [question["answered"] for question in view["questions"]] == [True, True, True]
     assert {question["answerContentType"] for question in view["questions"]} == {"video/webm"}
 
     await page.get_by_role("button", name="Submit interview").dblclick()  # a double click submits once
@@ -143,12 +144,13 @@ async def test_a_candidate_takes_the_interview_and_sees_it_scored_live(gql, gate
     statuses = [event["payload"]["data"]["interviewStatus"]["status"] for event in events if event["type"] == "next"]
     assert statuses[-1] == "SCORED" and "SCORING" in statuses, statuses  # arrived live over the websocket
     scored = [event["payload"]["data"]["interviewStatus"] for event in events if event["type"] == "next"][-1]
-    assert scored["answersScored"] == scored["answersTotal"] == 2
+    assert scored["answersScored"] == scored["answersTotal"] == 3
 
     explanation = page.get_by_test_id("explanation")
     await expect(explanation.get_by_role("heading", name="Your result in plain words")).to_be_visible(timeout=30_000)
     await expect(explanation.get_by_role("heading", name="Your scores")).to_be_visible()
-    await expect(explanation.get_by_role("img", name="Radar chart of your scores by competency")).to_have_count(0)
+    await expect(explanation.get_by_role("img", name="Radar chart of your scores by competency")).to_be_visible()
+    await expect(explanation.get_by_role("row")).to_have_count(3)
     total = await page.get_by_test_id("own-total").inner_text()
     assert total == "not enough evidence" or 0 <= float(total) <= 100
     await page.get_by_label("Your message").fill("Please check question 2: the microphone was far away.")
@@ -190,6 +192,8 @@ async def test_a_phone_in_chinese_and_a_failed_upload_tried_again(gql, gateway_u
     await page.get_by_role("button", name="上传此回答").click()
     await expect(page.get_by_text("录像上传失败。")).to_be_visible(timeout=60_000)  # after the retries
     await expect(page.get_by_label("您的录像")).to_be_visible()  # nothing lost: the recording is still there
+    await expect(page.get_by_text("无法连接服务器。请检查网络后重新上传")).to_be_visible()
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     await assert_accessible(page, "zh-phone-upload-failed")
     await screenshot(page, "zh-phone-2-upload-failed")
     await page.unroute("**/interview/*/answers/*/uploads")

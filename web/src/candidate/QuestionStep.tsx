@@ -149,7 +149,10 @@ export function QuestionStep({ token, language, question, number, total, devices
       )}
       {uploadState?.kind === "failed" && (
         <p className="alert error" role="alert">
-          {words.uploadFailed} {uploadState.message}
+          {words.uploadFailed}{" "}
+          {uploadState.codes.length
+            ? uploadState.codes.map((code) => words.uploadRefused[code] ?? uploadState.message).join(" ")
+            : words.uploadUnreachable}
         </p>
       )}
       <div className="actions">
