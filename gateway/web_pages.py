@@ -34,8 +34,8 @@ CANDIDATE_PAGE_HEADERS = {
 }
 
 
-def built_page(name: str, dist: Path = WEB_DIST) -> str | None:
-    path = dist / name
+def built_page(name: str) -> str | None:
+    path = WEB_DIST / name
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
 

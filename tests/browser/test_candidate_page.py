@@ -15,9 +15,9 @@ from playwright.async_api import expect
 from gateway.db import unit_of_work
 from gateway.models import Application, Interview, Requisition
 from gateway.models.base import utcnow
+from tests import factories
 from tests.browser.conftest import assert_accessible, screenshot
 from tests.db_helpers import fetch, node_id
-from tests import factories
 from tests.interview_helpers import INVITATION, invited_candidate, teller_model
 
 pytestmark = pytest.mark.browser
