@@ -73,15 +73,20 @@ def fake_media(test_media, tmp_path_factory: pytest.TempPathFactory) -> FakeMedi
     return FakeMedia(video_y4m=write_y4m(folder / "face.y4m", face_frames(4 * VIDEO_FPS)), audio_wav=audio)
 
 
+def gateway_environment() -> dict[str, str]:
+    """The test database and data folder, the embedded worker and pub/sub, and this checkout's code."""
+    env = {key: value for key, value in os.environ.items() if key not in ("HRGATE_BROKER_URL", "HRGATE_PUBSUB_URL")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    return env
+
+
 @pytest.fixture(scope="module")
 def gateway_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``hrgate serve`` (embedded worker, in-process pub/sub) on the test database."""
     assert (WEB_DIST / "index.html").is_file(), "web/dist is not built: run `make install` (npm ci && npm run build)"
     assert AXE_SCRIPT.is_file(), "web/node_modules is missing: run `make install` (npm ci)"
-    env = {key: value for key, value in os.environ.items() if key not in ("HRGATE_BROKER_URL", "HRGATE_PUBSUB_URL")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))  # this checkout's code
     log = tmp_path_factory.mktemp("gateway") / "gateway.log"
-    with processes.gateway(env, log) as base_url:
+    with processes.gateway(gateway_environment(), log) as base_url:
         yield base_url
 
 

@@ -15,8 +15,8 @@ from playwright.async_api import expect
 from gateway.db import unit_of_work
 from gateway.models import Application, Interview, Requisition
 from gateway.models.base import utcnow
-from tests import factories
-from tests.browser.conftest import assert_accessible, screenshot
+from tests import factories, processes
+from tests.browser.conftest import assert_accessible, gateway_environment, screenshot
 from tests.db_helpers import fetch, node_id
 from tests.interview_helpers import INVITATION, invited_candidate, teller_model
 
@@ -139,6 +139,7 @@ async def test_a_candidate_takes_the_interview_and_sees_it_scored_live(gql, gate
     await expect(live_status).to_be_visible(timeout=30_000)
     await screenshot(page, "en-5-status-live")
     await expect(live_status).to_have_text("Analysed", timeout=400_000)
+    await expect(page.get_by_test_id("link-used")).to_have_count(0)  # just submitted here: not "already used"
     assert sum('"CandidateSubmit"' in body or "interviewSubmit(" in body for body in graphql_posts) == 1
     events = [json.loads(frame) for frame in status_frames if isinstance(frame, str)]
     statuses = [event["payload"]["data"]["interviewStatus"]["status"] for event in events if event["type"] == "next"]
@@ -237,3 +238,25 @@ async def test_the_link_states_are_explained(gql, gateway_url, chromium, chromiu
     await assert_accessible(page, "en-camera-denied")
     await screenshot(page, "en-camera-denied")
     await denied.close()
+
+
+async def test_a_recording_over_the_cap_is_refused_with_a_reason(gql, chromium, tmp_path):
+    """A gateway whose upload cap (200 kB) is below a few seconds of video: refused when the upload opens."""
+    invited = await invited_candidate(gql, await teller_model(gql))
+    env = gateway_environment()
+    env["HRGATE_MAX_UPLOAD_BYTES"] = str(200_000)
+    with processes.gateway(env, tmp_path / "gateway.log") as base_url:
+        context = await chromium.new_context(bypass_csp=True)
+        page = await context.new_page()
+        await page.goto(f"{base_url}/interview/{invited.token}?lang=en")
+        await page.get_by_label("I agree that my recorded answers are analysed by AI").check()
+        await page.get_by_role("button", name="Continue").click()
+        await record(page, start="Start recording", stop="Stop recording", playback="Your recording", seconds=5)
+        await page.get_by_role("button", name="Upload this answer").click()
+        await expect(page.get_by_text("The recording is too large. Record a shorter answer.")).to_be_visible()
+        await expect(page.get_by_role("button", name="Retry the upload")).to_have_count(0)  # retrying cannot help
+        await expect(page.get_by_role("button", name="Record again")).to_be_visible()
+        await screenshot(page, "en-upload-too-large")
+        await context.close()
+    view = (await gql(INVITATION, token=invited.token))["invitation"]
+    assert [question["answered"] for question in view["questions"]] == [False]

@@ -32,6 +32,9 @@ export function App({ token }: { token: string }) {
 
   const invitation = data?.invitation;
   const open = invitation ? OPEN_FOR_ANSWERS.includes(invitation.status) : false;
+  const statusWhenOpened = useRef<InterviewStatus | null>(null);
+  if (invitation && statusWhenOpened.current === null) statusWhenOpened.current = invitation.status;
+  const openedUsed = statusWhenOpened.current !== null && !OPEN_FOR_ANSWERS.includes(statusWhenOpened.current);
   const showQuestions = answering ?? (open && invitation?.status !== "FAILED");
   const reason = error?.graphQLErrors[0]?.extensions?.reason as string | undefined;
 
@@ -64,7 +67,7 @@ export function App({ token }: { token: string }) {
           {words.position}: <strong>{invitation.requisitionTitle}</strong> · {words.expires}{" "}
           {new Date(invitation.expiresAt).toLocaleString(language === "zh" ? "zh-CN" : "en-GB")}
         </p>
-        {!open && (
+        {openedUsed && (
           <p className="alert" role="status" data-testid="link-used">
             {words.linkUsed}
           </p>

@@ -11,6 +11,7 @@ interface Axis {
 const SIZE = 260;
 const CENTRE = SIZE / 2;
 const RADIUS = 90;
+const LABEL_ROOM = 70; // each side, for labels such as "Risk Awareness" beside the outermost ring
 
 function point(index: number, count: number, fraction: number): [number, number] {
   const angle = -Math.PI / 2 + (2 * Math.PI * index) / count;
@@ -24,7 +25,7 @@ export function Radar({ axes, language, label }: { axes: Axis[]; language: Langu
     axes.map((_, index) => point(index, count, fraction).join(",")).join(" ");
   const values = axes.map((axis, index) => point(index, count, Math.max(0, Math.min(100, axis.value ?? 0)) / 100));
   return (
-    <svg className="radar" viewBox={`0 0 ${SIZE} ${SIZE}`} role="img" aria-label={label}>
+    <svg className="radar" viewBox={`${-LABEL_ROOM} 0 ${SIZE + 2 * LABEL_ROOM} ${SIZE}`} role="img" aria-label={label}>
       {[0.25, 0.5, 0.75, 1].map((fraction) => (
         <polygon key={fraction} points={outline(fraction)} className="radar-grid" />
       ))}
