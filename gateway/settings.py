@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     pubsub_url: str = ""
     """``redis://`` to share subscription events between gateway replicas; empty means in-process."""
     media_dir: Path | None = None
+    web_dist_dir: Path | None = None
+    """The built web pages (``npm run build`` in ``web/``); empty means this checkout's ``web/dist``."""
     public_base_url: str = "http://localhost:8000"
     invitation_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
     max_upload_bytes: int = 200 * 1024 * 1024

@@ -18,7 +18,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
+from gateway.settings import get_settings
+
+CHECKOUT_WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 ASSET_PREFIX = "/ui"
 NOT_BUILT = "the web pages are not built: run `make install` (it runs `npm ci && npm run build` in web/)"
 
@@ -34,8 +36,12 @@ CANDIDATE_PAGE_HEADERS = {
 }
 
 
+def web_dist() -> Path:
+    return get_settings().web_dist_dir or CHECKOUT_WEB_DIST
+
+
 def built_page(name: str) -> str | None:
-    path = WEB_DIST / name
+    path = web_dist() / name
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
@@ -68,5 +74,5 @@ class ImmutableStaticFiles(StaticFiles):
 def web_routes() -> list[Route | Mount]:
     return [
         Route("/interview/{token}", candidate_page, methods=["GET"]),
-        Mount(ASSET_PREFIX, app=ImmutableStaticFiles(directory=WEB_DIST / "ui", check_dir=False), name="ui"),
+        Mount(ASSET_PREFIX, app=ImmutableStaticFiles(directory=web_dist() / "ui", check_dir=False), name="ui"),
     ]

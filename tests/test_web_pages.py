@@ -61,7 +61,7 @@ async def test_graphiql_comes_from_the_local_package(http):
 
 
 async def test_pages_not_built_say_how_to_build_them(http, tmp_path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(web_pages, "WEB_DIST", tmp_path)
+    monkeypatch.setattr(web_pages, "CHECKOUT_WEB_DIST", tmp_path)
     response = await http.get("/interview/any-token")
     assert response.status_code == 503
     assert "make install" in response.text
