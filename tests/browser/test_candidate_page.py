@@ -19,6 +19,7 @@ from tests import factories, processes
 from tests.browser.conftest import assert_accessible, gateway_environment, screenshot
 from tests.db_helpers import fetch, node_id
 from tests.interview_helpers import INVITATION, invited_candidate, teller_model
+from tests.tokens import hr_admin_headers
 
 pytestmark = pytest.mark.browser
 
@@ -275,6 +276,13 @@ async def test_graphiql_renders_without_leaving_the_origin(gateway_url, chromium
     await page.goto(f"{gateway_url}/graphql")
     await expect(page.locator(".graphiql-container")).to_be_visible()
     await expect(page.get_by_role("button", name="Execute query (Ctrl-Enter)")).to_be_visible()
+    # A first query as the README describes it: the bearer token in the Headers pane.
+    headers = json.dumps(hr_admin_headers())
+    await expect(page.locator(".graphiql-query-editor")).to_contain_text("requisitions(first: 5)")  # hrgate's own
+    await page.locator(".graphiql-editor-tool .graphiql-editor:visible").click()
+    await page.keyboard.insert_text(headers)
+    await page.get_by_role("button", name="Execute query (Ctrl-Enter)").click()
+    await expect(page.locator(".graphiql-response")).to_contain_text('"totalCount"')
     assert elsewhere == []  # nothing from a CDN: it works on an air-gapped network
     await screenshot(page, "graphiql")
     await context.close()

@@ -10,6 +10,17 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { graphqlUrl, websocketUrl } from "../shared/client";
 
+const DEFAULT_QUERY = `# hrgate's graph. Every request needs a bearer token: put
+#   {"Authorization": "Bearer <access_token>"}
+# in the Headers pane below (README: "A first query" tells how to get one), then run this:
+{
+  requisitions(first: 5) {
+    totalCount
+    edges { node { id title status } }
+  }
+}
+`;
+
 const httpFetcher = createGraphiQLFetcher({ url: graphqlUrl(), enableIncrementalDelivery: false });
 
 function isSubscription(document: DocumentNode | undefined, name: string | null | undefined): boolean {
@@ -37,6 +48,11 @@ const fetcher: Fetcher = (params, options) => {
 
 createRoot(document.getElementById("graphiql")!).render(
   <StrictMode>
-    <GraphiQL fetcher={fetcher} defaultEditorToolsVisibility="headers" shouldPersistHeaders={false} />
+    <GraphiQL
+      fetcher={fetcher}
+      defaultQuery={DEFAULT_QUERY}
+      defaultEditorToolsVisibility="headers"
+      shouldPersistHeaders={false}
+    />
   </StrictMode>,
 );
