@@ -37,8 +37,10 @@ from gateway.chart_routes import chart_routes
 from gateway.counters import build_counters
 from gateway.csrf import CsrfGuard
 from gateway.db import dispose_engine
+from gateway.disk_full import DiskFullAs507
 from gateway.health import healthz, readyz
 from gateway.log_redaction import install_log_redaction
+from gateway.media_sweep import schedule_sweep as schedule_media_sweep
 from gateway.metrics_http import (
     PERSISTED_QUERY,
     GraphQLRequestMetrics,
@@ -54,6 +56,7 @@ from gateway.rate_limit import RateLimit, WebSocketConnectionCap
 from gateway.resumable_uploads import resumable_upload_routes
 from gateway.settings import Settings, get_settings
 from gateway.startup import DatabaseStartupCheck
+from gateway.storage import remove_in_flight_partials
 from gateway.upload_routes import put_answer
 from gateway.web_pages import graphiql_page, web_routes
 from gateway.websocket import HrTransportWSHandler, TextFrameWebSocketAdapter
@@ -64,6 +67,7 @@ from schema.context import Context
 from schema.prepared_reads import answer_prepared
 from schema.root import schema
 from workers.broker import start_embedded_worker
+from workers.notifications import schedule_sweep as schedule_notification_sweep
 from workers.retention import schedule_daily
 
 logger = logging.getLogger(__name__)
@@ -210,17 +214,23 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        worker = retention = None
+        worker = retention = mail_sweep = None
         if run_worker:
             worker = start_embedded_worker()
             retention = schedule_daily()  # production runs `hrgate retention-run` from cron instead
+            mail_sweep = schedule_notification_sweep()  # production: `hrgate notifications-sweep` from cron
             logger.info("embedded Dramatiq worker started")
+        sweep = schedule_media_sweep(interval_seconds=settings.upload_sweep_interval_seconds)
         calm_garbage_collector()
         try:
             yield
         finally:
+            sweep.cancel()
+            remove_in_flight_partials()  # uploads cut off by the stop: no partial file stays behind
             if retention is not None:
                 retention.cancel()
+            if mail_sweep is not None:
+                mail_sweep.cancel()
             if worker is not None:
                 worker.stop()
             await dispose_engine()
@@ -238,7 +248,7 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
             multipart_max_bytes=settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
         )
     )
-    graphql_http = NoStore(limited_graphql)
+    graphql_http = NoStore(DiskFullAs507(limited_graphql))
     if settings.metrics_enabled:
         graphql_http = GraphQLRequestMetrics(graphql_http)
     routes = [

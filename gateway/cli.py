@@ -92,6 +92,7 @@ def serve(host: str | None, port: int | None, demo: bool | None) -> None:
         port=port or settings.port,
         proxy_headers=True,
         ws="websockets",
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
 
 
@@ -146,6 +147,38 @@ def retention_run(days: int | None) -> None:
         f"erased {len(result.erased_candidate_ids)} candidate(s) without application activity since "
         f"{result.cutoff:%Y-%m-%d}"
     )
+
+
+@main.command(
+    "media-sweep",
+    help="Remove unfinished uploads older than HRGATE_UPLOAD_PARTIAL_MAX_AGE_SECONDS (gateways also do it on a timer).",
+)
+@click.option("--older-than", type=click.IntRange(min=0), default=None, help="Seconds; defaults to the setting.")
+def media_sweep(older_than: int | None) -> None:
+    from gateway.storage import StorageError, sweep_partial_uploads
+
+    try:
+        removed = asyncio.run(sweep_partial_uploads(older_than_seconds=older_than))
+    except StorageError as error:
+        _fail(error.message)
+    click.echo(f"removed {removed} unfinished upload(s)")
+
+
+@main.command(
+    "notifications-sweep",
+    help="Queue due candidate e-mails (reminders, unsent invitations) on HRGATE_BROKER_URL (run every few minutes).",
+)
+def notifications_sweep() -> None:
+    settings = get_settings()
+    if not settings.broker_url:
+        raise click.UsageError(
+            "HRGATE_BROKER_URL is not set: the embedded gateway sweeps by itself (HRGATE_NOTIFICATION_SWEEP_SECONDS)"
+        )
+    import workers.actors  # noqa: F401 - declares the send actor on the configured broker
+    from resolvers.services.notifications import sweep
+
+    result = asyncio.run(_run_and_dispose(sweep()))
+    click.echo(f"queued {len(result.enqueued_ids)} e-mail(s); ended {len(result.interrupted_ids)} interrupted send(s)")
 
 
 def _prepare_database(migrate: bool, demo: bool, log_level: int) -> None:

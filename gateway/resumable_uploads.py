@@ -13,7 +13,7 @@ with ``PATCH`` and, after a break, asks ``HEAD`` how many bytes arrived and cont
   probe, linking); a refused recording answers its status (413, 415, …) with the JSON errors of ``PUT``;
 - ``DELETE <location>``: abandons the session.
 
-Sessions are files under ``<data_dir>/uploads`` (``<id>.part`` and ``<id>.json``), so every gateway process
+Sessions are files under ``<data_dir>/resumable-uploads`` (``<id>.part`` and ``<id>.json``), so every gateway process
 sharing that folder can resume one; sessions untouched for a day are removed when a new one is opened.
 The session id is random and the session remembers the hash of its invitation token: a session is reached
 only with the token it was opened with. Part of the composition root (it calls the domain services).
@@ -124,7 +124,7 @@ class UploadSession:
 
 
 def _upload_folder() -> Path:
-    folder = get_settings().data_dir / "uploads"
+    folder = get_settings().data_dir / "resumable-uploads"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,35 @@ class Settings(BaseSettings):
     pubsub_url: str = ""
     """``redis://`` to share subscription events between gateway replicas; empty means in-process."""
     media_dir: Path | None = None
+    """The local media folder (when ``media_url`` is empty); empty means ``<data_dir>/media``."""
+    media_url: str = ""
+    """``s3://bucket/prefix``: recordings in S3-compatible object storage (AWS S3, MinIO, Ceph…); empty means the
+    local folder ``media_dir``. Endpoint, region and credentials: the ``s3_*`` settings."""
+    s3_endpoint_url: str = ""
+    """The object store's URL (``http://minio:9000``); empty means AWS S3 in ``s3_region``."""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    """With ``s3_secret_access_key``; both empty means boto3's own chain (environment, profile, instance role)."""
+    s3_secret_access_key: str = ""
+    s3_addressing_style: Literal["path", "virtual", "auto"] = "path"
+    """``path`` (``endpoint/bucket/key``) suits MinIO and most self-hosted stores; AWS accepts both."""
+    s3_part_bytes: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024, le=5 * 1024 * 1024 * 1024)
+    """Multipart upload part size (S3's minimum is 5 MiB); one part is in memory at a time."""
+    s3_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    s3_read_timeout_seconds: float = Field(default=60.0, gt=0)
+    s3_max_attempts: int = Field(default=3, ge=1, le=10)
+    """Attempts per S3 request (botocore's standard retries) before the store is reported unavailable."""
+    upload_spool_dir: Path | None = None
+    """Where uploads are validated before the media store sees them (``.upload-*`` files, one per upload in
+    progress, at most ``max_upload_bytes`` each); empty means ``<data_dir>/uploads``."""
+    upload_partial_max_age_seconds: int = Field(default=3600, ge=60)
+    """Unfinished uploads (spool files, a local store's temporaries, S3 multipart uploads) older than this
+    are removed by the periodic sweep; they belong to a gateway that was killed mid-upload."""
+    upload_sweep_interval_seconds: int = Field(default=900, ge=10)
+    """How often each gateway sweeps unfinished uploads (also at start-up, and ``hrgate media-sweep``)."""
+    shutdown_grace_seconds: int = Field(default=20, ge=1)
+    """On SIGTERM, requests still running after this long (a slow upload) are cancelled, so the gateway
+    removes their partial files and stops before an orchestrator's SIGKILL (Kubernetes: 30 s)."""
     web_dist_dir: Path | None = None
     """The built web pages (``npm run build`` in ``web/``); empty means this checkout's ``web/dist``."""
     public_base_url: str = "http://localhost:8000"
@@ -110,6 +140,24 @@ class Settings(BaseSettings):
     metrics_token: str = ""
     """When set, ``/metrics`` answers only ``Authorization: Bearer <token>``; empty: anyone who reaches it
     (scrape it on an internal network)."""
+    smtp_url: str = ""
+    """Where invitation and reminder e-mails go: ``smtp://user:password@host:587?starttls=true``,
+    ``smtps://user:password@host:465`` (TLS from the first byte) or ``smtp://host:25``. Empty: each message is
+    written as an ``.eml`` file to ``mail_outbox_dir`` instead (nothing is lost, a newcomer can open it)."""
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    """Connect and per-command timeout; a timeout is a transient failure, retried with backoff."""
+    mail_from: str = "hrgate <no-reply@localhost>"
+    """The sender (``From``) of candidate e-mails, e.g. ``招聘 Recruiting <recruiting@bank.example>``."""
+    mail_outbox_dir: Path | None = None
+    """The outbox folder of the embedded default; empty means ``<data_dir>/outbox``."""
+    invitation_link_key: str = ""
+    """Fernet key sealing each invitation token until its e-mails are sent (the database alone cannot open an
+    interview). Empty: generated once under ``<data_dir>/invitation-link.key``; replicas and workers that do not
+    share the data directory must share this key."""
+    reminder_hours_before_expiry: int = Field(default=24, ge=1, le=24 * 29)
+    """A reminder goes out this long before an unsubmitted invitation expires."""
+    notification_sweep_seconds: float = Field(default=300.0, gt=0)
+    """How often the embedded gateway looks for due reminders and unsent messages (production: cron)."""
 
     @field_validator("database_url")
     @classmethod
@@ -130,6 +178,48 @@ class Settings(BaseSettings):
             )
         return f"{driver}://{rest}"
 
+    @field_validator("media_url")
+    @classmethod
+    def _s3_media_url(cls, url: str) -> str:
+        """Only S3-compatible object storage is chosen by URL; a local folder is ``HRGATE_MEDIA_DIR``."""
+        if not url:
+            return url
+        scheme, separator, rest = url.partition("://")
+        bucket = rest.split("/", 1)[0]
+        if scheme.lower() != "s3" or not separator or not bucket:
+            raise ValueError("HRGATE_MEDIA_URL must look like s3://bucket/prefix (a local folder: HRGATE_MEDIA_DIR)")
+        return f"s3://{rest.rstrip('/')}"
+
+    @property
+    def media_bucket(self) -> str:
+        return self.media_url.removeprefix("s3://").split("/", 1)[0]
+
+    @property
+    def media_key_prefix(self) -> str:
+        """The key prefix inside the bucket, without slashes at either end ('' for the bucket's root)."""
+        parts = self.media_url.removeprefix("s3://").split("/", 1)
+        return parts[1].strip("/") if len(parts) == 2 else ""
+
+    @property
+    def resolved_upload_spool_dir(self) -> Path:
+        return self.upload_spool_dir or self.data_dir / "uploads"
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, url: str) -> str:
+        """Refused at start, in one line, rather than by every e-mail job (the value is never echoed: it may
+        carry a password)."""
+        if not url:
+            return url
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("HRGATE_SMTP_URL must look like smtp://user:password@host:587?starttls=true or smtps://…")
+        try:
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            raise ValueError("HRGATE_SMTP_URL has a port that is not a number") from None
+        return url
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -139,6 +229,10 @@ class Settings(BaseSettings):
     @property
     def resolved_media_dir(self) -> Path:
         return self.media_dir or self.data_dir / "media"
+
+    @property
+    def resolved_mail_outbox_dir(self) -> Path:
+        return self.mail_outbox_dir or self.data_dir / "outbox"
 
     @property
     def resolved_jwt_issuer(self) -> str:

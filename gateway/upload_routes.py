@@ -27,7 +27,11 @@ _STATUS = {
     ErrorCode.UPLOAD_TOO_LARGE: 413,
     ErrorCode.UNSUPPORTED_MEDIA: 415,
     ErrorCode.EMPTY_UPLOAD: 400,
+    ErrorCode.STORAGE_FULL: 507,
+    ErrorCode.STORAGE_UNAVAILABLE: 503,
 }
+RETRY_AFTER_SECONDS = {503: "60", 507: "300"}
+"""A store outage is temporary: the client is told when to upload again."""
 
 
 NO_STORE = {"cache-control": "no-store"}
@@ -47,10 +51,13 @@ def question_id_of(value: str) -> int:
 def error_response(error: DomainError, headers: dict[str, str] | None = None) -> JSONResponse:
     """The refusal as JSON (``field``, ``message``, ``code`` like a payload's errors), with its HTTP status."""
     status = max(_STATUS.get(field_error.code, 400) for field_error in error.errors)
+    headers = dict(headers or NO_STORE)
+    if status in RETRY_AFTER_SECONDS:
+        headers["retry-after"] = RETRY_AFTER_SECONDS[status]
     return JSONResponse(
         {"errors": [{"field": e.field, "message": e.message, "code": e.code.name} for e in error.errors]},
         status_code=status,
-        headers=headers or NO_STORE,
+        headers=headers,
     )
 
 

@@ -26,6 +26,7 @@ from resolvers.analytics.utility_queries import UtilityScope, validate_selection
 from resolvers.errors import DomainError, not_found
 from schema.analytics_utility import read_selection_utilities
 from schema.context import Info
+from schema.enums import BusinessLine
 from schema.ids import decode_id
 from schema.mutations.common import UserError
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, root_connection
@@ -65,7 +66,8 @@ async def run_query(operation: Callable[..., Awaitable[Result]]) -> tuple[Result
 class AnalyticsQuery:
     @strawberry.field(
         description="Pass rates, distribution of interview totals and dimensions over every requisition of a "
-        "competency model version and/or department, for applications made in a period (2026, 2026-Q3, 2026-09).",
+        "competency model version, department and/or business line, for applications made in a period (2026, "
+        "2026-Q3, 2026-09).",
         permission_classes=can_read(Resource.REPORT),
     )
     async def hiring_analytics(
@@ -74,6 +76,7 @@ class AnalyticsQuery:
         model_version_id: strawberry.ID | None = None,
         department: str | None = None,
         period: str | None = None,
+        business_line: BusinessLine | None = None,
     ) -> HiringAnalyticsResult:
         subject = hiring_manager_scope(info.context.actor, Resource.REPORT)
 
@@ -87,6 +90,7 @@ class AnalyticsQuery:
                 department=department,
                 period=period,
                 hiring_manager_subject=subject,
+                business_line=business_line,
                 min_group_size=info.context.settings.analytics_min_group_size,
             )
 
@@ -100,7 +104,12 @@ class AnalyticsQuery:
                 if model_version_id
                 else None,
                 report_ids=data.reports,
-                details={"department": department, "period": period, "n": data.totals.n},
+                details={
+                    "department": department,
+                    "business_line": business_line.value if business_line else None,
+                    "period": period,
+                    "n": data.totals.n,
+                },
             )
         return HiringAnalyticsResult(analytics=HiringAnalytics.from_data(data) if data else None, errors=errors)
 
@@ -137,7 +146,8 @@ class AnalyticsQuery:
 
     @strawberry.field(
         description="For each dimension→KPI link of a version: hires' scores against KPI results "
-        "(Pearson and Spearman, n, 95 % CI, p). `period` is a prefix: 2026 or 2026-Q3. `selectionUtility` gives, "
+        "(Pearson and Spearman, n, 95 % CI, p). `period` is a prefix: 2026 or 2026-Q3; `department` is the "
+        "employee's, `businessLine` the hiring requisition's. `selectionUtility` gives, "
         "per linked KPI, the gain per hire of selecting by the interview total, at `selectionRatio` (0–1] or the "
         "requisitions' own hires ÷ applicants.",
         permission_classes=can_read(Resource.EMPLOYEE),
@@ -149,14 +159,15 @@ class AnalyticsQuery:
         period: str | None = None,
         department: str | None = None,
         selection_ratio: float | None = None,
+        business_line: BusinessLine | None = None,
     ) -> DimensionKpiCorrelationsResult:
         async def operation(session):
             row_id = decode_id(model_version_id, "CompetencyModelVersion", "modelVersionId")
             validate_selection_ratio(selection_ratio)
             data = await reports.dimension_kpi_correlations(
-                row_id, session=session, period=period, department=department
+                row_id, session=session, period=period, department=department, business_line=business_line
             )
-            return data, UtilityScope(row_id, None, selection_ratio, period, department)
+            return data, UtilityScope(row_id, None, selection_ratio, period, department, business_line)
 
         answer, errors = await run_query(operation)
         data, scope = answer if answer is not None else (None, None)
@@ -180,6 +191,7 @@ class AnalyticsQuery:
         selection_ratio: float | None = None,
         period: str | None = None,
         department: str | None = None,
+        business_line: BusinessLine | None = None,
     ) -> SelectionUtilityResult:
         try:
             scope = UtilityScope(
@@ -188,6 +200,7 @@ class AnalyticsQuery:
                 selection_ratio,
                 period,
                 department,
+                business_line,
             )
         except DomainError as error:
             return SelectionUtilityResult(errors=[UserError.from_field_error(item) for item in error.errors])
@@ -217,7 +230,8 @@ class AnalyticsQuery:
 
     @strawberry.field(
         description="Regression from a version's dimension scores to a KPI over past hires (cross-validated "
-        "against the mean); with `dimensionScores`, a new candidate's predicted KPI and its 95 % interval.",
+        "against the mean); with `dimensionScores`, a new candidate's predicted KPI and its 95 % interval. "
+        "`department` (the employee's) and `businessLine` (the hiring requisition's) narrow the hires.",
         permission_classes=can_read(Resource.EMPLOYEE),
     )
     async def performance_prediction(
@@ -227,6 +241,8 @@ class AnalyticsQuery:
         kpi_id: strawberry.ID,
         dimension_scores: list[DimensionScoreInput] | None = None,
         period: str | None = None,
+        department: str | None = None,
+        business_line: BusinessLine | None = None,
     ) -> PerformancePredictionResult:
         async def operation(session):
             version_id = decode_id(model_version_id, "CompetencyModelVersion", "modelVersionId")
@@ -234,7 +250,15 @@ class AnalyticsQuery:
             scores = (
                 {item.dimension_key: item.score for item in dimension_scores} if dimension_scores is not None else None
             )
-            return await reports.performance_prediction(version_id, kpi_row_id, scores, session=session, period=period)
+            return await reports.performance_prediction(
+                version_id,
+                kpi_row_id,
+                scores,
+                session=session,
+                period=period,
+                department=department,
+                business_line=business_line,
+            )
 
         data, errors = await run_query(operation)
         return PerformancePredictionResult(

@@ -39,6 +39,7 @@ async def read_selection_utilities(info: Info, scope: UtilityScope) -> tuple[Uti
             "selection_ratio": scope.selection_ratio,
             "period": scope.period,
             "department": scope.department,
+            "business_line": scope.business_line.value if scope.business_line else None,
             "n": max((item.n for item in answer.utilities), default=0),
         },
     )

@@ -17,3 +17,15 @@ ConsentKind = strawberry.enum(enums.ConsentKind, name="ConsentKind")
 BackgroundCheckStatus = strawberry.enum(enums.BackgroundCheckStatus, name="BackgroundCheckStatus")
 HumanDecision = strawberry.enum(enums.HumanDecision, name="HumanDecision")
 ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode", description="Why a mutation input was refused.")
+NotificationKind = strawberry.enum(
+    enums.NotificationKind, name="NotificationKind", description="Which e-mail to the candidate."
+)
+DeliveryStatus = strawberry.enum(
+    enums.DeliveryStatus,
+    name="DeliveryStatus",
+    description=(
+        "Where a candidate e-mail stands: QUEUED (waiting, or waiting for a retry), SENDING, SENT, FAILED or"
+        " BOUNCED (with the reason), OPTED_OUT (the candidate turned reminders off), SKIPPED (nothing to send:"
+        " submitted, expired, withdrawn or erased)."
+    ),
+)

@@ -27,6 +27,7 @@ from schema.types.competency import Question
 from schema.types.employee import OnboardingArchive
 from schema.types.interview import Answer, DimensionScore, InterviewQuestion, InterviewReport
 from schema.types.kpi import KpiAssignment, KpiRecord
+from schema.types.notification import InterviewNotification
 from schema.types.reweighting import ReweightingProposal
 
 
@@ -54,6 +55,7 @@ NODE_TYPES = [
     ApplicationStageChange,
     ConsentRecord,
     DimensionScore,
+    InterviewNotification,
     InterviewQuestion,
     InterviewReport,
     KpiAssignment,

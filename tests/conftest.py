@@ -33,6 +33,7 @@ def _test_database_url() -> str:
 os.environ["HRGATE_DATABASE_URL"] = _test_database_url()
 os.environ["HRGATE_DATA_DIR"] = str(_TEST_DATA_DIR)
 os.environ["HRGATE_MEDIA_DIR"] = str(_TEST_DATA_DIR / "media")
+os.environ.pop("HRGATE_MEDIA_URL", None)  # the local folder; S3 tests choose their bucket themselves
 os.environ.pop("HRGATE_BROKER_URL", None)
 os.environ.pop("HRGATE_PUBSUB_URL", None)
 os.environ.pop("HRGATE_ENVIRONMENT", None)

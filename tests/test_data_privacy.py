@@ -24,6 +24,7 @@ from gateway.models import (
     Dimension,
     DimensionScore,
     Interview,
+    InterviewNotification,
     InterviewReport,
     ReviewRequest,
     metadata,
@@ -359,6 +360,11 @@ async def _candidate_with_data_in_every_erasable_column(gql, http) -> tuple[Invi
         answer.duration_seconds, answer.transcript, answer.language = 12.5, "I would recount the cash.", "en"
         answer.features, answer.error = {"speech": {"speaking_rate": 131.0}}, "q1: noisy"
         uow.session.add_all([candidate, answer])
+        await uow.session.exec(  # an SMTP reply quoting the address, as a bounce records it
+            sa.update(InterviewNotification)
+            .where(col(InterviewNotification.interview_id) == interview.id)
+            .values(status_reason=f"550 5.1.1 <{candidate.email}>: user unknown")
+        )
     (report,) = await insert(
         InterviewReport(
             interview_id=interview.id,

@@ -114,7 +114,7 @@ async def test_a_dropped_upload_resumes_from_the_bytes_that_arrived(gql, http, t
     assert answered["answerBytes"] == len(recording)
     assert answered["answerContentType"] == "video/mp4"
     assert view["status"] == "IN_PROGRESS"
-    assert not list((get_settings().data_dir / "uploads").glob("*.part"))  # the partial bytes are gone
+    assert not list((get_settings().data_dir / "resumable-uploads").glob("*.part"))  # the partial bytes are gone
 
 
 async def test_a_session_is_reached_only_with_its_own_token(gql, http, test_media):

@@ -1,6 +1,7 @@
 """Dramatiq actors. ``hrgate worker`` (``dramatiq workers.actors``) runs them in production.
 
-Scoring is declared here; the daily retention job in ``workers.retention`` (imported, so workers run it too).
+Scoring is declared here; the daily retention job in ``workers.retention`` and the candidate e-mails in
+``workers.notifications`` (imported, so workers run them too).
 
 The scoring code (``workers.scoring`` and the model pipeline behind it) is imported by the actor
 when its first job runs, never when this module is imported: the gateway imports this module to send
@@ -20,6 +21,7 @@ from dramatiq.middleware import CurrentMessage
 
 from resolvers.services.scoring_records import mark_failed
 from workers.broker import broker
+from workers.notifications import notification_send, notifications_sweep
 from workers.retention import retention_run
 from workers.runtime import run_in_thread_loop
 
@@ -61,4 +63,4 @@ async def score_interview_job(interview_id: int) -> None:
     await run_scoring(interview_id)
 
 
-__all__ = ["broker", "retention_run", "score_interview"]
+__all__ = ["broker", "notification_send", "notifications_sweep", "retention_run", "score_interview"]

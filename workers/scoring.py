@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from gateway.settings import get_settings
-from gateway.storage import get_media_store
+from gateway.storage import MediaMissing, MediaStore, get_media_store
 from resolvers.services import scoring_records as records
 from workers.pipeline import (
     PIPELINE_VERSION,
@@ -143,6 +143,23 @@ def report_result(
     )
 
 
+async def _score_recording(
+    store: MediaStore, answer: records.AnswerToScore, number: int, config: PipelineConfig, biometric_consent: bool
+) -> AnswerEvidence:
+    """Score one answer from a local copy of its recording (S3: streamed to a temporary file, removed after).
+
+    A missing recording is permanent; an unreachable store is not (``StorageUnavailable``: the actor retries).
+    """
+    missing = f"the recording for question {number} is missing; please upload it again"
+    if not answer.media_uri:
+        raise PermanentScoringError(missing)
+    try:
+        async with store.open_read(answer.media_uri) as media_path:
+            return await asyncio.to_thread(score_answer, media_path, question_specs(answer), config, biometric_consent)
+    except MediaMissing as error:
+        raise PermanentScoringError(missing) from error
+
+
 async def _score(interview_id: int) -> None:
     job = await records.claim(interview_id)
     if job is None:
@@ -153,13 +170,8 @@ async def _score(interview_id: int) -> None:
     evidences = []
     quality_notes: list[dict[str, Any]] = []
     for number, answer in enumerate(job.answers, start=1):
-        media_path = store.local_path(answer.media_uri) if answer.media_uri else None
-        if media_path is None or not media_path.is_file():
-            raise PermanentScoringError(f"the recording for question {number} is missing; please upload it again")
         try:
-            evidence = await asyncio.to_thread(
-                score_answer, media_path, question_specs(answer), config, job.biometric_consent
-            )
+            evidence = await _score_recording(store, answer, number, config, job.biometric_consent)
         except MediaDecodeError as error:
             reason = f"the recording for question {number} could not be read ({error.reason}); please record it again"
             await records.mark_answer_failed(job, answer.answer_id, reason)

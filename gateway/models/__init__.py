@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from gateway.models.analytics import CandidateSelfReport, KpiImport, ReweightingProposal
+from gateway.models.analytics_summary import RequisitionMonthSummary, RequisitionSummaryState
 from gateway.models.audit import AuditEvent
 from gateway.models.candidate import Application, ApplicationStageChange, Candidate, ConsentRecord
 from gateway.models.competency import CompetencyModel, CompetencyModelVersion, Dimension, Question
@@ -16,10 +17,12 @@ from gateway.models.interview import (
     ReviewRequest,
 )
 from gateway.models.kpi import DimensionKpiLink, KpiAssignment, KpiDefinition, KpiPriority, KpiRecord
+from gateway.models.notification import InterviewNotification
 from gateway.models.requisition import Requisition
 
 # Registers the flush hooks that keep the analytics counting columns (``counting``'s docstring).
 from gateway.models import counting  # noqa: E402, F401  isort: skip
+from gateway.models import kpi_outcomes  # noqa: E402, F401  isort: skip
 
 metadata = SQLModel.metadata
 
@@ -39,6 +42,7 @@ __all__ = [
     "Employee",
     "Interview",
     "InterviewQuestion",
+    "InterviewNotification",
     "InterviewReport",
     "KpiAssignment",
     "KpiDefinition",
@@ -48,6 +52,8 @@ __all__ = [
     "OnboardingArchive",
     "Question",
     "Requisition",
+    "RequisitionMonthSummary",
+    "RequisitionSummaryState",
     "ReviewRequest",
     "ReweightingProposal",
     "metadata",

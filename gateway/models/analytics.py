@@ -55,6 +55,8 @@ class ReweightingProposal(SQLModel, table=True):
     evidence: list[dict[str, Any]] = json_field()
     """Per dimension: r, n, CI, p, and the sentence explaining the change."""
     question_suggestions: list[dict[str, Any]] = json_field()
+    cohort: dict[str, str] = json_field(default_factory=dict)
+    """The hires the validities were measured on: ``period``, ``department``, ``business_line`` when narrowed."""
     applied_version_id: int | None = Field(default=None, foreign_key="competency_model_version.id")
     decided_by: str | None = Field(default=None, max_length=200)
     decided_at: datetime | None = timestamp_field()

@@ -12,7 +12,9 @@ applications — so the rows carry the answer:
 
 Any ORM flush that adds reports, dimension scores, applications or stage changes, or changes a report's
 pipeline version or an application's stage, recounts the applications it touched (``after_flush_postexec``,
-same transaction). Loaders that write with Core statements (``INSERT … SELECT``) call ``recount_all``.
+same transaction), and marks the summaries of their requisitions stale (``gateway.models.analytics_summary``;
+also for a changed total or score and for deleted rows). Loaders that write with Core statements
+(``INSERT … SELECT``, ``UPDATE``, ``DELETE``) call ``recount_all``.
 Objects already in a session are not refreshed: read these columns with SQL, as the analytics do.
 """
 
@@ -25,9 +27,12 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from gateway.models.analytics_summary import mark_stale
 from gateway.models.candidate import Application, ApplicationStageChange
 from gateway.models.enums import ApplicationStage
 from gateway.models.interview import DimensionScore, Interview, InterviewReport
+from gateway.models.kpi_outcomes import outcome_updates
+from gateway.models.requisition import Requisition
 
 FORWARD_STAGES = (
     ApplicationStage.SCREENING,
@@ -145,8 +150,9 @@ def recount_statements(applications: Any = None) -> list[sa.Update]:
 
 async def recount_all(connection: Any) -> None:
     """After a bulk load that bypassed the ORM (an async connection, inside the loader's transaction)."""
-    for statement in recount_statements():
+    for statement in [*recount_statements(), *outcome_updates()]:
         await connection.execute(statement)
+    await connection.execute(mark_stale(sa.select(Requisition.__table__.c.id), connection.dialect.name))
 
 
 def _touched(objects: Iterable[Any]) -> tuple[set[int], set[int], set[int]]:
@@ -166,25 +172,41 @@ def _touched(objects: Iterable[Any]) -> tuple[set[int], set[int], set[int]]:
     return applications, interviews, reports
 
 
+_WATCHED = {"stage", "pipeline_version", "total", "score"}
+"""Attributes whose change moves counting (stage, pipeline version) or a summary figure (total, score)."""
+
+
+def _changed(item: Any) -> bool:
+    attributes = sa.inspect(item).attrs
+    return any(attributes[name].history.has_changes() for name in _WATCHED if name in attributes)
+
+
 @event.listens_for(Session, "after_flush")
 def _collect(session: Session, _context: Any) -> None:
-    """Note what this flush wrote (``session.new`` and ``dirty`` still show it here); recounted below."""
+    """Note what this flush wrote (``session.new``, ``dirty`` and ``deleted`` still show it here); recounted below.
+
+    Deleted rows are gone by then, so their requisitions are noted now (their summaries go stale).
+    """
     changed = [
         item
         for item in session.dirty
-        if isinstance(item, Application | InterviewReport)
-        and any(
-            sa.inspect(item).attrs[name].history.has_changes()
-            for name in ("stage", "pipeline_version")
-            if name in sa.inspect(item).attrs
-        )
+        if isinstance(item, Application | InterviewReport | DimensionScore) and _changed(item)
     ]
     applications, interviews, reports = _touched([*session.new, *changed])
-    if applications or interviews or reports:
-        pending = session.info.setdefault(_PENDING, (set(), set(), set()))
+    requisitions = {
+        item.requisition_id
+        for item in session.deleted
+        if isinstance(item, Application | InterviewReport | DimensionScore) and item.requisition_id is not None
+    }
+    for item in session.deleted:
+        if isinstance(item, DimensionScore) and item.requisition_id is None:
+            reports.add(item.report_id)
+    if applications or interviews or reports or requisitions:
+        pending = session.info.setdefault(_PENDING, (set(), set(), set(), set()))
         pending[0].update(applications)
         pending[1].update(interviews)
         pending[2].update(reports)
+        pending[3].update(requisitions)
 
 
 @event.listens_for(Session, "after_flush_postexec")
@@ -192,7 +214,7 @@ def _recount(session: Session, _context: Any) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
-    applications, interviews, reports = pending
+    applications, interviews, reports, requisitions = pending
     connection = session.connection()
     interview = Interview.__table__
     report = InterviewReport.__table__
@@ -207,6 +229,17 @@ def _recount(session: Session, _context: Any) -> None:
         )
         applications |= {row[0] for row in rows}
     ids = sorted(applications)
+    dialect_name = connection.dialect.name
+    application = Application.__table__
     for start in range(0, len(ids), RECOUNT_BATCH):
-        for statement in recount_statements(ids[start : start + RECOUNT_BATCH]):
+        batch = ids[start : start + RECOUNT_BATCH]
+        for statement in recount_statements(batch):
             connection.execute(statement)
+        connection.execute(
+            mark_stale(sa.select(application.c.requisition_id).where(application.c.id.in_(batch)), dialect_name)
+        )
+    if requisitions:
+        requisition = Requisition.__table__
+        connection.execute(
+            mark_stale(sa.select(requisition.c.id).where(requisition.c.id.in_(sorted(requisitions))), dialect_name)
+        )

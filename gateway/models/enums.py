@@ -119,3 +119,39 @@ class ProposalStatus(str, Enum):
     PROPOSED = "proposed"
     APPLIED = "applied"
     REJECTED = "rejected"
+
+
+class NotificationKind(str, Enum):
+    """The e-mails a candidate receives about one interview: each at most once."""
+
+    INVITATION = "invitation"
+    REMINDER = "reminder"
+
+
+class DeliveryStatus(str, Enum):
+    """Where one candidate e-mail stands.
+
+    ``queued`` → ``sending`` (claimed by one worker) → ``sent`` | ``failed`` | ``bounced``; a transient failure
+    returns it to ``queued`` for the next attempt. ``opted_out`` (the candidate turned reminders off) and
+    ``skipped`` (nothing left to remind of: submitted, expired, withdrawn) end it without sending.
+    """
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    BOUNCED = "bounced"
+    OPTED_OUT = "opted_out"
+    SKIPPED = "skipped"
+
+
+DELIVERY_FINAL = frozenset(
+    {
+        DeliveryStatus.SENT,
+        DeliveryStatus.FAILED,
+        DeliveryStatus.BOUNCED,
+        DeliveryStatus.OPTED_OUT,
+        DeliveryStatus.SKIPPED,
+    }
+)
+"""No e-mail is ever sent from these states again."""

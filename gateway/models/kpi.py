@@ -67,6 +67,14 @@ class KpiAssignment(SQLModel, table=True):
     dimension_id: int | None = Field(default=None, foreign_key="dimension.id")
     target: float | None = None
     assigned_at: datetime = created_at_field()
+    # The hire's outcome over every period and where they were hired, kept by ``gateway.models.kpi_outcomes``
+    # (read them with SQL: objects already in a session are not refreshed).
+    application_id: int | None = Field(default=None, foreign_key="application.id", index=True)
+    requisition_id: int | None = Field(default=None, foreign_key="requisition.id", index=True)
+    outcome_periods: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    outcome_actual_sum: float | None = None
+    outcome_attainment_sum: float | None = None
+    outcome_attainment_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class KpiRecord(SQLModel, table=True):

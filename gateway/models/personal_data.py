@@ -42,6 +42,7 @@ from gateway.models.interview import (
     ReviewRequest,
 )
 from gateway.models.kpi import DimensionKpiLink, KpiAssignment, KpiDefinition, KpiPriority, KpiRecord
+from gateway.models.notification import InterviewNotification
 from gateway.models.requisition import Requisition
 
 
@@ -261,6 +262,27 @@ REGISTRY: tuple[Table, ...] = (
             "evidence": erase([]),
         },
         owner=("report_id", InterviewReport),
+    ),
+    Table(
+        InterviewNotification,
+        {
+            "id": NONE,
+            "interview_id": NONE,
+            "kind": NONE,
+            "status": NONE,
+            "recipient": erase("erased-{candidate_id}@invalid"),
+            "due_at": NONE,
+            "attempts": NONE,
+            "status_reason": erase(None),
+            "message_id": NONE,
+            "sealed_link": erase(None),
+            "claimed_at": NONE,
+            "sent_at": NONE,
+            "created_at": NONE,
+            "updated_at": NONE,
+        },
+        owner=("interview_id", Interview),
+        notes="an SMTP reply may quote the address; the sealed link opens the interview",
     ),
     Table(
         ReviewRequest,

@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gateway.models import Application, Dimension, DimensionKpiLink
+from gateway.models.enums import BusinessLine
 from resolvers.analytics import statistics as st
 from resolvers.analytics.cohorts import Scope, counted_scores, kpi_outcomes
 from resolvers.analytics.prediction import FOLDS, RegressionMoments
@@ -205,6 +206,7 @@ async def link_correlations(
     session: AsyncSession,
     period: str | None = None,
     department: str | None = None,
+    business_line: BusinessLine | None = None,
 ) -> list[LinkCorrelation]:
     """Pearson and Spearman r of every dimension → KPI link of the version, over hires with both numbers.
 
@@ -213,7 +215,9 @@ async def link_correlations(
     """
     postgresql = _postgresql(session)
     scores = counted_scores()
-    outcomes = kpi_outcomes(model_version_id=model_version_id, period=period, department=department)
+    outcomes = kpi_outcomes(
+        model_version_id=model_version_id, period=period, department=department, business_line=business_line
+    )
     link = [col(Dimension.key), col(DimensionKpiLink.kpi_id)]
     pairs = (
         select(
@@ -272,6 +276,8 @@ async def regression_moments(
     model_version_id: int,
     session: AsyncSession,
     period: str | None = None,
+    department: str | None = None,
+    business_line: BusinessLine | None = None,
     folds: int = FOLDS,
 ) -> list[RegressionMoments]:
     """Per cross-validation fold, the sums a least-squares fit needs: hires' latest scores on ``dimensions``
@@ -281,7 +287,13 @@ async def regression_moments(
     """
     import numpy as np
 
-    outcomes = kpi_outcomes(kpi_ids=[kpi_id], model_version_id=model_version_id, period=period)
+    outcomes = kpi_outcomes(
+        kpi_ids=[kpi_id],
+        model_version_id=model_version_id,
+        period=period,
+        department=department,
+        business_line=business_line,
+    )
     scores = counted_scores()
     features = (
         select(

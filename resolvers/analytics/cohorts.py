@@ -29,10 +29,8 @@ from gateway.models import (
     KpiRecord,
     Requisition,
 )
-from gateway.models.enums import KpiDirection
-
-ATTAINMENT_CAP = 2.0
-"""``statistics.kpi_attainment``'s cap for lower-is-better KPIs (an actual of 0 counts as 2× on target)."""
+from gateway.models.enums import BusinessLine, KpiDirection
+from gateway.models.kpi_outcomes import attainment as kpi_attainment
 
 
 @dataclass(frozen=True)
@@ -43,6 +41,8 @@ class Scope:
     requisition_id: int | None = None
     requisitions: Select | None = None
     applications: Select | None = None
+    months: tuple[str, ...] | None = None
+    """The calendar months (UTC, ``YYYY-MM``) ``applications`` covers, for the summary cells; set with it."""
 
     def clauses(self, requisition_column: sa.ColumnElement, application_column: sa.ColumnElement) -> list:
         """WHERE clauses on a table that carries both ids (reports, scores and applications do)."""
@@ -93,66 +93,38 @@ def counted_scores(scope: Scope | None = None) -> sa.Subquery:
     )
 
 
-def _attainment(actual: sa.ColumnElement, target: sa.ColumnElement, lower: sa.ColumnElement) -> sa.ColumnElement:
-    """``statistics.kpi_attainment`` in SQL: null without a positive target; capped for lower-is-better."""
-    lower_ratio = sa.case(
-        (actual <= 0, ATTAINMENT_CAP),
-        (target / actual > ATTAINMENT_CAP, ATTAINMENT_CAP),
-        else_=target / actual,
-    )
-    return sa.case(
-        (sa.or_(target.is_(None), target <= 0), sa.null()),
-        (lower, lower_ratio),
-        else_=actual / target,
-    )
-
-
 def kpi_outcomes(
     *,
     kpi_ids: list[int] | None = None,
     model_version_id: int | None = None,
     department: str | None = None,
     period: str | None = None,
+    business_line: BusinessLine | None = None,
 ) -> sa.Subquery:
     """``(application_id, employee_id, kpi_id, periods, actual, outcome)`` per hire and KPI over the periods.
 
     ``actual`` is the mean of the records in the KPI's unit; ``outcome`` is oriented so that more is better:
     the mean attainment (``statistics.kpi_attainment``) when every hire measured on the KPI has targets on
     every record, else the mean actual, negated for lower-is-better KPIs. ``period`` matches a prefix
-    (``2026`` takes every 2026 quarter). ``kpi_ids`` are a handful of KPI definitions, never a growing list.
+    (``2026`` takes every 2026 quarter) and reads the records; over every period the sums kept on each
+    assignment (``gateway.models.kpi_outcomes``) are read instead. ``kpi_ids`` are a handful of KPI
+    definitions, never a growing list. ``department`` is the employee's; ``business_line`` that of the
+    requisition they were hired through.
     """
-    target = sa.func.coalesce(col(KpiRecord.target), col(KpiAssignment.target))
-    lower = col(KpiDefinition.direction) == KpiDirection.LOWER_IS_BETTER
-    attainment = _attainment(col(KpiRecord.actual), target, lower)
-    per_hire = (
-        select(
-            col(Employee.application_id).label("application_id"),
-            col(Employee.id).label("employee_id"),
-            col(KpiDefinition.id).label("kpi_id"),
-            sa.func.count().label("periods"),
-            sa.func.avg(KpiRecord.actual).label("actual"),
-            sa.func.avg(attainment).label("attainment"),
-            (sa.func.count(attainment) == sa.func.count()).label("all_targets"),
-            sa.func.max(sa.case((lower, 1), else_=0)).label("lower_is_better"),
-        )
-        .select_from(KpiRecord)
-        .join(KpiAssignment, col(KpiAssignment.id) == KpiRecord.assignment_id)
-        .join(KpiDefinition, col(KpiDefinition.id) == KpiAssignment.kpi_id)
-        .join(Employee, col(Employee.id) == KpiAssignment.employee_id)
-        .group_by(col(Employee.application_id), col(Employee.id), col(KpiDefinition.id))
-    )
+    per_hire = _per_hire_from_records(period) if period else _per_hire_kept()
     if kpi_ids is not None:
-        per_hire = per_hire.where(col(KpiDefinition.id).in_(kpi_ids))
+        per_hire = per_hire.where(col(KpiAssignment.kpi_id).in_(kpi_ids))
     if department is not None:
-        per_hire = per_hire.where(col(Employee.department) == department)
-    if period:
-        per_hire = per_hire.where(col(KpiRecord.period).startswith(period, autoescape=True))
-    if model_version_id is not None:
-        per_hire = (
-            per_hire.join(Application, col(Application.id) == Employee.application_id)
-            .join(Requisition, col(Requisition.id) == Application.requisition_id)
-            .where(col(Requisition.competency_model_version_id) == model_version_id)
+        per_hire = per_hire.join(Employee, col(Employee.id) == KpiAssignment.employee_id).where(
+            col(Employee.department) == department
         )
+    if model_version_id is not None or business_line is not None:
+        requisitions = select(col(Requisition.id))
+        if model_version_id is not None:
+            requisitions = requisitions.where(col(Requisition.competency_model_version_id) == model_version_id)
+        if business_line is not None:
+            requisitions = requisitions.where(col(Requisition.business_line) == business_line)
+        per_hire = per_hire.where(col(KpiAssignment.requisition_id).in_(requisitions))
     hires = per_hire.subquery("kpi_per_hire")
     every_target = sa.func.min(sa.case((hires.c.all_targets, 1), else_=0)).over(partition_by=hires.c.kpi_id)
     oriented_actual = sa.case((hires.c.lower_is_better == 1, -hires.c.actual), else_=hires.c.actual)
@@ -164,3 +136,51 @@ def kpi_outcomes(
         hires.c.actual,
         sa.case((every_target == 1, hires.c.attainment), else_=oriented_actual).label("outcome"),
     ).subquery("kpi_outcome")
+
+
+def _lower_is_better() -> sa.ColumnElement:
+    return col(KpiDefinition.direction) == KpiDirection.LOWER_IS_BETTER
+
+
+def _per_hire_kept() -> Select:
+    """Per assignment with records: the sums ``gateway.models.kpi_outcomes`` keeps, as means."""
+    periods = col(KpiAssignment.outcome_periods)
+    attained = col(KpiAssignment.outcome_attainment_count)
+    return (
+        select(
+            col(KpiAssignment.application_id).label("application_id"),
+            col(KpiAssignment.employee_id).label("employee_id"),
+            col(KpiAssignment.kpi_id).label("kpi_id"),
+            periods.label("periods"),
+            (col(KpiAssignment.outcome_actual_sum) / periods).label("actual"),
+            sa.case((attained > 0, col(KpiAssignment.outcome_attainment_sum) / attained)).label("attainment"),
+            (attained == periods).label("all_targets"),
+            sa.case((_lower_is_better(), 1), else_=0).label("lower_is_better"),
+        )
+        .join(KpiDefinition, col(KpiDefinition.id) == KpiAssignment.kpi_id)
+        .where(periods > 0)
+    )
+
+
+def _per_hire_from_records(period: str) -> Select:
+    """Per assignment, the means over the records of the periods starting with ``period``."""
+    target = sa.func.coalesce(col(KpiRecord.target), col(KpiAssignment.target))
+    lower = _lower_is_better()
+    attainment = kpi_attainment(col(KpiRecord.actual), target, lower)
+    return (
+        select(
+            col(KpiAssignment.application_id).label("application_id"),
+            col(KpiAssignment.employee_id).label("employee_id"),
+            col(KpiAssignment.kpi_id).label("kpi_id"),
+            sa.func.count().label("periods"),
+            sa.func.avg(KpiRecord.actual).label("actual"),
+            sa.func.avg(attainment).label("attainment"),
+            (sa.func.count(attainment) == sa.func.count()).label("all_targets"),
+            sa.func.max(sa.case((lower, 1), else_=0)).label("lower_is_better"),
+        )
+        .select_from(KpiRecord)
+        .join(KpiAssignment, col(KpiAssignment.id) == KpiRecord.assignment_id)
+        .join(KpiDefinition, col(KpiDefinition.id) == KpiAssignment.kpi_id)
+        .where(col(KpiRecord.period).startswith(period, autoescape=True))
+        .group_by(col(KpiAssignment.application_id), col(KpiAssignment.employee_id), col(KpiAssignment.kpi_id))
+    )

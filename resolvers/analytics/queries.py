@@ -7,7 +7,7 @@ Group data (``CandidateSelfReport``) is read only by ``selection_records`` (adve
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Select, func
 from sqlmodel import col, select
@@ -26,7 +26,7 @@ from gateway.models import (
     Requisition,
     ReweightingProposal,
 )
-from gateway.models.enums import KpiDirection, ProposalStatus
+from gateway.models.enums import BusinessLine, KpiDirection, ProposalStatus
 from resolvers.analytics.cohorts import Scope
 from resolvers.analytics.statistics import PIPELINE_STAGES, kpi_attainment
 
@@ -197,6 +197,7 @@ def cohort_scope(
     created_from: datetime | None = None,
     created_before: datetime | None = None,
     hiring_manager_subject: str | None = None,
+    business_line: BusinessLine | None = None,
 ) -> Scope:
     """The applications to requisitions matching the filters, made within [created_from, created_before).
 
@@ -204,7 +205,7 @@ def cohort_scope(
     are filtered without a join); the period, a SELECT of application ids. No I/O.
     """
     requisitions = None
-    if model_version_id is not None or department is not None or hiring_manager_subject is not None:
+    if any(value is not None for value in (model_version_id, department, hiring_manager_subject, business_line)):
         requisitions = select(col(Requisition.id))
         if model_version_id is not None:
             requisitions = requisitions.where(Requisition.competency_model_version_id == model_version_id)
@@ -212,6 +213,8 @@ def cohort_scope(
             requisitions = requisitions.where(Requisition.department == department)
         if hiring_manager_subject is not None:
             requisitions = requisitions.where(Requisition.hiring_manager_subject == hiring_manager_subject)
+        if business_line is not None:
+            requisitions = requisitions.where(Requisition.business_line == business_line)
     applications = None
     if created_from is not None or created_before is not None:
         applications = select(col(Application.id))
@@ -219,7 +222,28 @@ def cohort_scope(
             applications = applications.where(col(Application.created_at) >= created_from)
         if created_before is not None:
             applications = applications.where(col(Application.created_at) < created_before)
-    return Scope(requisitions=requisitions, applications=applications)
+    return Scope(
+        requisitions=requisitions, applications=applications, months=whole_months(created_from, created_before)
+    )
+
+
+def whole_months(created_from: datetime | None, created_before: datetime | None) -> tuple[str, ...] | None:
+    """``YYYY-MM`` of each month in [created_from, created_before) when both fall on a month's first instant
+    (UTC), as periods do; else None (the statistics then read rows instead of monthly summaries)."""
+    if created_from is None or created_before is None:
+        return None
+    bounds = [moment.astimezone(UTC) for moment in (created_from, created_before)]
+    if any(
+        (moment.day, moment.hour, moment.minute, moment.second, moment.microsecond) != (1, 0, 0, 0, 0)
+        for moment in bounds
+    ):
+        return None
+    months = []
+    year, month = bounds[0].year, bounds[0].month
+    while (year, month) < (bounds[1].year, bounds[1].month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return tuple(months)
 
 
 async def cohort_size(scope: Scope, *, session: AsyncSession) -> tuple[int, int]:

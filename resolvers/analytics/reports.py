@@ -24,6 +24,7 @@ from gateway.models import (
     KpiDefinition,
     Requisition,
 )
+from gateway.models.enums import BusinessLine
 from resolvers.analytics import adverse_impact as impact
 from resolvers.analytics import aggregates, cohorts
 from resolvers.analytics import statistics as st
@@ -32,18 +33,16 @@ from resolvers.analytics.queries import (
     EmployeeKpiResult,
     application_scores,
     cohort_scope,
-    cohort_size,
     employee_kpi_results,
     selection_records,
 )
+from resolvers.analytics.summaries import CohortFigures, cohort_figures
 from resolvers.errors import DomainError, ErrorCode, not_found
 from resolvers.services.audit import Actor, record_audit
 from resolvers.services.periods import period_range
 
 RANKED_DIMENSIONS = 3
 """How many strongest and weakest dimensions a requisition summary names."""
-AUDITED_REPORT_IDS = 1_000
-"""An audit event names up to this many reports; past it, the counting rule and the highest report id."""
 
 
 @dataclass(frozen=True)
@@ -65,14 +64,11 @@ class CountedReports:
         }
 
 
-async def counted_totals(
-    scope: cohorts.Scope, *, session: AsyncSession, min_group_size: int
-) -> tuple[st.Distribution, CountedReports]:
+async def counted_totals(scope: cohorts.Scope, *, min_group_size: int) -> tuple[st.Distribution, CountedReports]:
     """The totals' distribution and the reports it counted (their ids only for a cohort an auditor can list)."""
-    latest = cohorts.counted_reports(scope)
-    counted = await aggregates.total_distribution(latest, session=session, min_group_size=min_group_size)
-    ids = await aggregates.report_ids(latest, session=session) if counted.reports <= AUDITED_REPORT_IDS else None
-    return counted.distribution, CountedReports(counted.reports, counted.highest_report_id, ids)
+    figures = await cohort_figures(scope)
+    totals = st.distribution_from_summary(figures.summary(), figures.histogram(), min_group_size=min_group_size)
+    return totals, _counted_reports(figures)
 
 
 @dataclass(frozen=True)
@@ -120,16 +116,28 @@ async def requisition_analytics(
     requisition = await _requisition(requisition_id, session=session)
     scope = cohorts.Scope(requisition_id=requisition_id)
     dimensions = await _version_dimensions(requisition.competency_model_version_id, session=session)
-    totals, counted = await counted_totals(scope, session=session, min_group_size=min_group_size)
+    figures = await cohort_figures(scope)
     return RequisitionAnalytics(
         requisition_id=requisition_id,
-        pass_rates=await aggregates.stage_pass_rates(scope, session=session),
-        totals=totals,
-        dimension_means=await aggregates.dimension_means(
-            scope, [dimension.key for dimension in dimensions], session=session, min_group_size=min_group_size
-        ),
-        reports=counted,
+        reports=_counted_reports(figures),
+        **_figures(figures, [dimension.key for dimension in dimensions], min_group_size=min_group_size),
     )
+
+
+def _counted_reports(figures: CohortFigures) -> CountedReports:
+    return CountedReports(figures.reports, figures.highest_report_id, figures.report_ids)
+
+
+def _figures(figures: CohortFigures, keys: Sequence[str] | None, *, min_group_size: int) -> dict[str, Any]:
+    """Pass rates, totals and dimension means of ``summaries.cohort_figures``, small groups withheld."""
+    order = {stage: index for index, stage in enumerate(st.PIPELINE_STAGES)}
+    return {
+        "pass_rates": st.pass_rates_from_furthest({order[stage]: count for stage, count in figures.stages.items()}),
+        "totals": st.distribution_from_summary(figures.summary(), figures.histogram(), min_group_size=min_group_size),
+        "dimension_means": st.dimension_means_from_summary(
+            figures.dimension_summaries(keys), min_group_size=min_group_size
+        ),
+    }
 
 
 async def record_statistics_read(
@@ -201,7 +209,12 @@ async def _links(dimensions: Sequence[Dimension], *, session: AsyncSession) -> l
 
 
 async def dimension_kpi_correlations(
-    model_version_id: int, *, session: AsyncSession, period: str | None = None, department: str | None = None
+    model_version_id: int,
+    *,
+    session: AsyncSession,
+    period: str | None = None,
+    department: str | None = None,
+    business_line: BusinessLine | None = None,
 ) -> list[DimensionKpiCorrelation]:
     """For each dimension → KPI link of the version: hires' interview scores against their KPI results.
 
@@ -213,7 +226,7 @@ async def dimension_kpi_correlations(
     found = {
         (item.dimension_key, item.kpi_id): item
         for item in await aggregates.link_correlations(
-            model_version_id, session=session, period=period, department=department
+            model_version_id, session=session, period=period, department=department, business_line=business_line
         )
     }
     correlations = []
@@ -280,6 +293,8 @@ async def performance_prediction(
     *,
     session: AsyncSession,
     period: str | None = None,
+    department: str | None = None,
+    business_line: BusinessLine | None = None,
 ) -> PerformancePrediction:
     """Regress the KPI on the version's dimension scores over past hires; predict for ``new_scores`` if given.
 
@@ -310,6 +325,8 @@ async def performance_prediction(
         model_version_id=model_version_id,
         session=session,
         period=period,
+        department=department,
+        business_line=business_line,
     )
     return predict_from_moments(keys, folds, new_scores)
 
@@ -350,6 +367,7 @@ async def cohort_analytics(
     department: str | None = None,
     period: str | None = None,
     hiring_manager_subject: str | None = None,
+    business_line: BusinessLine | None = None,
     min_group_size: int = 1,
 ) -> CohortAnalytics:
     """Pass rates, score distribution and dimension means of the applications made in ``period``
@@ -368,18 +386,16 @@ async def cohort_analytics(
         created_from=created_from,
         created_before=created_before,
         hiring_manager_subject=hiring_manager_subject,
+        business_line=business_line,
     )
-    application_count, requisition_count = await cohort_size(scope, session=session)
     keys = None
     if model_version_id is not None:
         keys = [dimension.key for dimension in await _version_dimensions(model_version_id, session=session)]
-    totals, counted = await counted_totals(scope, session=session, min_group_size=min_group_size)
+    figures = await cohort_figures(scope)
     return CohortAnalytics(
         requisition_id=0,
-        pass_rates=await aggregates.stage_pass_rates(scope, session=session),
-        totals=totals,
-        dimension_means=await aggregates.dimension_means(scope, keys, session=session, min_group_size=min_group_size),
-        reports=counted,
-        requisition_count=requisition_count,
-        application_count=application_count,
+        reports=_counted_reports(figures),
+        requisition_count=figures.requisitions,
+        application_count=figures.applications,
+        **_figures(figures, keys, min_group_size=min_group_size),
     )

@@ -31,9 +31,10 @@ from gateway.models import (
     KpiRecord,
     Requisition,
 )
-from gateway.models.enums import ApplicationStage, KpiDirection
-from resolvers.analytics.reports import AUDITED_REPORT_IDS, CountedReports
+from gateway.models.enums import ApplicationStage, BusinessLine, KpiDirection
+from resolvers.analytics.reports import CountedReports
 from resolvers.analytics.statistics import MIN_SAMPLE_SIZE
+from resolvers.analytics.summaries import AUDITED_REPORT_IDS
 from resolvers.analytics.utility import KpiFacts, PairedMoments, SelectionUtility, selection_utility
 from resolvers.errors import DomainError, ErrorCode, not_found
 
@@ -51,6 +52,8 @@ class UtilityScope:
     selection_ratio: float | None = None
     period: str | None = None
     department: str | None = None
+    business_line: BusinessLine | None = None
+    """The business line of the requisitions (retail and corporate banking are analysed apart)."""
 
 
 @dataclass(frozen=True)
@@ -70,11 +73,15 @@ def validate_selection_ratio(selection_ratio: float | None) -> None:
         )
 
 
-def _version_requisitions(model_version_id: int, *, department: str | None = None) -> Select:
+def _version_requisitions(
+    model_version_id: int, *, department: str | None = None, business_line: BusinessLine | None = None
+) -> Select:
     """The ids of the version's requisitions (a subquery): reports are narrowed by their own indexed column."""
     statement = select(col(Requisition.id)).where(Requisition.competency_model_version_id == model_version_id)
     if department is not None:
         statement = statement.where(Requisition.department == department)
+    if business_line is not None:
+        statement = statement.where(Requisition.business_line == business_line)
     return statement
 
 
@@ -87,7 +94,9 @@ def _hires_latest_reports(scope: UtilityScope) -> Subquery:
         .join(InterviewReport, col(InterviewReport.application_id) == Employee.application_id)
         .where(
             col(InterviewReport.counted),
-            col(InterviewReport.requisition_id).in_(_version_requisitions(scope.model_version_id)),
+            col(InterviewReport.requisition_id).in_(
+                _version_requisitions(scope.model_version_id, business_line=scope.business_line)
+            ),
         )
     )
     if scope.department is not None:
@@ -251,7 +260,9 @@ async def selection_counts(scope: UtilityScope, *, session: AsyncSession) -> tup
                 col(InterviewReport.counted),
                 col(InterviewReport.total).is_not(None),
                 col(InterviewReport.requisition_id).in_(
-                    _version_requisitions(scope.model_version_id, department=scope.department)
+                    _version_requisitions(
+                        scope.model_version_id, department=scope.department, business_line=scope.business_line
+                    )
                 ),
             )
         )

@@ -21,6 +21,7 @@ from gateway.models import (
     ConsentRecord,
     DimensionScore,
     Interview,
+    InterviewNotification,
     InterviewQuestion,
     InterviewReport,
     Requisition,
@@ -48,6 +49,10 @@ _JOIN_PATHS: dict[type, list[tuple[Any, Any]]] = {
     Interview: _INTERVIEW_PATH,
     InterviewQuestion: [(Interview, col(Interview.id) == col(InterviewQuestion.interview_id)), *_INTERVIEW_PATH],
     Answer: [(Interview, col(Interview.id) == col(Answer.interview_id)), *_INTERVIEW_PATH],
+    InterviewNotification: [
+        (Interview, col(Interview.id) == col(InterviewNotification.interview_id)),
+        *_INTERVIEW_PATH,
+    ],
     InterviewReport: [(Requisition, col(Requisition.id) == col(InterviewReport.requisition_id))],
     DimensionScore: [
         (InterviewReport, col(InterviewReport.id) == col(DimensionScore.report_id)),

@@ -7,6 +7,7 @@ interview as queued and, after the commit, sends one scoring job (ids only).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -20,16 +21,36 @@ from gateway.db import UnitOfWork, read_session, unit_of_work
 from gateway.models import Answer, Application, ConsentRecord, Interview, InterviewQuestion, Question, Requisition
 from gateway.models.base import utcnow
 from gateway.models.enums import ApplicationStage, ConsentKind, InterviewStatus
-from gateway.storage import MediaStore, StoredMedia, UploadRejected
+from gateway.storage import (
+    MediaStore,
+    StorageError,
+    StorageFull,
+    StorageUnavailable,
+    StoredMedia,
+    UploadRejected,
+    save_upload,
+)
 from resolvers.errors import DomainError, ErrorCode, FieldError
 from resolvers.services.audit import Actor, record_audit
 from resolvers.services.interview_status import move_interview
 from resolvers.services.invitations import hash_token
 
+logger = logging.getLogger(__name__)
+
 SCORING_ACTOR = "score_interview"
 TOKEN_FIELD = "invitationToken"
 OPEN_FOR_ANSWERS = (InterviewStatus.INVITED, InterviewStatus.IN_PROGRESS, InterviewStatus.FAILED)
 """A failed interview (e.g. a corrupt recording) reopens: the candidate re-uploads and re-submits."""
+UPLOAD_STORE_FULL = (
+    "the recording could not be stored: the media store is full. Nothing was saved and your earlier "
+    "recordings are kept; please upload it again later"
+)
+UPLOAD_STORE_UNAVAILABLE = (
+    "the recording could not be stored: the media store is unavailable right now. Nothing was saved and "
+    "your earlier recordings are kept; please upload it again in a few minutes"
+)
+ALREADY_SUBMITTED = (InterviewStatus.SUBMITTED, InterviewStatus.QUEUED, InterviewStatus.SCORING, InterviewStatus.SCORED)
+"""A submit of an interview in one of these answers success again and changes nothing (idempotent)."""
 
 _UPLOAD_CODES = {
     "too_large": ErrorCode.UPLOAD_TOO_LARGE,
@@ -179,7 +200,9 @@ async def upload_answer(
 ) -> Answer:
     """Stream one recording to the media store, then point the answer at it.
 
-    The file is written before the transaction and removed again if the
+    The recording is validated before the store sees it (``gateway.storage.save_upload``); a full or
+    unreachable store is a typed error (``STORAGE_FULL``, ``STORAGE_UNAVAILABLE``) and changes nothing:
+    the answer keeps the recording it had. The file is written before the transaction and removed again if the
     transaction fails; the recording it replaces is removed only after commit.
     Parallel uploads to one answer each replace exactly the recording they
     read (a compare-and-set on ``media_uri``, retried on conflict), so every
@@ -187,24 +210,37 @@ async def upload_answer(
     """
     interview = await check_upload_allowed(token, question_id)
     try:
-        stored = await store.save(f"interviews/{interview.id}/{question_id}", chunks, max_bytes=max_bytes)
+        stored = await save_upload(store, f"interviews/{interview.id}/{question_id}", chunks, max_bytes=max_bytes)
     except UploadRejected as rejected:
         raise DomainError.single("file", rejected.message, _UPLOAD_CODES[rejected.reason]) from None
+    except StorageFull:
+        raise DomainError.single("file", UPLOAD_STORE_FULL, ErrorCode.STORAGE_FULL) from None
+    except StorageUnavailable:
+        raise DomainError.single("file", UPLOAD_STORE_UNAVAILABLE, ErrorCode.STORAGE_UNAVAILABLE) from None
     try:
         for attempt in range(1, ATTACH_ATTEMPTS + 1):
             try:
                 async with unit_of_work() as uow:
                     answer, replaced_uri = await _attach_media(token, question_id, stored, uow=uow)
                     if replaced_uri and replaced_uri != stored.uri:
-                        uow.after_commit(lambda uri=replaced_uri: store.delete(uri))
+                        uow.after_commit(lambda uri=replaced_uri: _delete_quietly(store, uri))
                 break
             except (_AnswerChanged, IntegrityError):
                 if attempt == ATTACH_ATTEMPTS:
                     raise
     except BaseException:
-        await store.delete(stored.uri)
+        await _delete_quietly(store, stored.uri)
         raise
     return answer
+
+
+async def _delete_quietly(store: MediaStore, uri: str) -> None:
+    """Remove a recording no answer points at; a store outage leaves it for a person (logged), and never
+    turns into an error of the upload (after commit, the new recording is linked and must stay)."""
+    try:
+        await store.delete(uri)
+    except StorageError:
+        logger.warning("could not delete the unlinked recording %s; delete it by hand", uri, exc_info=True)
 
 
 ATTACH_ATTEMPTS = 20
@@ -265,8 +301,17 @@ async def _attach_media(
 
 
 async def submit(token: str, *, uow: UnitOfWork) -> Interview:
-    """All questions answered and consent given: commit as queued, then enqueue scoring."""
-    interview, application = await open_invitation(token, session=uow.session, for_update=True)
+    """All questions answered and consent given: commit as queued, then enqueue scoring.
+
+    Idempotent: the same submit repeated (a retry after a lost answer, or two racing on two gateways)
+    answers with the interview as it is and sends no second job. The move is a compare-and-set on the
+    status read, so of two racing submits exactly one queues the interview, on SQLite too (no row lock).
+    """
+    interview, application = await open_invitation(
+        token, session=uow.session, for_update=True, allowed=OPEN_FOR_ANSWERS + ALREADY_SUBMITTED
+    )
+    if interview.status in ALREADY_SUBMITTED:
+        return interview
     if not (await consent_state(application.candidate_id, session=uow.session)).ai_processing:
         raise DomainError.single(TOKEN_FIELD, "consent to AI processing is missing", ErrorCode.CONSENT_REQUIRED)
     questions = await interview_questions(interview.id, session=uow.session)
@@ -279,7 +324,21 @@ async def submit(token: str, *, uow: UnitOfWork) -> Interview:
                 for position in missing
             )
         )
-    interview.submitted_at = utcnow()
+    submitted_at = utcnow()
+    connection = await uow.session.connection()
+    claimed = await connection.execute(
+        update(Interview)
+        .where(col(Interview.id) == interview.id, col(Interview.status) == interview.status)
+        .values(submitted_at=submitted_at)
+    )
+    if claimed.rowcount != 1:  # a rival submit committed first: answer as it did
+        await uow.session.refresh(interview)
+        if interview.status in ALREADY_SUBMITTED:
+            return interview
+        raise DomainError.single(
+            TOKEN_FIELD, "the interview changed while it was being submitted; submit again", ErrorCode.INVALID
+        )
+    interview.submitted_at = submitted_at
     if interview.status is not InterviewStatus.IN_PROGRESS:
         move_interview(interview, InterviewStatus.IN_PROGRESS, uow=uow)
     move_interview(interview, InterviewStatus.SUBMITTED, uow=uow)

@@ -54,7 +54,5 @@ async def requisition_totals(requisition_id: int, *, min_group_size: int = 1) ->
         requisition = await session.get(Requisition, requisition_id)
         if requisition is None or requisition.id is None:
             return None
-        totals, counted = await counted_totals(
-            Scope(requisition_id=requisition_id), session=session, min_group_size=min_group_size
-        )
+    totals, counted = await counted_totals(Scope(requisition_id=requisition_id), min_group_size=min_group_size)
     return RequisitionTotals(requisition.id, requisition.title, totals, counted)

@@ -25,6 +25,11 @@ ACTIVE_STATUSES = (
 )
 
 
+def invitation_url(public_base_url: str, token: str) -> str:
+    """The candidate's link (the candidate app reads the token from the path)."""
+    return f"{public_base_url.rstrip('/')}/interview/{token}"
+
+
 def hash_token(token: str) -> str:
     """Only this digest is stored: a leaked database cannot be used to open interviews."""
     return hashlib.sha256(token.encode()).hexdigest()

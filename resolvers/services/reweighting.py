@@ -29,7 +29,7 @@ from gateway.models import (
     ReweightingProposal,
 )
 from gateway.models.base import utcnow
-from gateway.models.enums import KpiDirection, ProposalStatus
+from gateway.models.enums import BusinessLine, KpiDirection, ProposalStatus
 from resolvers.analytics import reweighting as rw
 from resolvers.analytics import statistics as st
 from resolvers.analytics.reports import dimension_kpi_correlations
@@ -102,13 +102,21 @@ async def _kpi_infos(kpi_ids: set[int], *, session: AsyncSession) -> dict[int, r
 
 
 async def create_proposal(
-    model_version_id: int, *, session: AsyncSession, actor: Actor, period: str | None = None
+    model_version_id: int,
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    period: str | None = None,
+    department: str | None = None,
+    business_line: BusinessLine | None = None,
 ) -> ReweightingProposal:
     """Measure each dimension's validity per linked KPI, combine by HR's KPI priorities, propose bounded steps.
 
     The method (shrinkage by the confidence interval, priorities, the exact ±10-point step) is in
     ``resolvers.analytics.reweighting``. Refused with ``not_enough_data`` (every reason in the message:
     no hires, a KPI without actuals, constant scores, n under the minimum) when no dimension can be judged.
+    ``period``, ``department`` and ``business_line`` narrow the hires (retail and corporate banking apart);
+    the proposal keeps them as its ``cohort``.
     """
     version = await session.get(CompetencyModelVersion, model_version_id)
     if version is None:
@@ -118,7 +126,18 @@ async def create_proposal(
             select(Dimension).where(Dimension.model_version_id == model_version_id).order_by(col(Dimension.position))
         )
     ).all()
-    correlations = await dimension_kpi_correlations(model_version_id, session=session, period=period)
+    correlations = await dimension_kpi_correlations(
+        model_version_id, session=session, period=period, department=department, business_line=business_line
+    )
+    cohort = {
+        key: value
+        for key, value in (
+            ("period", period),
+            ("department", department),
+            ("business_line", business_line.value if business_line else None),
+        )
+        if value
+    }
     kpis = await _kpi_infos({item.kpi_id for item in correlations}, session=session)
     links: dict[str, list[tuple[rw.KpiInfo, st.Correlation]]] = {}
     for item in correlations:
@@ -140,6 +159,7 @@ async def create_proposal(
         proposed_weights={change.dimension_key: change.proposed_weight for change in result.changes},
         evidence=[_evidence_entry(change) for change in result.changes],
         question_suggestions=result.suggestions,
+        cohort=cohort,
     )
     session.add(proposal)
     await session.flush()
@@ -153,6 +173,7 @@ async def create_proposal(
             "modelVersionId": model_version_id,
             "proposedWeights": proposal.proposed_weights,
             "kpiShares": {str(kpi_id): share for kpi_id, share in result.kpi_shares.items()},
+            "cohort": cohort,
         },
     )
     return proposal

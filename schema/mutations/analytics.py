@@ -12,6 +12,7 @@ from resolvers.errors import DomainError, ErrorCode
 from resolvers.services import reweighting
 from resolvers.services.audit import Actor
 from schema.context import Info
+from schema.enums import BusinessLine
 from schema.ids import decode_id
 from schema.mutations.common import UserError, run_mutation
 from schema.permissions import Action, can_write, check_write
@@ -48,6 +49,10 @@ class CandidateSelfReportRecordPayload:
 class ReweightingProposalCreateInput:
     model_version_id: strawberry.ID
     period: str | None = strawberry.field(default=None, description="KPI periods to use (prefix, e.g. 2026).")
+    department: str | None = strawberry.field(default=None, description="Only hires in this department.")
+    business_line: BusinessLine | None = strawberry.field(
+        default=None, description="Only hires through requisitions of this business line (retail, corporate…)."
+    )
 
 
 @strawberry.type
@@ -117,7 +122,12 @@ class AnalyticsMutations:
         async def operation(uow):
             version_id = decode_id(input.model_version_id, "CompetencyModelVersion", "modelVersionId")
             return await reweighting.create_proposal(
-                version_id, session=uow.session, actor=info.context.actor, period=input.period
+                version_id,
+                session=uow.session,
+                actor=info.context.actor,
+                period=input.period,
+                department=input.department,
+                business_line=input.business_line,
             )
 
         proposal, errors = await run_mutation(operation)

@@ -9,7 +9,9 @@ from strawberry.file_uploads import Upload
 
 from gateway.storage import get_media_store
 from resolvers.services import candidate_interview as interview_service
+from resolvers.services import notifications as notification_service
 from schema.context import Info
+from schema.enums import DeliveryStatus
 from schema.ids import decode_id
 from schema.mutations.common import UserError, run_mutation
 from schema.permissions import Action, can_write
@@ -56,6 +58,21 @@ class InterviewSubmitInput:
 @strawberry.type
 class InterviewSubmitPayload:
     invitation: InvitationView | None = None
+    errors: list[UserError]
+
+
+@strawberry.input
+class InterviewRemindersOptOutInput:
+    invitation_token: str
+
+
+@strawberry.type
+class InterviewRemindersOptOutPayload:
+    invitation: InvitationView | None = None
+    reminder_status: DeliveryStatus | None = strawberry.field(
+        default=None,
+        description="OPTED_OUT; or SENT / SKIPPED when the reminder was already sent or is not coming anyway.",
+    )
     errors: list[UserError]
 
 
@@ -129,6 +146,20 @@ class InterviewMutations:
         if errors:
             return InterviewSubmitPayload(errors=errors)
         return InterviewSubmitPayload(invitation=await _invitation_view(input.invitation_token), errors=[])
+
+    @strawberry.mutation(description="Candidate: no reminder e-mail for this interview (the invitation stays open).")
+    async def interview_reminders_opt_out(
+        self, info: Info, input: InterviewRemindersOptOutInput
+    ) -> InterviewRemindersOptOutPayload:
+        async def operation(uow):
+            return await notification_service.opt_out_of_reminders(input.invitation_token, uow=uow)
+
+        result, errors = await run_mutation(operation)
+        if result is None:
+            return InterviewRemindersOptOutPayload(errors=errors)
+        return InterviewRemindersOptOutPayload(
+            invitation=await _invitation_view(input.invitation_token), reminder_status=result[1], errors=[]
+        )
 
     @strawberry.mutation(
         description="HR: score a scored or failed interview again with the current pipeline version.",

@@ -6,6 +6,7 @@ import strawberry
 
 from resolvers.services import candidates as candidate_service
 from resolvers.services import invitations as invitation_service
+from resolvers.services import notifications as notification_service
 from resolvers.services import requisitions as requisition_service
 from schema.context import Info
 from schema.enums import ApplicationStage, BusinessLine, ConsentKind, RequisitionStatus
@@ -195,7 +196,10 @@ class RecruitingMutations:
         return ApplicationPayload(application=Application.from_optional_row(application), errors=errors)
 
     @strawberry.mutation(
-        description="Invite an application to an AI interview; returns the invitation link once.",
+        description=(
+            "Invite an application to an AI interview; returns the invitation link once and e-mails it to the"
+            " candidate (after commit), with one reminder before it expires."
+        ),
         permission_classes=can_write(Action.RECRUITING),
     )
     async def interview_invite(self, info: Info, input: InterviewInviteInput) -> InterviewInvitePayload:
@@ -208,13 +212,15 @@ class RecruitingMutations:
                 if input.question_ids
                 else None
             )
-            return await invitation_service.invite_to_interview(
+            interview, token = await invitation_service.invite_to_interview(
                 application_id,
                 session=uow.session,
                 actor=info.context.actor,
                 ttl_hours=input.expires_in_hours or settings.invitation_ttl_hours,
                 question_ids=question_ids,
             )
+            await notification_service.queue_candidate_mail(interview, token, uow=uow, settings=settings)
+            return interview, token
 
         result, errors = await run_mutation(operation)
         if result is None:
@@ -223,6 +229,6 @@ class RecruitingMutations:
         return InterviewInvitePayload(
             interview=Interview.from_row(interview),
             invitation_token=token,
-            invitation_url=f"{settings.public_base_url.rstrip('/')}/interview/{token}",
+            invitation_url=invitation_service.invitation_url(settings.public_base_url, token),
             errors=[],
         )

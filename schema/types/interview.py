@@ -23,6 +23,7 @@ from schema.types.competency import Dimension, Question
 
 if TYPE_CHECKING:
     from schema.types.candidate import Application
+    from schema.types.notification import InterviewNotification
 
 
 @strawberry.type(description="An AI video interview of one application.")
@@ -72,6 +73,26 @@ class Interview(RowNode):
     async def answers(self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None) -> Connection[Answer]:
         return await child_connection(
             info, models.Answer, models.Answer.interview_id, self.id, Answer.from_row, first=first, after=after
+        )
+
+    @strawberry.field(
+        metadata=compiled(ChildList(models.InterviewNotification, "interview_id")),
+        description="The e-mails to the candidate (invitation, reminder) and their delivery status.",
+        permission_classes=can_read(Resource.CANDIDATE),
+    )
+    async def notifications(
+        self, info: Info, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[Annotated[InterviewNotification, strawberry.lazy("schema.types.notification")]]:
+        from schema.types.notification import InterviewNotification
+
+        return await child_connection(
+            info,
+            models.InterviewNotification,
+            models.InterviewNotification.interview_id,
+            self.id,
+            InterviewNotification.from_row,
+            first=first,
+            after=after,
         )
 
     @strawberry.field(

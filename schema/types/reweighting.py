@@ -15,7 +15,7 @@ from gateway import models
 from gateway.models import enums
 from resolvers.analytics import reweighting as rw
 from schema.context import Info
-from schema.enums import KpiDirection
+from schema.enums import BusinessLine, KpiDirection
 from schema.permissions import Resource
 from schema.types.base import RowNode
 from schema.types.competency import CompetencyModelVersion
@@ -145,6 +145,13 @@ class QuestionSuggestion:
     suggestion: str
 
 
+@strawberry.type(description="The hires a proposal's validities were measured on (null: not narrowed).")
+class ProposalCohort:
+    period: str | None
+    department: str | None
+    business_line: BusinessLine | None
+
+
 def _weights(weights: dict[str, float]) -> list[DimensionWeight]:
     return [DimensionWeight(dimension_key=key, weight=value) for key, value in weights.items()]
 
@@ -165,12 +172,23 @@ class ReweightingProposal(RowNode):
     proposed_weights_raw: strawberry.Private[dict[str, float]]
     evidence_raw: strawberry.Private[list[dict[str, Any]]]
     suggestions_raw: strawberry.Private[list[dict[str, Any]]]
+    cohort_raw: strawberry.Private[dict[str, str]]
     row_attributes = {
+        "cohort_raw": "cohort",
         "current_weights_raw": "current_weights",
         "proposed_weights_raw": "proposed_weights",
         "evidence_raw": "evidence",
         "suggestions_raw": "question_suggestions",
     }
+
+    @strawberry.field(description="The hires the validities were measured on.")
+    def cohort(self) -> ProposalCohort:
+        line = self.cohort_raw.get("business_line")
+        return ProposalCohort(
+            period=self.cohort_raw.get("period"),
+            department=self.cohort_raw.get("department"),
+            business_line=enums.BusinessLine(line) if line else None,
+        )
 
     @strawberry.field
     def current_weights(self) -> list[DimensionWeight]:
