@@ -3,7 +3,10 @@ bytes that arrived, never from zero, and is checked and linked like a single ``P
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
+import time
 
 import httpx
 import pytest
@@ -190,4 +193,24 @@ async def test_an_abandoned_session_can_be_deleted(gql, http, test_media):
     location = (await open_session(http, invited.token, invited.question_ids[0], len(recording))).headers["location"]
     assert (await patch(http, location, 0, recording[:1000])).status_code == 204
     assert (await http.delete(location, headers=TUS)).status_code == 204
+    assert (await http.head(location, headers=TUS)).status_code == 404
+
+
+async def test_a_second_writer_waits_and_a_day_old_session_is_swept(gql, http, test_media):
+    invited = await invited_candidate(gql)
+    await give_consent(gql, invited.token)
+    recording = test_media.english_relevant_wav.read_bytes()
+    location = (await open_session(http, invited.token, invited.question_ids[0], len(recording))).headers["location"]
+    folder = get_settings().data_dir / "resumable-uploads"
+    meta_path = folder / f"{location.rsplit('/', 1)[1]}.json"
+    with meta_path.open("rb") as held:  # another request is writing this upload
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert (await patch(http, location, 0, recording)).status_code == 423  # tus clients retry on 423
+    assert await offset_of(http, location) == 0
+
+    day_old = time.time() - 25 * 3600
+    for path in (meta_path, meta_path.with_suffix(".part")):
+        os.utime(path, (day_old, day_old))
+    await open_session(http, invited.token, invited.question_ids[0], len(recording))  # opening one sweeps
+    assert not meta_path.exists() and not meta_path.with_suffix(".part").exists()
     assert (await http.head(location, headers=TUS)).status_code == 404
