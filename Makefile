@@ -1,6 +1,8 @@
 # hrgate: two commands for a newcomer.
 #   make run   installs what it needs, migrates, loads demo data, serves GraphiQL at http://127.0.0.1:8000/graphql
-#   make test  installs what it needs, then runs the suite on SQLite and on PostgreSQL (+ Redis)
+#              and the candidate's interview page at /interview/<token>
+#   make test  installs what it needs, then runs the suite on SQLite and on PostgreSQL (+ Redis);
+#              the browser tests (tests/browser, real Chromium) run once, on SQLite
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
@@ -14,7 +16,7 @@ run: install
 
 test: install system-packages services test-sqlite test-postgresql
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed web/dist/index.html
 
 # torch first, pinned: the CPU build (an unpinned torch pulls a multi-GB CUDA build).
 $(VENV)/.installed: pyproject.toml
@@ -22,6 +24,19 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# The web pages (web/): Node.js and npm from Debian's packages where missing, `npm ci` from the committed
+# lockfile, typed operations generated from schema.graphql, then the Vite build into web/dist (served by the gateway).
+WEB_SOURCES := $(shell find web/src web/scripts -type f 2>/dev/null) web/index.html web/graphiql.html \
+	web/vite.config.ts web/tsconfig.json schema.graphql
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	@scripts/install-system-packages build
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && npm run build
 	touch $@
 
 # Test media are made by the project: speech from espeak-ng, converted with sox.
@@ -34,5 +49,6 @@ services:
 test-sqlite:
 	HRGATE_TEST_DATABASE=sqlite $(BIN)/python -m pytest
 
+# pure pipeline functions need no database; the browser tests check pages and HTTP, once (on SQLite) is enough
 test-postgresql:
-	HRGATE_TEST_DATABASE=postgresql $(BIN)/python -m pytest --ignore=tests/pipeline  # pure pipeline functions: no database
+	HRGATE_TEST_DATABASE=postgresql $(BIN)/python -m pytest --ignore=tests/pipeline --ignore=tests/browser

@@ -1,5 +1,6 @@
 """The ASGI application: GraphQL at /graphql (GraphiQL in development), /healthz and /readyz,
-the embedded token endpoint (``/oauth/token``) and its public keys (``/.well-known/jwks.json``).
+the embedded token endpoint (``/oauth/token``) and its public keys (``/.well-known/jwks.json``),
+answer uploads (single ``PUT`` and resumable tus sessions) and the built web pages (``/interview/{token}``).
 
 This module is the composition root: it wires the schema, settings and the
 embedded worker together, so it may import every layer.
@@ -53,10 +54,12 @@ from gateway.no_store import NoStore
 from gateway.oauth import TOKEN_FORM_MAX_BYTES, TokenServer, load_or_create_signing_key, public_key
 from gateway.persisted_queries import PersistedQueries, PersistedQueryError
 from gateway.rate_limit import RateLimit, WebSocketConnectionCap
+from gateway.resumable_uploads import resumable_upload_routes
 from gateway.settings import Settings, get_settings
 from gateway.startup import DatabaseStartupCheck
 from gateway.storage import remove_in_flight_partials
 from gateway.upload_routes import put_answer
+from gateway.web_pages import graphiql_page, web_routes
 from gateway.websocket import HrTransportWSHandler, TextFrameWebSocketAdapter
 from resolvers.errors import DomainError
 from resolvers.services.audit import ANONYMOUS
@@ -115,6 +118,10 @@ class HrGraphQL(GraphQL):
         return await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
         )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL built from the npm package in ``web/`` (strawberry's own page loads it from a CDN)."""
+        return graphiql_page()
 
     def encode_json(self, data: object) -> bytes:
         """orjson: several times faster than ``json.dumps`` on a portal's page of nested objects."""
@@ -254,6 +261,8 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
         Route("/graphql", graphql_http, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),
         Route("/interview/{token}/answers/{question_id}", put_answer, methods=["PUT"]),
+        *resumable_upload_routes(),
+        *web_routes(),
         Route(
             "/oauth/token",
             BodySizeLimit(request_response(token_server.token_endpoint), TOKEN_FORM_MAX_BYTES, allow_multipart=False),

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: int = Field(default=20, ge=1)
     """On SIGTERM, requests still running after this long (a slow upload) are cancelled, so the gateway
     removes their partial files and stops before an orchestrator's SIGKILL (Kubernetes: 30 s)."""
+    web_dist_dir: Path | None = None
+    """The built web pages (``npm run build`` in ``web/``); empty means this checkout's ``web/dist``."""
     public_base_url: str = "http://localhost:8000"
     invitation_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
     max_upload_bytes: int = 200 * 1024 * 1024

@@ -38,7 +38,7 @@ NO_STORE = {"cache-control": "no-store"}
 """The answer describes the candidate's recording: no cache may keep it."""
 
 
-def _question_id(value: str) -> int:
+def question_id_of(value: str) -> int:
     try:
         global_id = relay.GlobalID.from_id(value)
         if global_id.type_name == "Question":
@@ -46,6 +46,19 @@ def _question_id(value: str) -> int:
     except Exception:  # noqa: BLE001 - any malformed ID is refused the same way
         pass
     raise DomainError.single("questionId", f"'{value}' is not the ID of a question", ErrorCode.INVALID_ID)
+
+
+def error_response(error: DomainError, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The refusal as JSON (``field``, ``message``, ``code`` like a payload's errors), with its HTTP status."""
+    status = max(_STATUS.get(field_error.code, 400) for field_error in error.errors)
+    headers = dict(headers or NO_STORE)
+    if status in RETRY_AFTER_SECONDS:
+        headers["retry-after"] = RETRY_AFTER_SECONDS[status]
+    return JSONResponse(
+        {"errors": [{"field": e.field, "message": e.message, "code": e.code.name} for e in error.errors]},
+        status_code=status,
+        headers=headers,
+    )
 
 
 async def put_answer(request: Request) -> JSONResponse:
@@ -56,7 +69,7 @@ async def put_answer(request: Request) -> JSONResponse:
             raise DomainError.single(
                 "file", f"the recording is larger than {settings.max_upload_bytes} bytes", ErrorCode.UPLOAD_TOO_LARGE
             )
-        question_id = _question_id(request.path_params["question_id"])
+        question_id = question_id_of(request.path_params["question_id"])
         answer = await upload_answer(
             request.path_params["token"],
             question_id,
@@ -65,15 +78,7 @@ async def put_answer(request: Request) -> JSONResponse:
             max_bytes=settings.max_upload_bytes,
         )
     except DomainError as error:
-        status = max(_STATUS.get(field_error.code, 400) for field_error in error.errors)
-        headers = dict(NO_STORE)
-        if status in RETRY_AFTER_SECONDS:
-            headers["retry-after"] = RETRY_AFTER_SECONDS[status]
-        return JSONResponse(
-            {"errors": [{"field": e.field, "message": e.message, "code": e.code.name} for e in error.errors]},
-            status_code=status,
-            headers=headers,
-        )
+        return error_response(error)
     return JSONResponse(
         {
             "answer": {

@@ -171,7 +171,8 @@ async def record_consent(
     return ConsentState(ai_processing=ai_processing, biometric=biometric)
 
 
-async def _check_upload_allowed(token: str, question_id: int) -> Interview:
+async def check_upload_allowed(token: str, question_id: int) -> Interview:
+    """Refuse early (a resumable upload session is opened only if its recording could be linked)."""
     async with read_session() as session:
         interview, application = await open_invitation(token, session=session)
         if question_id not in {question.id for question in await interview_questions(interview.id, session=session)}:
@@ -200,7 +201,7 @@ async def upload_answer(
     read (a compare-and-set on ``media_uri``, retried on conflict), so every
     replaced file is deleted and only the linked one stays on disk.
     """
-    interview = await _check_upload_allowed(token, question_id)
+    interview = await check_upload_allowed(token, question_id)
     try:
         stored = await save_upload(store, f"interviews/{interview.id}/{question_id}", chunks, max_bytes=max_bytes)
     except UploadRejected as rejected:
