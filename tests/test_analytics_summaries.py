@@ -236,3 +236,57 @@ async def test_kpi_outcomes_kept_on_assignments_follow_records_and_targets(with_
         assignment.target = 4.0
         session.add(assignment)
     await _assert_kept_outcomes_match_records(cohort.version_id)
+
+
+async def _both_paths(version_id: int, dimension_ids: list[tuple[int, str]], kpi_id: int):
+    async with read_session() as session:
+        kept = await aggregates.link_correlations(version_id, session=session)
+        from_rows = await aggregates.link_correlations(version_id, session=session, period="2")  # every period
+        kept_folds = await aggregates.regression_moments(
+            dimension_ids, kpi_id, model_version_id=version_id, session=session
+        )
+        row_folds = await aggregates.regression_moments(
+            dimension_ids, kpi_id, model_version_id=version_id, session=session, period="2"
+        )
+    return kept, from_rows, kept_folds, row_folds
+
+
+async def test_hire_scores_kept_on_assignments_follow_rescoring_and_reinterviews():
+    cohort = await build_cohort(24, seed=37)
+    async with unit_of_work() as uow:  # a hire's score corrected, another hire re-interviewed with new scores
+        session = uow.session
+        score = (
+            await session.exec(
+                select(models.DimensionScore).where(models.DimensionScore.application_id == cohort.application_ids[0])
+            )
+        ).first()
+        score.score = 12.5
+        session.add(score)
+        interview = models.Interview(
+            application_id=cohort.application_ids[1],
+            token_hash=f"{'k' * 60}0037",
+            expires_at=utcnow() + timedelta(days=3),
+        )
+        session.add(interview)
+        await session.flush()
+        report = models.InterviewReport(
+            interview_id=interview.id, requisition_id=cohort.requisition_id, total=55.0, pipeline_version="p3"
+        )
+        session.add(report)
+        await session.flush()
+        for dimension_id in cohort.dimension_ids.values():
+            session.add(
+                models.DimensionScore(report_id=report.id, dimension_id=dimension_id, pipeline_version="p3", score=97.0)
+            )
+    dimensions = [(dimension_id, key) for key, dimension_id in cohort.dimension_ids.items()]
+    kept, from_rows, kept_folds, row_folds = await _both_paths(cohort.version_id, dimensions, cohort.kpi_id)
+    assert [(item.dimension_key, item.pearson.n) for item in kept] == [
+        (item.dimension_key, item.pearson.n) for item in from_rows
+    ]
+    for found, wanted in zip(kept, from_rows, strict=True):
+        assert found.pearson.r == pytest.approx(wanted.pearson.r, abs=1e-12)
+        assert found.spearman.r == pytest.approx(wanted.spearman.r, abs=1e-12)
+    assert [fold.n for fold in kept_folds] == [fold.n for fold in row_folds]
+    for found, wanted in zip(kept_folds, row_folds, strict=True):
+        assert found.sxy == pytest.approx(wanted.sxy, rel=1e-12)
+        assert found.sxx == pytest.approx(wanted.sxx, rel=1e-12)

@@ -34,7 +34,7 @@ from gateway.models.base import table_for_statements
 from gateway.models.candidate import Application, ApplicationStageChange
 from gateway.models.enums import ApplicationStage
 from gateway.models.interview import DimensionScore, Interview, InterviewReport
-from gateway.models.kpi_outcomes import outcome_updates
+from gateway.models.kpi_outcomes import outcome_updates, score_updates
 from gateway.models.requisition import Requisition
 
 FORWARD_STAGES = (
@@ -167,7 +167,7 @@ def recount_statements(applications: Any = None, *, stamp: bool = True) -> list[
 
 async def recount_all(connection: Any) -> None:
     """After a bulk load that bypassed the ORM (an async connection, inside the loader's transaction)."""
-    for statement in [*recount_statements(), *outcome_updates()]:
+    for statement in [*recount_statements(), *outcome_updates(), *score_updates(None, connection.dialect.name)]:
         await connection.execute(statement)
     await connection.execute(mark_stale(sa.select(Requisition.__table__.c.id), connection.dialect.name))
 
@@ -255,6 +255,8 @@ def _recount(session: Session, _context: Any) -> None:
         connection.execute(
             mark_stale(sa.select(application.c.requisition_id).where(application.c.id.in_(batch)), dialect_name)
         )
+        for statement in score_updates(batch, dialect_name):
+            connection.execute(statement)
     if requisitions:
         requisition = Requisition.__table__
         connection.execute(

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from gateway.models.base import created_at_field, enum_field, updated_at_field
+from gateway.models.base import created_at_field, enum_field, json_field, updated_at_field
 from gateway.models.enums import KpiDirection, PeriodKind
 
 
@@ -77,6 +77,8 @@ class KpiAssignment(SQLModel, table=True):
     outcome_actual_sum: float | None = None
     outcome_attainment_sum: float | None = None
     outcome_attainment_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    hire_scores: dict[str, float] = json_field(default_factory=dict)
+    """The hire's counted interview score per dimension id (``{"12": 71.5}``), beside their outcome."""
     updated_at: datetime = updated_at_field()
 
 

@@ -2,10 +2,12 @@
 
 A dimension → KPI correlation pairs a hire's interview score with their KPI outcome over every period: the
 mean actual and the mean attainment (``ATTAINMENT_CAP`` for lower-is-better KPIs). Averaging a million KPI
-records per request takes seconds, so ``kpi_assignment`` carries the sums (``outcome_periods``,
-``outcome_actual_sum``, ``outcome_attainment_sum``, ``outcome_attainment_count``) and the hire's
-application and requisition (a model version's hires are then found without joining employees and
-applications). An outcome over some periods only (``2026`` of a longer history) still reads the records.
+records and joining millions of dimension scores per request takes seconds, so ``kpi_assignment`` carries
+the sums (``outcome_periods``, ``outcome_actual_sum``, ``outcome_attainment_sum``,
+``outcome_attainment_count``), the hire's counted dimension scores (``hire_scores``, kept by
+``score_updates`` whenever the counting hooks recount the hire's application) and the hire's application and
+requisition (a model version's hires are then read from one table). An outcome over some periods only
+(``2026`` of a longer history) still reads the records.
 
 Any ORM flush that adds, changes or deletes KPI records, or adds or re-targets an assignment, recomputes the
 sums of the assignments it touched in the same transaction (``after_flush_postexec``); loaders that write
@@ -24,6 +26,7 @@ from gateway.models.base import table_for_statements
 from gateway.models.candidate import Application
 from gateway.models.employee import Employee
 from gateway.models.enums import KpiDirection
+from gateway.models.interview import DimensionScore
 from gateway.models.kpi import KpiAssignment, KpiDefinition, KpiRecord
 
 ATTAINMENT_CAP = 2.0
@@ -104,6 +107,31 @@ def outcome_updates(assignments: Any = None, *, stamp: bool = True) -> list[sa.U
     ]
 
 
+def score_updates(applications: Any, dialect_name: str) -> list[sa.Update]:
+    """Copy each hire's counted dimension scores onto their assignments (``hire_scores``), for ``applications``
+    (ids or a SELECT of ids; None: every hire): cleared, then filled from the counted scores."""
+    assignment = KpiAssignment.__table__
+    score = DimensionScore.__table__
+    pairs = sa.func.json_object_agg if dialect_name == "postgresql" else sa.func.json_group_object
+    per_application = _only(
+        sa.select(
+            score.c.application_id,
+            pairs(sa.cast(score.c.dimension_id, sa.String), score.c.score).label("scores"),
+        )
+        .where(score.c.counted, score.c.score.is_not(None))
+        .group_by(score.c.application_id),
+        score.c.application_id,
+        applications,
+    ).subquery("hire_scores")
+    cleared = _only(sa.update(assignment).values(hire_scores={}), assignment.c.application_id, applications)
+    filled = (
+        sa.update(assignment)
+        .values(hire_scores=sa.type_coerce(per_application.c.scores, assignment.c.hire_scores.type))
+        .where(per_application.c.application_id == assignment.c.application_id)
+    )
+    return [cleared, filled]
+
+
 @event.listens_for(Session, "after_flush")
 def _collect(session: Session, _context: Any) -> None:
     """Note the assignments whose records or target this flush changed (recomputed below)."""
@@ -126,6 +154,9 @@ def _recompute(session: Session, _context: Any) -> None:
         return
     connection = session.connection()
     ids = sorted(pending)
+    assignment = KpiAssignment.__table__
     for start in range(0, len(ids), BATCH):
-        for statement in outcome_updates(ids[start : start + BATCH]):
+        batch = ids[start : start + BATCH]
+        hires = sa.select(assignment.c.application_id).where(assignment.c.id.in_(batch))
+        for statement in [*outcome_updates(batch), *score_updates(hires, connection.dialect.name)]:
             connection.execute(statement)

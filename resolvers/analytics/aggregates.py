@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gateway.models import Application, Dimension, DimensionKpiLink
 from gateway.models.enums import BusinessLine
+from resolvers.analytics import hires
 from resolvers.analytics import statistics as st
 from resolvers.analytics.cohorts import Scope, counted_scores, kpi_outcomes
 from resolvers.analytics.prediction import FOLDS, RegressionMoments
@@ -200,33 +201,31 @@ def _r(n: int, values: Sequence, postgresql: bool) -> float | None:
     return (sxy - sx * sy / n) / math.sqrt(varx * vary)
 
 
-async def link_correlations(
-    model_version_id: int,
-    *,
-    session: AsyncSession,
-    period: str | None = None,
-    department: str | None = None,
-    business_line: BusinessLine | None = None,
-) -> list[LinkCorrelation]:
-    """Pearson and Spearman r of every dimension → KPI link of the version, over hires with both numbers.
+SORT_MEMORY = "64MB"
+"""PostgreSQL ``work_mem`` for the rank sorts of one analytics statement (default 4 MB: half a million pairs
+spill to disk and take seconds)."""
 
-    One statement: the pairs (latest interview score, oriented KPI outcome) with their ranks within each
-    link, aggregated per link.
-    """
-    postgresql = _postgresql(session)
+
+async def _room_to_sort(session: AsyncSession) -> None:
+    """Give this transaction's sorts memory enough for a cohort's pairs (PostgreSQL; until the transaction ends)."""
+    if _postgresql(session):
+        await (await session.connection()).execute(sa.text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))
+
+
+def _record_pairs(
+    model_version_id: int, period: str, department: str | None, business_line: BusinessLine | None
+) -> sa.Subquery:
+    """``(dimension_key, kpi_id, x, y)`` over some periods: outcomes averaged from the records of ``period``."""
     scores = counted_scores()
     outcomes = kpi_outcomes(
         model_version_id=model_version_id, period=period, department=department, business_line=business_line
     )
-    link = [col(Dimension.key), col(DimensionKpiLink.kpi_id)]
-    pairs = (
+    return (
         select(
             col(Dimension.key).label("dimension_key"),
             col(DimensionKpiLink.kpi_id).label("kpi_id"),
             scores.c.score.label("x"),
             outcomes.c.outcome.label("y"),
-            _average_rank(scores.c.score, link).label("rank_x"),
-            _average_rank(outcomes.c.outcome, link).label("rank_y"),
         )
         .select_from(DimensionKpiLink)
         .join(Dimension, col(Dimension.id) == DimensionKpiLink.dimension_id)
@@ -240,8 +239,46 @@ async def link_correlations(
             scores.c.score.is_not(None),
             outcomes.c.outcome.is_not(None),
         )
-        .subquery("pair")
+        .subquery("pair_source")
     )
+
+
+async def link_correlations(
+    model_version_id: int,
+    *,
+    session: AsyncSession,
+    period: str | None = None,
+    department: str | None = None,
+    business_line: BusinessLine | None = None,
+) -> list[LinkCorrelation]:
+    """Pearson and Spearman r of every dimension → KPI link of the version, over hires with both numbers.
+
+    One statement: the pairs (latest interview score, oriented KPI outcome) with their ranks within each
+    link, aggregated per link. Over every period the pairs come from one row per hire (``hires``); over
+    ``period`` from the records of those periods.
+    """
+    postgresql = _postgresql(session)
+    await _room_to_sort(session)
+    if period:
+        source = _record_pairs(model_version_id, period, department, business_line)
+    else:
+        cohort = hires.HireCohort(model_version_id, department, business_line)
+        links = await hires.version_links(model_version_id, session=session)
+        if not links:
+            return []
+        every_target = await hires.kpis_with_every_target(
+            sorted({link.kpi_id for link in links}), cohort, session=session
+        )
+        source = hires.link_pairs(links, every_target, cohort)
+    link = [source.c.dimension_key, source.c.kpi_id]
+    pairs = select(
+        source.c.dimension_key,
+        source.c.kpi_id,
+        source.c.x,
+        source.c.y,
+        _average_rank(source.c.x, link).label("rank_x"),
+        _average_rank(source.c.y, link).label("rank_y"),
+    ).subquery("pair")
     width = 1 if postgresql else 5
     rows = await session.exec(
         select(
@@ -269,6 +306,40 @@ async def link_correlations(
     return list(found.values())
 
 
+def _record_features(
+    dimensions: Sequence[tuple[int, str]],
+    kpi_id: int,
+    model_version_id: int,
+    period: str,
+    department: str | None,
+    business_line: BusinessLine | None,
+) -> sa.Subquery:
+    """``(application_id, actual, x0, x1, …)`` over some periods: actuals averaged from the records of ``period``."""
+    outcomes = kpi_outcomes(
+        kpi_ids=[kpi_id],
+        model_version_id=model_version_id,
+        period=period,
+        department=department,
+        business_line=business_line,
+    )
+    scores = counted_scores()
+    return (
+        select(
+            outcomes.c.application_id,
+            outcomes.c.actual,
+            *[
+                sa.func.max(sa.case((scores.c.dimension_id == dimension_id, scores.c.score))).label(f"x{index}")
+                for index, (dimension_id, _) in enumerate(dimensions)
+            ],
+        )
+        .select_from(outcomes)
+        .join(scores, scores.c.application_id == outcomes.c.application_id)
+        .where(scores.c.dimension_id.in_([dimension_id for dimension_id, _ in dimensions]))
+        .group_by(outcomes.c.application_id, outcomes.c.actual)
+        .subquery("features")
+    )
+
+
 async def regression_moments(
     dimensions: Sequence[tuple[int, str]],
     kpi_id: int,
@@ -287,29 +358,12 @@ async def regression_moments(
     """
     import numpy as np
 
-    outcomes = kpi_outcomes(
-        kpi_ids=[kpi_id],
-        model_version_id=model_version_id,
-        period=period,
-        department=department,
-        business_line=business_line,
-    )
-    scores = counted_scores()
-    features = (
-        select(
-            outcomes.c.application_id,
-            outcomes.c.actual,
-            *[
-                sa.func.max(sa.case((scores.c.dimension_id == dimension_id, scores.c.score))).label(f"x{index}")
-                for index, (dimension_id, _) in enumerate(dimensions)
-            ],
-        )
-        .select_from(outcomes)
-        .join(scores, scores.c.application_id == outcomes.c.application_id)
-        .where(scores.c.dimension_id.in_([dimension_id for dimension_id, _ in dimensions]))
-        .group_by(outcomes.c.application_id, outcomes.c.actual)
-        .subquery("features")
-    )
+    await _room_to_sort(session)
+    if period:
+        features = _record_features(dimensions, kpi_id, model_version_id, period, department, business_line)
+    else:
+        cohort = hires.HireCohort(model_version_id, department, business_line)
+        features = hires.hire_features([dimension_id for dimension_id, _ in dimensions], kpi_id, cohort)
     xs = [features.c[f"x{index}"] for index in range(len(dimensions))]
     rows = (
         select(
