@@ -83,7 +83,7 @@ def test_a_noisy_answer_does_not_pull_down_the_other_answers(teller_answers, pip
     )
     assert both.total == alone.total
     assert both.dimensions[0].scored_question_ids == (clean.question_id,)
-    assert any(note.startswith("q2: the recording is too noisy") for note in both.dimensions[0].notes)
+    assert any(note.startswith("the recording of question 2 is too noisy") for note in both.dimensions[0].notes)
 
 
 def test_the_stored_verdict_names_the_question_by_its_number(teller_answers):
