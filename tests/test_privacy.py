@@ -194,16 +194,18 @@ async def test_explanation_in_chinese_and_english_reflects_the_stored_evidence(g
     payload = await privacy.mutate(EXPLAIN, "interviewExplanationRequest", input={"invitationToken": invited.token})
     explanation = payload["explanation"]
     assert explanation["interviewId"] == invited.interview_id
-    assert explanation["summary"]["en"].startswith("Your interview was scored 64/100 overall")
-    assert explanation["summary"]["zh"].startswith("您的面试总分为 64/100")
+    assert explanation["summary"]["en"].startswith(
+        "Your interview was scored 64.4/100 overall, the weighted mean of the 1 scored"
+    )
+    assert explanation["summary"]["zh"].startswith("您的面试总分为 64.4/100，是以下 1 项已评分能力得分的加权平均")
     numeracy, service = explanation["dimensions"]
     assert (service["key"], service["nameEn"]) == ("service", "Service")
     assert service["text"]["en"] == (
-        "Your answers to the Service questions were scored 72/100, mostly from relevance to the question (+18) "
+        "Your answers to the Service questions were scored 72/100, mostly from relevance to the question (+18.2) "
         "and coverage of the rubric concepts (+15); pauses lowered it."
     )
     assert service["text"]["zh"] == (
-        "您对“service维度”相关问题的回答得分为 72/100，主要来自回答与问题的相关性（+18）和评分要点概念的覆盖（+15）；停顿拉低了得分。"
+        "您对“service维度”相关问题的回答得分为 72/100，主要来自回答与问题的相关性（+18.2）和评分要点概念的覆盖（+15）；停顿拉低了得分。"
     )
     assert "smil" not in service["text"]["en"] and "gesture" not in service["text"]["en"]
     assert "微笑" not in service["text"]["zh"] and "手势" not in service["text"]["zh"]
@@ -576,12 +578,12 @@ def test_plain_words_name_only_what_carried_weight():
     ]
     text = explain_dimension(service, 55.0, evidence, with_numbers=True)
     assert text.en == (
-        "Your answers to the Service awareness questions were scored 55/100, mostly from a clear structure (+12); "
+        "Your answers to the Service awareness questions were scored 55/100, mostly from a clear structure (+12.4); "
         "filler words (um, uh) lowered it."
     )
     assert (
         text.zh
-        == "您对“服务意识”相关问题的回答得分为 55/100，主要来自回答的条理结构（+12）；口头禅（嗯、呃）拉低了得分。"
+        == "您对“服务意识”相关问题的回答得分为 55/100，主要来自回答的条理结构（+12.4）；口头禅（嗯、呃）拉低了得分。"
     )
     weighted_smile = [{"feature": "smile", "value": 0.9, "contribution": 6.0}]
     assert "smiling (+6)" in explain_dimension(service, 60.0, weighted_smile, with_numbers=True).en
