@@ -284,7 +284,7 @@ def explain_summary(
         )
     for note in quality_notes:
         summary = Bilingual(
-            zh=f"{summary.zh}{note['zh']}。该回答因证据不足未计入结果，不按低分处理。",
+            zh=f"{summary.zh}证据不足：{note['zh']}。该回答未计入结果，不按低分处理。",
             en=f"{summary.en} Insufficient evidence: {note['en']}. That answer was left out of the result, "
             "not scored low.",
         )

@@ -277,6 +277,8 @@ class PipelineConfig:
     """The interview total is only given when the dimensions that could be
     scored carry at least this share of the total dimension weight."""
     strength_count: int = 2
+    strength_min_score: float = 50.0
+    """A dimension is named a strength only from this score (0-100): the best of poor answers is no strength."""
     dimension_tag_threshold: float = 75.0
     tag_rules: tuple[TagRule, ...] = DEFAULT_TAG_RULES
     praise_min_relevance: float = 0.5
@@ -405,6 +407,8 @@ def validation_problems(config: PipelineConfig) -> list[str]:
             problems.append(f"{name} must be positive, got {getattr(config, name):g}")
     if config.min_transcript_units < 0 or config.strength_count < 0:
         problems.append("min_transcript_units and strength_count must not be negative")
+    if not 0.0 <= config.strength_min_score <= 100.0:
+        problems.append(f"strength_min_score is a 0-100 score, got {config.strength_min_score:g}")
     if not 0.0 <= config.dimension_tag_threshold <= 100.0:
         problems.append(f"dimension_tag_threshold is a 0-100 score, got {config.dimension_tag_threshold:g}")
     for rule in config.tag_rules:

@@ -206,7 +206,7 @@ def fuse_interview(
         score_dimension(dimension, answers_by_question, config, numbers) for dimension in dimensions
     )
     total, total_confidence, total_reason = _total(dimension_scores, config)
-    strengths, weaknesses = _strengths_and_weaknesses(dimension_scores, config.strength_count)
+    strengths, weaknesses = _strengths_and_weaknesses(dimension_scores, config)
     usable_answers = [answer for answer in answers if answer_insufficiency(answer, config) is None]
     sentence_answers = [answer for answer in usable_answers if not answer.text.keyword_list]
     return FusionResult(
@@ -355,15 +355,20 @@ def _total(scores: Sequence[DimensionScore], config: PipelineConfig) -> tuple[fl
     return round(total, 1), confidence, None
 
 
-def _strengths_and_weaknesses(scores: Sequence[DimensionScore], count: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Top and bottom dimensions by score, never the same dimension in both, and never one whose score
-    rests on a recited keyword list (``DimensionScore.keyword_list``)."""
+def _strengths_and_weaknesses(
+    scores: Sequence[DimensionScore], config: PipelineConfig
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Top and bottom dimensions by score, never the same dimension in both, never one whose score rests
+    on a recited keyword list (``DimensionScore.keyword_list``) or on no scored answer, and a strength
+    only from ``strength_min_score``."""
     ranked = sorted(
         (score for score in scores if score.score is not None and not score.keyword_list),
         key=lambda score: -score.score,
     )
-    strengths = tuple(score.key for score in ranked[:count])
-    weaknesses = tuple(score.key for score in reversed(ranked) if score.key not in strengths)[:count]
+    strengths = tuple(
+        score.key for score in ranked[: config.strength_count] if score.score >= config.strength_min_score
+    )
+    weaknesses = tuple(score.key for score in reversed(ranked) if score.key not in strengths)[: config.strength_count]
     return strengths, weaknesses
 
 
