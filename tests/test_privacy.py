@@ -170,7 +170,7 @@ async def _scored(gql, *, visible: bool, biometric: bool = False) -> tuple[Invit
             dimension_id=dimension_ids["numeracy"],
             pipeline_version="test",
             score=None,
-            insufficient_evidence_reason="q1: only 1.2 s of speech",
+            insufficient_evidence_reason="question 1: only 1.2 s of speech (minimum 3 s)",
         ),
         DimensionScore(
             report_id=report.id,
