@@ -13,8 +13,12 @@ import re
 
 import pytest
 
+from gateway.models import Application, Interview, InterviewReport
+from gateway.models.base import utcnow
 from resolvers.services import scoring_records as records
 from resolvers.services.explanation import Bilingual, explain_dimension, explain_summary
+from tests import factories
+from tests.db_helpers import fetch, global_id, insert
 from tests.pipeline.test_fusion import make_answer, make_speech, make_text, make_vision
 from workers import scoring
 from workers.pipeline import AnswerEvidence, AudioQuality, DimensionSpec, PipelineConfig, fuse_interview
@@ -279,3 +283,55 @@ def test_an_answer_read_as_a_keyword_list_earns_no_tag_and_no_strength_even_wher
     gamed = fuse_interview([listed], spec, CONFIG)
     assert gamed.dimensions[0].score >= CONFIG.dimension_tag_threshold
     assert gamed.tags == () and gamed.strengths == () and gamed.weaknesses == ()
+
+
+REPORT_CONFIGURATION = """
+query($id: ID!) {
+  node(id: $id) {
+    ... on InterviewReport {
+      pipelineVersion strengths
+      strengthLabels { key zh en }
+      weaknessLabels { key zh en }
+      scoringConfiguration { version hash pipelineVersion parameters }
+    }
+  }
+}"""
+
+
+async def _stored_report(gql, result: records.ReportResult | None) -> str:
+    model = await factories.create_model(gql)
+    requisition_id = await factories.create_requisition(gql, model["version_id"])
+    application_id = await factories.apply(gql, await factories.create_candidate(gql), requisition_id)
+    interview = await fetch(Interview, (await factories.invite(gql, application_id))["interview"]["id"])
+    application = await fetch(Application, application_id)
+    (report,) = await insert(
+        InterviewReport(
+            interview_id=interview.id,
+            requisition_id=application.requisition_id,
+            total=None if result is None else result.total,
+            strengths=[] if result is None else result.strengths,
+            weaknesses=[] if result is None else result.weaknesses,
+            radar=[] if result is None else result.radar,
+            models={} if result is None else result.models,
+            pipeline_version="before-configurations" if result is None else CONFIG.pipeline_version,
+            scored_at=utcnow(),
+        )
+    )
+    return global_id("InterviewReport", report.id)
+
+
+async def test_the_report_answers_which_configuration_scored_it(gql):
+    result = _report(SERVICE_ANSWERS["off-topic"])
+    data = (await gql(REPORT_CONFIGURATION, id=await _stored_report(gql, result)))["node"]
+    assert data["pipelineVersion"] == CONFIG.pipeline_version
+    assert data["scoringConfiguration"] == {
+        "version": CONFIG.version,
+        "hash": CONFIG.content_hash,
+        "pipelineVersion": CONFIG.pipeline_version,
+        "parameters": CONFIG.parameters(),
+    }
+    assert data["scoringConfiguration"]["parameters"]["feature_weights"]["relevance"] == 0.2
+    assert data["strengthLabels"] == [{"key": "numeracy", "zh": "数字能力", "en": "Numeracy"}]
+    assert data["weaknessLabels"] == [{"key": "service", "zh": "服务意识", "en": "Service"}]
+    older = (await gql(REPORT_CONFIGURATION, id=await _stored_report(gql, None)))["node"]
+    assert older["scoringConfiguration"] is None and older["strengthLabels"] == []

@@ -330,3 +330,16 @@ def test_text_features_stored_before_the_list_fields_still_load():
     for field in ("sentence_share", "keyword_list", "keywords_without_credit"):
         del stored[field]
     assert TextFeatures(**stored) == make_text()
+
+
+def test_the_best_of_poor_answers_is_no_strength_and_a_dimension_not_asked_leaves_the_weight_base():
+    off_topic = make_text(
+        relevance_to_question=0.1, best_sample_answer_similarity=0.1, keyword_coverage=0.0, concept_coverage=0.0
+    )
+    dimensions = [dimension("service", 0.3, ("q1",)), dimension("logic", 0.7, ())]
+    result = fuse_interview([make_answer("q1", text=off_topic)], dimensions, PipelineConfig())
+    service, logic = result.dimensions
+    assert service.score < PipelineConfig().strength_min_score
+    assert result.strengths == () and result.weaknesses == ("service",)
+    assert logic.score is None and logic.insufficient_evidence == "not asked in this interview"
+    assert result.total == service.score and result.total_insufficient_evidence is None
