@@ -131,4 +131,6 @@ def test_the_explanation_tells_the_candidate_what_to_record_again():
     assert "the recording of question 2 is too noisy to understand; please record it again" in summary.en
     assert "not scored low" in summary.en
     assert "第 2 题的录音噪声太大" in summary.zh
-    assert explain_summary(70, 1, with_numbers=True).en.endswith("competencies below.")
+    assert explain_summary(70, 2, with_numbers=True).en.endswith(
+        "the weighted mean of the 2 scored competencies below."
+    )
