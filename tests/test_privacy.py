@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 import strawberry
 from click.testing import CliRunner
 from sqlmodel import col, select
@@ -27,8 +28,10 @@ from gateway.models import (
     DimensionScore,
     Employee,
     Interview,
+    InterviewQuestion,
     InterviewReport,
     OnboardingArchive,
+    Question,
     Requisition,
     ReviewRequest,
 )
@@ -609,3 +612,49 @@ async def test_the_embedded_schedule_enqueues_the_retention_job():
         assert queue.qsize() == 1
     finally:
         task.cancel()
+
+
+async def test_explanation_says_what_was_not_asked_and_what_was_not_judged(gql, privacy):
+    """Built from the interview's own questions and the report's quality notes: a competency none of whose
+    questions was in this interview is "not asked", an answer the audio-quality gate refused is named by its
+    question number and never called a low score."""
+    invited, report = await _scored(gql, visible=True)
+    async with unit_of_work() as uow:
+        numeracy_id = (
+            await uow.session.exec(
+                select(DimensionScore.dimension_id).where(
+                    DimensionScore.report_id == report.id, col(DimensionScore.score).is_(None)
+                )
+            )
+        ).one()
+        numeracy_questions = select(Question.id).where(Question.dimension_id == numeracy_id)
+        await uow.session.exec(
+            sa.delete(InterviewQuestion).where(
+                col(InterviewQuestion.interview_id) == node_id(invited.interview_id),
+                col(InterviewQuestion.question_id).in_(numeracy_questions),
+            )
+        )
+        stored = await uow.session.get(InterviewReport, report.id)
+        zh = "第 1 题的录音噪声太大，无法听清；请在安静的环境中重新录制"
+        en = "the recording of question 1 is too noisy to understand; please record it again in a quieter place"
+        stored.models = {"vision": None, "quality_notes": [{"question": 1, "zh": zh, "en": en}]}
+        uow.session.add(stored)
+    payload = await privacy.mutate(EXPLAIN, "interviewExplanationRequest", input={"invitationToken": invited.token})
+    explanation = payload["explanation"]
+    numeracy, service = explanation["dimensions"]
+    assert numeracy["text"] == {
+        "en": "No Numeracy questions were asked in this interview, so it is not part of the result.",
+        "zh": "本次面试没有提问“numeracy维度”相关问题，该项不计入结果。",
+    }
+    assert service["text"]["en"].endswith(
+        "; question 1 was not judged and did not lower the result: the recording of question 1 is too noisy to "
+        "understand; please record it again in a quieter place."
+    )
+    assert service["text"]["zh"].endswith(
+        "；第 1 题未予评判，也没有拉低结果：第 1 题的录音噪声太大，无法听清；请在安静的环境中重新录制。"
+    )
+    assert explanation["summary"]["en"] == (
+        "Your interview was scored 64.4/100 overall, the weighted mean of the 1 scored competency below. "
+        "Insufficient evidence: the recording of question 1 is too noisy to understand; please record it again "
+        "in a quieter place. That answer was left out of the result, not scored low."
+    )
