@@ -343,3 +343,13 @@ def test_the_best_of_poor_answers_is_no_strength_and_a_dimension_not_asked_leave
     assert result.strengths == () and result.weaknesses == ("service",)
     assert logic.score is None and logic.insufficient_evidence == "not asked in this interview"
     assert result.total == service.score and result.total_insufficient_evidence is None
+
+
+def test_reasons_name_questions_by_their_number_in_the_interview_never_by_id():
+    dimensions = [dimension("service", 0.5, ("db-16",)), dimension("logic", 0.5, ("db-9", "db-40"))]
+    answers = [AnswerEvidence("db-16", SILENT, None, None), make_answer("db-9")]
+    result = fuse_interview(answers, dimensions, PipelineConfig(), {"db-9": 1, "db-16": 2})
+    service, logic = result.dimensions
+    assert service.insufficient_evidence == "question 2: only 0.2 s of speech (minimum 3 s)"
+    assert logic.notes == ("question 3: not answered",)
+    assert "db-" not in " ".join((*service.notes, *logic.notes))

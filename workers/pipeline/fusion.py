@@ -197,11 +197,11 @@ def fuse_interview(
     """Competency scores, total, strengths, tags and radar data of one interview.
 
     ``question_numbers``: each question's number as the candidate saw it (1-based), used in every reason
-    ("question 2: …") so that no database id reaches a report; by default questions are numbered in the
-    order they first appear in ``dimensions``.
+    ("question 2: …") so that no database id reaches a report; questions it lacks are numbered after it,
+    in the order they first appear in ``dimensions``.
     """
     answers_by_question = {answer.question_id: answer for answer in answers}
-    numbers = question_numbers or default_question_numbers(dimensions)
+    numbers = question_numbering(dimensions, question_numbers)
     dimension_scores = tuple(
         score_dimension(dimension, answers_by_question, config, numbers) for dimension in dimensions
     )
@@ -224,12 +224,14 @@ def fuse_interview(
     )
 
 
-def default_question_numbers(dimensions: Sequence[DimensionSpec]) -> dict[str, int]:
-    """Questions numbered 1, 2, … in the order they first appear in ``dimensions``."""
-    numbers: dict[str, int] = {}
+def question_numbering(dimensions: Sequence[DimensionSpec], given: Mapping[str, int] | None = None) -> dict[str, int]:
+    """``given``, with every other question of ``dimensions`` numbered after it in the order it first
+    appears (so without ``given``: 1, 2, … in dimension order), never by its id."""
+    numbers = dict(given or {})
     for dimension in dimensions:
         for question_id in dimension.question_ids:
-            numbers.setdefault(question_id, len(numbers) + 1)
+            if question_id not in numbers:
+                numbers[question_id] = max(numbers.values(), default=0) + 1
     return numbers
 
 
@@ -240,7 +242,7 @@ def score_dimension(
     question_numbers: Mapping[str, int] | None = None,
 ) -> DimensionScore:
     weights = dimension.feature_weights or config.feature_weights
-    numbers = question_numbers or default_question_numbers([dimension])
+    numbers = question_numbering([dimension], question_numbers)
     notes: list[str] = []
     answer_scores: list[float] = []
     answer_confidences: list[float] = []
