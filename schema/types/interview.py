@@ -246,7 +246,9 @@ class InterviewReport(RowNode):
     updated_at: datetime
     interview_id: strawberry.Private[int]
     models: JSON = strawberry.field(
-        description="Which models produced the evidence (speech, text per language, vision)."
+        description="Which models produced the evidence (speech, text embedders, vision: null unless a video "
+        "was analysed), the answers the audio-quality gate did not judge (quality_notes) and the scoring "
+        "configuration (scoring_configuration, also scoringConfiguration)."
     )
     raw_tags: strawberry.Private[list[dict[str, str]]]
     raw_radar: strawberry.Private[list[dict]]
