@@ -24,7 +24,10 @@ SCORING_CONFIG_VERSION = "2026.11.4"
 """The name of the default scoring configuration. The pipeline version stored with every score is this
 name plus the configuration's content hash (``PipelineConfig.pipeline_version``), so a change of any
 weight, threshold or model is a new version even when nobody renames it; rename it when the meaning
-of the numbers changes (a new feature, a new formula), so people can tell versions apart."""
+of the numbers changes (a new feature, a new formula), so people can tell versions apart. The step
+modules' measurement constants that are code rather than settings (MediaPipe landmark indices, the
+sentence and list patterns of ``text``, the SNR frame length of ``quality``, Whisper's VAD options) are
+not in the hash: changing one is a code change and must rename this version."""
 
 SPEECH_MODEL_SHIPPED = "whisper-base (faster-whisper, int8)"
 """The speech model when ``PipelineConfig.whisper_model_dir`` is not set: Whisper base from the
@@ -269,6 +272,8 @@ class PipelineConfig:
     chinese_characters_per_minute: tuple[float, float] = (180.0, 300.0)
     """Comfortable speaking-rate bands; rates inside score 1, rates half the
     lower bound or 1.5 times the upper bound score 0."""
+    gesture_activity_full_scale: float = 0.5
+    """Wrist speed (shoulder widths per second) mapped to 1: hands that move now and then while speaking."""
     acceptable_pause_share: float = 0.10
     excessive_pause_share: float = 0.40
     excessive_filler_rate_per_minute: float = 12.0
@@ -402,7 +407,12 @@ def validation_problems(config: PipelineConfig) -> list[str]:
         problems.append(
             "quality log-probabilities must satisfy quality_min_avg_logprob <= quality_noisy_max_logprob <= 0"
         )
-    for name in ("min_speech_seconds", "full_confidence_speech_seconds", "excessive_filler_rate_per_minute"):
+    for name in (
+        "min_speech_seconds",
+        "full_confidence_speech_seconds",
+        "excessive_filler_rate_per_minute",
+        "gesture_activity_full_scale",
+    ):
         if not getattr(config, name) > 0:
             problems.append(f"{name} must be positive, got {getattr(config, name):g}")
     if config.min_transcript_units < 0 or config.strength_count < 0:

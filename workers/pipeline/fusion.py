@@ -63,10 +63,6 @@ KEYWORD_LIST_EVIDENCE = "keyword_list"
 """Evidence item shown when an answer recites rubric keywords as a list: its value is the share of
 the dimension's answers said as lists; it adds no points (listed keywords earn no credit)."""
 
-GESTURE_ACTIVITY_FULL_SCALE = 0.5
-"""Wrist speed (shoulder widths per second) mapped to 1: hands that move
-now and then while speaking."""
-
 
 def scale_between(value: float, low: float, high: float) -> float:
     """``value`` mapped linearly from [low, high] to [0, 1], clipped."""
@@ -126,7 +122,7 @@ def answer_feature_values(evidence: AnswerEvidence, config: PipelineConfig) -> d
     if vision is not None and vision.posture_stability is not None:
         values["posture_stability"] = vision.posture_stability
     if vision is not None and vision.gesture_activity is not None:
-        values["gesture_activity"] = scale_between(vision.gesture_activity, 0.0, GESTURE_ACTIVITY_FULL_SCALE)
+        values["gesture_activity"] = scale_between(vision.gesture_activity, 0.0, config.gesture_activity_full_scale)
     return values
 
 
