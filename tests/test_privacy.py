@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 import strawberry
 from click.testing import CliRunner
 from sqlmodel import col, select
@@ -27,8 +28,10 @@ from gateway.models import (
     DimensionScore,
     Employee,
     Interview,
+    InterviewQuestion,
     InterviewReport,
     OnboardingArchive,
+    Question,
     Requisition,
     ReviewRequest,
 )
@@ -170,7 +173,7 @@ async def _scored(gql, *, visible: bool, biometric: bool = False) -> tuple[Invit
             dimension_id=dimension_ids["numeracy"],
             pipeline_version="test",
             score=None,
-            insufficient_evidence_reason="q1: only 1.2 s of speech",
+            insufficient_evidence_reason="question 1: only 1.2 s of speech (minimum 3 s)",
         ),
         DimensionScore(
             report_id=report.id,
@@ -194,16 +197,18 @@ async def test_explanation_in_chinese_and_english_reflects_the_stored_evidence(g
     payload = await privacy.mutate(EXPLAIN, "interviewExplanationRequest", input={"invitationToken": invited.token})
     explanation = payload["explanation"]
     assert explanation["interviewId"] == invited.interview_id
-    assert explanation["summary"]["en"].startswith("Your interview was scored 64/100 overall")
-    assert explanation["summary"]["zh"].startswith("您的面试总分为 64/100")
+    assert explanation["summary"]["en"].startswith(
+        "Your interview was scored 64.4/100 overall, the weighted mean of the 1 scored"
+    )
+    assert explanation["summary"]["zh"].startswith("您的面试总分为 64.4/100，是以下 1 项已评分能力得分的加权平均")
     numeracy, service = explanation["dimensions"]
     assert (service["key"], service["nameEn"]) == ("service", "Service")
     assert service["text"]["en"] == (
-        "Your answers to the Service questions were scored 72/100, mostly from relevance to the question (+18) "
+        "Your answers to the Service questions were scored 72/100, mostly from relevance to the question (+18.2) "
         "and coverage of the rubric concepts (+15); pauses lowered it."
     )
     assert service["text"]["zh"] == (
-        "您对“service维度”相关问题的回答得分为 72/100，主要来自回答与问题的相关性（+18）和评分要点概念的覆盖（+15）；停顿拉低了得分。"
+        "您对“service维度”相关问题的回答得分为 72/100，主要来自回答与问题的相关性（+18.2）和评分要点概念的覆盖（+15）；停顿拉低了得分。"
     )
     assert "smil" not in service["text"]["en"] and "gesture" not in service["text"]["en"]
     assert "微笑" not in service["text"]["zh"] and "手势" not in service["text"]["zh"]
@@ -576,12 +581,12 @@ def test_plain_words_name_only_what_carried_weight():
     ]
     text = explain_dimension(service, 55.0, evidence, with_numbers=True)
     assert text.en == (
-        "Your answers to the Service awareness questions were scored 55/100, mostly from a clear structure (+12); "
+        "Your answers to the Service awareness questions were scored 55/100, mostly from a clear structure (+12.4); "
         "filler words (um, uh) lowered it."
     )
     assert (
         text.zh
-        == "您对“服务意识”相关问题的回答得分为 55/100，主要来自回答的条理结构（+12）；口头禅（嗯、呃）拉低了得分。"
+        == "您对“服务意识”相关问题的回答得分为 55/100，主要来自回答的条理结构（+12.4）；口头禅（嗯、呃）拉低了得分。"
     )
     weighted_smile = [{"feature": "smile", "value": 0.9, "contribution": 6.0}]
     assert "smiling (+6)" in explain_dimension(service, 60.0, weighted_smile, with_numbers=True).en
@@ -607,3 +612,49 @@ async def test_the_embedded_schedule_enqueues_the_retention_job():
         assert queue.qsize() == 1
     finally:
         task.cancel()
+
+
+async def test_explanation_says_what_was_not_asked_and_what_was_not_judged(gql, privacy):
+    """Built from the interview's own questions and the report's quality notes: a competency none of whose
+    questions was in this interview is "not asked", an answer the audio-quality gate refused is named by its
+    question number and never called a low score."""
+    invited, report = await _scored(gql, visible=True)
+    async with unit_of_work() as uow:
+        numeracy_id = (
+            await uow.session.exec(
+                select(DimensionScore.dimension_id).where(
+                    DimensionScore.report_id == report.id, col(DimensionScore.score).is_(None)
+                )
+            )
+        ).one()
+        numeracy_questions = select(Question.id).where(Question.dimension_id == numeracy_id)
+        await uow.session.exec(
+            sa.delete(InterviewQuestion).where(
+                col(InterviewQuestion.interview_id) == node_id(invited.interview_id),
+                col(InterviewQuestion.question_id).in_(numeracy_questions),
+            )
+        )
+        stored = await uow.session.get(InterviewReport, report.id)
+        zh = "第 1 题的录音噪声太大，无法听清；请在安静的环境中重新录制"
+        en = "the recording of question 1 is too noisy to understand; please record it again in a quieter place"
+        stored.models = {"vision": None, "quality_notes": [{"question": 1, "zh": zh, "en": en}]}
+        uow.session.add(stored)
+    payload = await privacy.mutate(EXPLAIN, "interviewExplanationRequest", input={"invitationToken": invited.token})
+    explanation = payload["explanation"]
+    numeracy, service = explanation["dimensions"]
+    assert numeracy["text"] == {
+        "en": "No Numeracy questions were asked in this interview, so it is not part of the result.",
+        "zh": "本次面试没有提问“numeracy维度”相关问题，该项不计入结果。",
+    }
+    assert service["text"]["en"].endswith(
+        "; question 1 was not judged and did not lower the result: the recording of question 1 is too noisy to "
+        "understand; please record it again in a quieter place."
+    )
+    assert service["text"]["zh"].endswith(
+        "；第 1 题未予评判，也没有拉低结果：第 1 题的录音噪声太大，无法听清；请在安静的环境中重新录制。"
+    )
+    assert explanation["summary"]["en"] == (
+        "Your interview was scored 64.4/100 overall, the weighted mean of the 1 scored competency below. "
+        "Insufficient evidence: the recording of question 1 is too noisy to understand; please record it again "
+        "in a quieter place. That answer was left out of the result, not scored low."
+    )

@@ -28,6 +28,7 @@ from tests.interview_helpers import (
     teller_model,
     wait_for_status,
 )
+from workers.scoring import pipeline_config
 
 REPORT = """
 query($id: ID!) {
@@ -37,6 +38,8 @@ query($id: ID!) {
       answers { edges { node { transcript language features error } } }
       report {
         total percentile insufficientEvidence strengths weaknesses pipelineVersion models
+        strengthLabels { key zh en }
+        scoringConfiguration { version hash pipelineVersion parameters }
         tags { zh en }
         radar { key labelZh labelEn value }
         dimensionScores { edges { node { score confidence insufficientEvidenceReason
@@ -110,6 +113,15 @@ async def test_relevant_answers_outscore_off_topic_ones_in_both_languages(
         {"key": "service", "labelZh": "服务意识", "labelEn": "Service awareness", "value": score["score"]}
     ]
     assert report["strengths"] and all(tag["zh"] and tag["en"] for tag in report["tags"])
+    assert report["strengthLabels"] == [{"key": "service", "zh": "服务意识", "en": "Service awareness"}]
+    configuration, worker_config = report["scoringConfiguration"], pipeline_config()
+    assert configuration == {
+        "version": worker_config.version,
+        "hash": worker_config.content_hash,
+        "pipelineVersion": report["pipelineVersion"],
+        "parameters": worker_config.parameters(),
+    }
+    assert report["models"]["vision"] is None and report["models"]["speech"] == worker_config.speech_model
     percentiles = {  # re-read: each scoring refreshes the standing of the requisition's earlier reports
         name: (await gql(REPORT, id=invited.interview_id))["node"]["report"]["percentile"]
         for name, invited in interviews.items()
@@ -140,7 +152,7 @@ async def test_silence_is_insufficient_evidence_not_a_number(gql, http, teller, 
     report = data["report"]
     assert report["total"] is None and report["insufficientEvidence"] is True and report["percentile"] is None
     score = report["dimensionScores"]["edges"][0]["node"]
-    assert score["score"] is None and score["insufficientEvidenceReason"]
+    assert score["score"] is None and score["insufficientEvidenceReason"].startswith("question 1: only ")
     assert report["radar"][0]["value"] is None
     assert data["statusReason"] == "insufficient evidence: see the report"
 

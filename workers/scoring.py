@@ -19,7 +19,6 @@ from gateway.settings import get_settings
 from gateway.storage import MediaMissing, MediaStore, get_media_store
 from resolvers.services import scoring_records as records
 from workers.pipeline import (
-    PIPELINE_VERSION,
     AnswerEvidence,
     DimensionSpec,
     FusionResult,
@@ -106,10 +105,21 @@ def answer_quality(evidence: AnswerEvidence, question_number: int) -> dict[str, 
     }
 
 
+def question_numbers(job: records.ScoringJob) -> dict[str, int]:
+    """Each question's number as the candidate saw it: reasons name questions by it, never by database id."""
+    return {str(answer.question_id): number for number, answer in enumerate(job.answers, start=1)}
+
+
 def report_result(
-    job: records.ScoringJob, fusion: FusionResult, quality_notes: Sequence[dict[str, Any]] = ()
+    job: records.ScoringJob,
+    fusion: FusionResult,
+    quality_notes: Sequence[dict[str, Any]] = (),
+    *,
+    config: PipelineConfig,
 ) -> records.ReportResult:
-    """``quality_notes``: the answers the audio-quality gate refused (``answer_quality``)."""
+    """``quality_notes``: the answers the audio-quality gate refused (``answer_quality``). A model is named
+    only when its output was used: the vision models only when some scored answer carried a vision
+    feature; ``scoring_configuration`` records the configuration that computed every number."""
     dimension_ids = {dimension.key: dimension.dimension_id for dimension in job.dimensions}
     return records.ReportResult(
         total=fusion.total,
@@ -119,15 +129,16 @@ def report_result(
         tags=[{"zh": tag.zh, "en": tag.en, "reason": tag.reason} for tag in fusion.tags],
         radar=[dataclasses.asdict(axis) for axis in fusion.radar],
         models={
-            "speech": "whisper-base (faster-whisper, int8)",
+            "speech": config.speech_model,
             "text": list(fusion.embedder_models),
-            "vision": "mediapipe face mesh + pose" if job.biometric_consent else None,
+            "vision": "mediapipe face mesh + pose" if fusion.vision_used else None,
             "total_confidence": fusion.total_confidence,
             "total_insufficient_evidence": fusion.total_insufficient_evidence,
             "quality_notes": [
                 {"question": note["question"], "zh": note["reason_zh"], "en": note["reason_en"]}
                 for note in quality_notes
             ],
+            "scoring_configuration": config.record(),
         },
         dimensions=[
             records.DimensionResult(
@@ -196,8 +207,10 @@ async def _score(interview_id: int) -> None:
             else f"insufficient evidence — {quality['reason_en']}",
         )
         evidences.append(evidence)
-    fusion = fuse_interview(evidences, dimension_specs(job), config)
-    await records.save_report(job, report_result(job, fusion, quality_notes), pipeline_version=PIPELINE_VERSION)
+    fusion = fuse_interview(evidences, dimension_specs(job), config, question_numbers(job))
+    await records.save_report(
+        job, report_result(job, fusion, quality_notes, config=config), pipeline_version=config.pipeline_version
+    )
 
 
 async def score_interview_job(interview_id: int) -> None:

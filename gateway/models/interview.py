@@ -98,7 +98,9 @@ class InterviewReport(SQLModel, table=True):
     radar: list[dict[str, Any]] = json_field()
     """Radar-chart axes: key, label_zh, label_en, value (0–100 or null)."""
     models: dict[str, Any] = json_field(default_factory=dict)
-    """Which models produced the evidence (speech, text embedder per language, vision)."""
+    """Which models produced the evidence (speech, text embedder per language, vision only when a video was
+    analysed), ``quality_notes`` (answers not judged) and ``scoring_configuration`` (the versioned configuration
+    that computed every number: version, hash, pipeline_version, parameters)."""
     pipeline_version: str = Field(max_length=32)
     human_decision: HumanDecision | None = enum_field(HumanDecision, nullable=True)
     override_reason: str | None = Field(default=None, sa_type=sa.Text)

@@ -28,7 +28,7 @@ from gateway.models import (
 from gateway.models.base import utcnow
 from gateway.models.enums import ReviewRequestKind, ReviewRequestStatus
 from resolvers.services.audit import record_audit
-from resolvers.services.candidate_interview import candidate_actor, consent_state
+from resolvers.services.candidate_interview import candidate_actor, consent_state, interview_questions
 from resolvers.services.review_requests import open_for_privacy, scored_report
 
 LOWERING_VALUE_BELOW = 0.5
@@ -94,6 +94,11 @@ FEATURE_PHRASES: dict[str, FeaturePhrase] = {
 EXPRESSION_FEATURES = frozenset({"smile", "gesture_activity"})
 """Reported as evidence with no weight by default (workers.pipeline.config); named only if a model weights them."""
 VISION_FEATURES = frozenset({"eye_contact", "head_pose_stability", "posture_stability", *EXPRESSION_FEATURES})
+KEYWORD_LIST_EVIDENCE = "keyword_list"
+"""The evidence item a dimension carries when an answer recited rubric keywords as a list
+(``workers.pipeline.fusion.KEYWORD_LIST_EVIDENCE``)."""
+LISTED_TERM_FEATURES = frozenset({"keyword_coverage", "concept_coverage"})
+"""Not blamed as "missing key terms" when the terms were recited as a list: the list is named instead."""
 
 
 @dataclass(frozen=True)
@@ -133,7 +138,8 @@ class Explanation:
 
 
 def _points(value: float) -> str:
-    return f"{value:.0f}"
+    """A stored figure as the report holds it (scores and points are kept to one decimal): 64 or 56.7."""
+    return f"{value:g}"
 
 
 def _join(parts: Sequence[str], *, language: str) -> str:
@@ -154,22 +160,57 @@ def _weightless_expression(item: dict[str, Any]) -> bool:
     return item.get("feature") in EXPRESSION_FEATURES and not item.get("contribution")
 
 
+def _refusals(refused: Sequence[dict[str, Any]], *, language: str) -> str:
+    separator = "；" if language == "zh" else "; "
+    return separator.join(note[language] for note in refused)
+
+
 def explain_dimension(
-    name: Bilingual, score: float | None, evidence: Sequence[dict[str, Any]], *, with_numbers: bool
+    name: Bilingual,
+    score: float | None,
+    evidence: Sequence[dict[str, Any]],
+    *,
+    with_numbers: bool,
+    refused: Sequence[dict[str, Any]] = (),
+    not_asked: bool = False,
 ) -> Bilingual:
-    """One dimension in a sentence per language, from its evidence ``{feature, value, contribution}``.
+    """One dimension in a sentence per language, from its stored evidence ``{feature, value, contribution}``.
 
     The largest contributions are named as what the score came from; features whose value was low
     as what lowered it. Without ``with_numbers`` (the requisition hides reports from candidates) the
-    same factors are named without the score or points. Features that added nothing because they carry
-    no weight (facial expressions, gestures by default) are never named.
+    same factors are named without the score or points; with it, every figure is one the report holds.
+    Features that added nothing because they carry no weight (facial expressions, gestures by default)
+    are never named. A ``keyword_list`` item (an answer recited rubric terms) is said in words, and then
+    missing key terms are not blamed: the terms were there, listed. ``refused``: this dimension's
+    answers that the audio-quality gate did not judge (the report's ``models.quality_notes``, each
+    ``{question, zh, en}`` naming the question by its number), said to be left out, never scored low.
+    ``not_asked``: none of the dimension's questions was asked in this interview.
     """
+    if not_asked:
+        return Bilingual(
+            zh=f"本次面试没有提问“{name.zh}”相关问题，该项不计入结果。",
+            en=f"No {name.en} questions were asked in this interview, so it is not part of the result.",
+        )
     if score is None:
+        if refused:
+            return Bilingual(
+                zh=f"您对“{name.zh}”相关问题的回答未予评判：{_refusals(refused, language='zh')}。"
+                "这是证据不足，不是低分。",
+                en=f"Your answers to the {name.en} questions were not judged: {_refusals(refused, language='en')}. "
+                "This is insufficient evidence, not a low score.",
+            )
         return Bilingual(
             zh=f"您对“{name.zh}”相关问题的回答证据不足，未能评分。",
             en=f"Your answers to the {name.en} questions could not be scored: there was not enough evidence.",
         )
-    weighted = [item for item in evidence if not _weightless_expression(item)]
+    keyword_list = any(item.get("feature") == KEYWORD_LIST_EVIDENCE for item in evidence)
+    weighted = [
+        item
+        for item in evidence
+        if not _weightless_expression(item)
+        and item.get("feature") != KEYWORD_LIST_EVIDENCE
+        and not (keyword_list and item.get("feature") in LISTED_TERM_FEATURES)
+    ]
     raised = sorted(
         (item for item in weighted if (item.get("contribution") or 0) >= MIN_NAMED_POINTS),
         key=lambda item: -item["contribution"],
@@ -204,6 +245,12 @@ def explain_dimension(
         lowered_en = _join([_phrase(item["feature"]).lowered.en for item in lowered], language="en")
         zh += f"；{lowered_zh}拉低了" + ("得分" if with_numbers else "结果")
         en += f"; {lowered_en} lowered " + ("it" if with_numbers else "the result")
+    if keyword_list:
+        zh += "；有回答只是列举了评分要点词语而没有加以解释，列举的词语不计分"
+        en += "; an answer listed rubric terms without explaining them, and listed terms earn no credit"
+    for note in refused:
+        zh += f"；第 {note['question']} 题未予评判，也没有拉低结果：{note['zh']}"
+        en += f"; question {note['question']} was not judged and did not lower the result: {note['en']}"
     return Bilingual(zh=zh + "。", en=en + ".")
 
 
@@ -216,7 +263,8 @@ def explain_summary(
 ) -> Bilingual:
     """The overall sentence, followed by the answers that were not judged because their recording
     could not be understood (``quality_notes``: the report's ``models.quality_notes``, each with the
-    question's number and a reason in zh and en)."""
+    question's number and a reason in zh and en). ``dimension_count``: the competencies whose scores
+    the total averages (those scored), or, without numbers, those assessed."""
     if total is None:
         summary = Bilingual(
             zh="证据不足，未能给出总体结果（见以下各项说明）。",
@@ -224,9 +272,9 @@ def explain_summary(
         )
     elif with_numbers:
         summary = Bilingual(
-            zh=f"您的面试总分为 {_points(total)}/100，是以下 {dimension_count} 项能力得分的加权平均。",
+            zh=f"您的面试总分为 {_points(total)}/100，是以下 {dimension_count} 项已评分能力得分的加权平均。",
             en=f"Your interview was scored {_points(total)}/100 overall, the weighted mean of the "
-            f"{dimension_count} competencies below.",
+            f"{dimension_count} scored {'competency' if dimension_count == 1 else 'competencies'} below.",
         )
     else:
         summary = Bilingual(
@@ -236,7 +284,7 @@ def explain_summary(
         )
     for note in quality_notes:
         summary = Bilingual(
-            zh=f"{summary.zh}{note['zh']}。该回答因证据不足未计入结果，不按低分处理。",
+            zh=f"{summary.zh}证据不足：{note['zh']}。该回答未计入结果，不按低分处理。",
             en=f"{summary.en} Insufficient evidence: {note['en']}. That answer was left out of the result, "
             "not scored low.",
         )
@@ -315,9 +363,15 @@ async def request_explanation(token: str, *, uow: UnitOfWork) -> Explanation:
     visible = requisition.candidate_report_visible
     rows = await _dimension_rows(report, session=session)
     consent = await consent_state(candidate.id, session=session)
-    vision_used = bool(report.models.get("vision")) or any(
-        item.get("feature") in VISION_FEATURES for score, _ in rows for item in score.evidence
-    )
+    questions = await interview_questions(interview.id, session=session)
+    asked_dimensions = {question.dimension_id for question in questions}
+    dimension_of_number = {number: question.dimension_id for number, question in enumerate(questions, start=1)}
+    quality_notes = report.models.get("quality_notes") or ()
+    refused_by_dimension = {
+        dimension.id: [note for note in quality_notes if dimension_of_number.get(note["question"]) == dimension.id]
+        for _, dimension in rows
+    }
+    vision_used = any(item.get("feature") in VISION_FEATURES for score, _ in rows for item in score.evidence)
     expressions_weighted = any(
         item.get("feature") in EXPRESSION_FEATURES and item.get("contribution")
         for score, _ in rows
@@ -328,7 +382,12 @@ async def request_explanation(token: str, *, uow: UnitOfWork) -> Explanation:
             key=dimension.key,
             name=Bilingual(dimension.name_zh, dimension.name_en),
             text=explain_dimension(
-                Bilingual(dimension.name_zh, dimension.name_en), score.score, score.evidence, with_numbers=visible
+                Bilingual(dimension.name_zh, dimension.name_en),
+                score.score,
+                score.evidence,
+                with_numbers=visible,
+                refused=refused_by_dimension[dimension.id],
+                not_asked=dimension.id not in asked_dimensions,
             ),
         )
         for score, dimension in rows
@@ -366,7 +425,12 @@ async def request_explanation(token: str, *, uow: UnitOfWork) -> Explanation:
         interview_id=interview.id,
         review_request_id=request.id,
         summary=explain_summary(
-            report.total, len(rows), with_numbers=visible, quality_notes=report.models.get("quality_notes") or ()
+            report.total,
+            sum(1 for score, _ in rows if score.score is not None)
+            if visible
+            else sum(1 for _, dimension in rows if dimension.id in asked_dimensions),
+            with_numbers=visible,
+            quality_notes=quality_notes,
         ),
         dimensions=dimensions,
         not_used=explain_not_used(

@@ -148,6 +148,47 @@ class Tag:
     en: str
 
 
+@strawberry.type(description="A competency named in Chinese and English (a report's strengths and weaknesses).")
+class DimensionLabel:
+    key: str
+    zh: str
+    en: str
+
+
+@strawberry.type(
+    description="The versioned scoring configuration that computed a report: every fusion weight, threshold, "
+    "feature parameter and model, validated, named and hashed (workers.pipeline.config.PipelineConfig)."
+)
+class ScoringConfiguration:
+    version: str = strawberry.field(description="The configuration's name, e.g. 2026.11.4.")
+    hash: str = strawberry.field(description="SHA-256 of the canonical JSON of parameters.")
+    pipeline_version: str = strawberry.field(description="version + '+' + the hash's first 9 hex digits.")
+    parameters: JSON = strawberry.field(description="Every setting that decides a score, as it was applied.")
+
+
+def scoring_configuration(models_used: dict[str, Any]) -> ScoringConfiguration | None:
+    """The configuration a report recorded (``models.scoring_configuration``); null for reports scored before
+    configurations were recorded."""
+    recorded = (models_used or {}).get("scoring_configuration")
+    if not recorded:
+        return None
+    return ScoringConfiguration(
+        version=recorded["version"],
+        hash=recorded["hash"],
+        pipeline_version=recorded["pipeline_version"],
+        parameters=recorded["parameters"],
+    )
+
+
+def dimension_labels(keys: list[str], radar: list[dict]) -> list[DimensionLabel]:
+    """Dimension keys named in zh and en from the report's own radar axes (one per dimension)."""
+    names = {axis["key"]: axis for axis in radar}
+    return [
+        DimensionLabel(key=key, zh=names.get(key, {}).get("label_zh", key), en=names.get(key, {}).get("label_en", key))
+        for key in keys
+    ]
+
+
 @strawberry.type(description="One axis of a radar chart.")
 class RadarAxis:
     key: str
@@ -186,9 +227,16 @@ class InterviewReport(RowNode):
     total: float | None = strawberry.field(description="Weighted total, 0–100; null with insufficient evidence.")
     percentile: float | None = strawberry.field(description="Percentile among scored interviews of the requisition.")
     insufficient_evidence: bool
-    strengths: list[str]
-    weaknesses: list[str]
-    pipeline_version: str
+    strengths: list[str] = strawberry.field(
+        description="Keys of the best-scored dimensions (strengthLabels names them); never a dimension whose "
+        "answers recited rubric keywords as a list."
+    )
+    weaknesses: list[str] = strawberry.field(
+        description="Keys of the lowest-scored dimensions (weaknessLabels names them), never also strengths."
+    )
+    pipeline_version: str = strawberry.field(
+        description="The scoring configuration's version + hash prefix (scoringConfiguration.pipelineVersion)."
+    )
     scored_at: datetime | None
     human_decision: HumanDecision | None
     override_reason: str | None
@@ -198,7 +246,9 @@ class InterviewReport(RowNode):
     updated_at: datetime
     interview_id: strawberry.Private[int]
     models: JSON = strawberry.field(
-        description="Which models produced the evidence (speech, text per language, vision)."
+        description="Which models produced the evidence (speech, text embedders, vision: null unless a video "
+        "was analysed), the answers the audio-quality gate did not judge (quality_notes) and the scoring "
+        "configuration (scoring_configuration, also scoringConfiguration)."
     )
     raw_tags: strawberry.Private[list[dict[str, str]]]
     raw_radar: strawberry.Private[list[dict]]
@@ -207,6 +257,21 @@ class InterviewReport(RowNode):
     @strawberry.field(description="Labels in Chinese and English, e.g. 逻辑清晰 / clear logic.")
     def tags(self) -> list[Tag]:
         return [Tag(zh=tag.get("zh", ""), en=tag.get("en", "")) for tag in self.raw_tags]
+
+    @strawberry.field(description="The strengths named in Chinese and English.")
+    def strength_labels(self) -> list[DimensionLabel]:
+        return dimension_labels(self.strengths, self.raw_radar)
+
+    @strawberry.field(description="The weaknesses named in Chinese and English.")
+    def weakness_labels(self) -> list[DimensionLabel]:
+        return dimension_labels(self.weaknesses, self.raw_radar)
+
+    @strawberry.field(
+        description="The versioned configuration (weights, thresholds, feature parameters, models) that computed "
+        "this report; null for reports scored before configurations were recorded."
+    )
+    def scoring_configuration(self) -> ScoringConfiguration | None:
+        return scoring_configuration(self.models)
 
     @strawberry.field(description="Radar-chart data: one axis per dimension, 0–100 (null without enough evidence).")
     def radar(self) -> list[RadarAxis]:

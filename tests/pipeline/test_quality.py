@@ -83,7 +83,7 @@ def test_a_noisy_answer_does_not_pull_down_the_other_answers(teller_answers, pip
     )
     assert both.total == alone.total
     assert both.dimensions[0].scored_question_ids == (clean.question_id,)
-    assert any(note.startswith("q2: the recording is too noisy") for note in both.dimensions[0].notes)
+    assert any(note.startswith("the recording of question 2 is too noisy") for note in both.dimensions[0].notes)
 
 
 def test_the_stored_verdict_names_the_question_by_its_number(teller_answers):
@@ -131,4 +131,6 @@ def test_the_explanation_tells_the_candidate_what_to_record_again():
     assert "the recording of question 2 is too noisy to understand; please record it again" in summary.en
     assert "not scored low" in summary.en
     assert "第 2 题的录音噪声太大" in summary.zh
-    assert explain_summary(70, 1, with_numbers=True).en.endswith("competencies below.")
+    assert explain_summary(70, 2, with_numbers=True).en.endswith(
+        "the weighted mean of the 2 scored competencies below."
+    )

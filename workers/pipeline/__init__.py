@@ -5,7 +5,12 @@ stored ``AnswerEvidence``) and store the dataclasses they return; tests call
 the same functions without a broker.
 """
 
-from workers.pipeline.config import PIPELINE_VERSION, PipelineConfig
+from workers.pipeline.config import (
+    PIPELINE_VERSION,
+    SCORING_CONFIG_VERSION,
+    InvalidScoringConfiguration,
+    PipelineConfig,
+)
 from workers.pipeline.fusion import fuse_interview
 from workers.pipeline.media import MediaDecodeError
 from workers.pipeline.score import score_answer, score_interview
@@ -29,12 +34,14 @@ from workers.pipeline.vision import VisionNotPermitted
 
 __all__ = [
     "PIPELINE_VERSION",
+    "SCORING_CONFIG_VERSION",
     "AnswerEvidence",
     "AudioQuality",
     "DimensionScore",
     "DimensionSpec",
     "EvidenceItem",
     "FusionResult",
+    "InvalidScoringConfiguration",
     "MediaDecodeError",
     "PipelineConfig",
     "QuestionSpec",

@@ -24,10 +24,12 @@ are left out of every sum, so they neither reward nor punish.
 
 A dimension is the mean of its usable answers; the total is the
 dimension-weighted mean, renormalised over the dimensions that could be
-scored. Two rules keep numbers honest: an answer with too little evidence is
-left out and named, never scored as zero; and transcription confidence only
-lowers the confidence of a score, never the score itself. An answer the
-audio-quality gate (``workers.pipeline.quality``) judged too noisy or
+scored; a dimension none of whose questions was asked is "not asked in this
+interview" and leaves the weight base altogether. Reasons name questions by
+their number in the interview, never by a database id. Two rules keep numbers
+honest: an answer with too little evidence is left out and named, never
+scored as zero; and transcription confidence only lowers the confidence of
+a score, never the score itself. An answer the audio-quality gate (``workers.pipeline.quality``) judged too noisy or
 unintelligible is such an answer: its reason is the gate's, and it adds no
 number.
 """
@@ -39,7 +41,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from workers.pipeline.config import PIPELINE_VERSION, PipelineConfig
+from workers.pipeline.config import CONTENT_FEATURES, PipelineConfig
+from workers.pipeline.quality import quality_reason
 from workers.pipeline.types import (
     AnswerEvidence,
     DimensionScore,
@@ -50,15 +53,15 @@ from workers.pipeline.types import (
     Tag,
 )
 
-CONTENT_FEATURES = frozenset({"relevance", "sample_answer_similarity", "keyword_coverage", "concept_coverage"})
-"""What the answer says; every other feature is form and counts only as far as the answer is relevant."""
+VISION_FEATURES = frozenset({"eye_contact", "head_pose_stability", "posture_stability", "smile", "gesture_activity"})
+"""Features measured by the vision step (Face Mesh, Pose): the vision models are named on a report only
+when one of these came from a usable answer."""
+NOT_ASKED = "not asked in this interview"
+"""The insufficient-evidence reason of a dimension none of whose questions was asked: it is left out of
+the total's weight base, so an interview never loses its total for questions it did not ask."""
 KEYWORD_LIST_EVIDENCE = "keyword_list"
 """Evidence item shown when an answer recites rubric keywords as a list: its value is the share of
 the dimension's answers said as lists; it adds no points (listed keywords earn no credit)."""
-
-GESTURE_ACTIVITY_FULL_SCALE = 0.5
-"""Wrist speed (shoulder widths per second) mapped to 1: hands that move
-now and then while speaking."""
 
 
 def scale_between(value: float, low: float, high: float) -> float:
@@ -119,7 +122,7 @@ def answer_feature_values(evidence: AnswerEvidence, config: PipelineConfig) -> d
     if vision is not None and vision.posture_stability is not None:
         values["posture_stability"] = vision.posture_stability
     if vision is not None and vision.gesture_activity is not None:
-        values["gesture_activity"] = scale_between(vision.gesture_activity, 0.0, GESTURE_ACTIVITY_FULL_SCALE)
+        values["gesture_activity"] = scale_between(vision.gesture_activity, 0.0, config.gesture_activity_full_scale)
     return values
 
 
@@ -182,14 +185,26 @@ def answer_confidence(evidence: AnswerEvidence, config: PipelineConfig) -> float
 
 
 def fuse_interview(
-    answers: Sequence[AnswerEvidence], dimensions: Sequence[DimensionSpec], config: PipelineConfig
+    answers: Sequence[AnswerEvidence],
+    dimensions: Sequence[DimensionSpec],
+    config: PipelineConfig,
+    question_numbers: Mapping[str, int] | None = None,
 ) -> FusionResult:
-    """Competency scores, total, strengths, tags and radar data of one interview."""
+    """Competency scores, total, strengths, tags and radar data of one interview.
+
+    ``question_numbers``: each question's number as the candidate saw it (1-based), used in every reason
+    ("question 2: …") so that no database id reaches a report; questions it lacks are numbered after it,
+    in the order they first appear in ``dimensions``.
+    """
     answers_by_question = {answer.question_id: answer for answer in answers}
-    dimension_scores = tuple(score_dimension(dimension, answers_by_question, config) for dimension in dimensions)
+    numbers = question_numbering(dimensions, question_numbers)
+    dimension_scores = tuple(
+        score_dimension(dimension, answers_by_question, config, numbers) for dimension in dimensions
+    )
     total, total_confidence, total_reason = _total(dimension_scores, config)
-    strengths, weaknesses = _strengths_and_weaknesses(dimension_scores, config.strength_count)
+    strengths, weaknesses = _strengths_and_weaknesses(dimension_scores, config)
     usable_answers = [answer for answer in answers if answer_insufficiency(answer, config) is None]
+    sentence_answers = [answer for answer in usable_answers if not answer.text.keyword_list]
     return FusionResult(
         dimensions=dimension_scores,
         total=total,
@@ -197,17 +212,33 @@ def fuse_interview(
         total_insufficient_evidence=total_reason,
         strengths=strengths,
         weaknesses=weaknesses,
-        tags=(*_feature_tags(usable_answers, config), *_dimension_tags(dimensions, dimension_scores, config)),
+        tags=(*_feature_tags(sentence_answers, config), *_dimension_tags(dimensions, dimension_scores, config)),
         radar=tuple(RadarAxis(score.key, score.name_zh, score.name_en, score.score) for score in dimension_scores),
-        pipeline_version=PIPELINE_VERSION,
+        pipeline_version=config.pipeline_version,
         embedder_models=tuple(sorted({answer.text.embedder_model for answer in usable_answers if answer.text})),
+        vision_used=any(VISION_FEATURES & answer_feature_values(answer, config).keys() for answer in usable_answers),
     )
 
 
+def question_numbering(dimensions: Sequence[DimensionSpec], given: Mapping[str, int] | None = None) -> dict[str, int]:
+    """``given``, with every other question of ``dimensions`` numbered after it in the order it first
+    appears (so without ``given``: 1, 2, … in dimension order), never by its id."""
+    numbers = dict(given or {})
+    for dimension in dimensions:
+        for question_id in dimension.question_ids:
+            if question_id not in numbers:
+                numbers[question_id] = max(numbers.values(), default=0) + 1
+    return numbers
+
+
 def score_dimension(
-    dimension: DimensionSpec, answers_by_question: Mapping[str, AnswerEvidence], config: PipelineConfig
+    dimension: DimensionSpec,
+    answers_by_question: Mapping[str, AnswerEvidence],
+    config: PipelineConfig,
+    question_numbers: Mapping[str, int] | None = None,
 ) -> DimensionScore:
     weights = dimension.feature_weights or config.feature_weights
+    numbers = question_numbering([dimension], question_numbers)
     notes: list[str] = []
     answer_scores: list[float] = []
     answer_confidences: list[float] = []
@@ -217,6 +248,7 @@ def score_dimension(
     list_shares: list[float] = []
     keyword_lists = False
     for question_id in dimension.question_ids:
+        question = f"question {numbers[question_id]}"
         evidence = answers_by_question.get(question_id)
         reason = "not answered" if evidence is None else answer_insufficiency(evidence, config)
         values = {} if reason else answer_feature_values(evidence, config)
@@ -224,13 +256,12 @@ def score_dimension(
         if not reason and weight_sum <= 0:
             reason = "none of its features carries weight"
         if reason:
-            notes.append(f"{question_id}: {reason}")
+            notes.append(_refusal_note(evidence, numbers[question_id]) or f"{question}: {reason}")
             continue
         contributions = answer_contributions(values, weights, config)
         if evidence.text.keyword_list:
             notes.append(
-                f"{question_id}: reads as a list of rubric keywords rather than sentences; "
-                "listed keywords earn no credit"
+                f"{question}: reads as a list of rubric keywords rather than sentences; listed keywords earn no credit"
             )
         list_shares.append(1.0 - evidence.text.sentence_share)
         keyword_lists |= evidence.text.keyword_list
@@ -243,7 +274,7 @@ def score_dimension(
             feature_contributions[feature].append(contributions.get(feature, 0.0))
         if evidence.speech.transcription_confidence < config.low_transcription_confidence:
             notes.append(
-                f"{question_id}: low transcription confidence ({evidence.speech.transcription_confidence:.2f}); "
+                f"{question}: low transcription confidence ({evidence.speech.transcription_confidence:.2f}); "
                 "content features may understate the answer"
             )
     if not answer_scores:
@@ -254,7 +285,7 @@ def score_dimension(
             weight=dimension.weight,
             score=None,
             confidence=0.0,
-            insufficient_evidence="; ".join(notes) or "no questions are assigned to this dimension",
+            insufficient_evidence="; ".join(notes) or NOT_ASKED,
             evidence=(),
             scored_question_ids=(),
             notes=tuple(notes),
@@ -286,33 +317,56 @@ def score_dimension(
         evidence=evidence_items,
         scored_question_ids=tuple(scored_question_ids),
         notes=tuple(notes),
+        keyword_list=keyword_lists,
     )
 
 
+def _refusal_note(evidence: AnswerEvidence | None, question_number: int) -> str | None:
+    """The audio-quality gate's candidate-facing reason, naming the question ("the recording of question 2
+    is too noisy to understand; …"), when the gate refused this answer."""
+    quality = evidence.speech.quality if evidence is not None and evidence.speech is not None else None
+    if quality is None or quality.intelligible:
+        return None
+    reasons = quality_reason(quality.verdict, question_number)
+    return reasons[1] if reasons else None
+
+
 def _total(scores: Sequence[DimensionScore], config: PipelineConfig) -> tuple[float | None, float, str | None]:
-    total_weight = sum(score.weight for score in scores)
-    scored = [score for score in scores if score.score is not None]
+    """The weighted mean over the scored dimensions; the weight base is the dimensions asked in this
+    interview (a dimension ``NOT_ASKED`` neither lowers the share scored nor the confidence)."""
+    asked = [score for score in scores if score.insufficient_evidence != NOT_ASKED]
+    total_weight = sum(score.weight for score in asked)
+    scored = [score for score in asked if score.score is not None]
     scored_weight = sum(score.weight for score in scored)
     if total_weight <= 0:
-        return None, 0.0, "no dimension carries weight"
+        return None, 0.0, "no dimension asked in this interview carries weight"
     confidence = round(sum(score.weight * score.confidence for score in scored) / total_weight, 2)
     scored_share = scored_weight / total_weight
     if not scored or scored_share < config.min_scored_weight_share:
         return (
             None,
             confidence,
-            f"only {scored_share:.0%} of the competency weight could be scored "
+            f"only {scored_share:.0%} of the competency weight asked in this interview could be scored "
             f"(minimum {config.min_scored_weight_share:.0%})",
         )
     total = sum(score.weight * score.score for score in scored) / scored_weight
     return round(total, 1), confidence, None
 
 
-def _strengths_and_weaknesses(scores: Sequence[DimensionScore], count: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Top and bottom dimensions by score, never the same dimension in both."""
-    ranked = sorted((score for score in scores if score.score is not None), key=lambda score: -score.score)
-    strengths = tuple(score.key for score in ranked[:count])
-    weaknesses = tuple(score.key for score in reversed(ranked) if score.key not in strengths)[:count]
+def _strengths_and_weaknesses(
+    scores: Sequence[DimensionScore], config: PipelineConfig
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Top and bottom dimensions by score, never the same dimension in both, never one whose score rests
+    on a recited keyword list (``DimensionScore.keyword_list``) or on no scored answer, and a strength
+    only from ``strength_min_score``."""
+    ranked = sorted(
+        (score for score in scores if score.score is not None and not score.keyword_list),
+        key=lambda score: -score.score,
+    )
+    strengths = tuple(
+        score.key for score in ranked[: config.strength_count] if score.score >= config.strength_min_score
+    )
+    weaknesses = tuple(score.key for score in reversed(ranked) if score.key not in strengths)[: config.strength_count]
     return strengths, weaknesses
 
 
@@ -354,5 +408,6 @@ def _dimension_tags(
         if dimension.strength_tag_zh
         and dimension.strength_tag_en
         and score.score is not None
+        and not score.keyword_list
         and score.score >= config.dimension_tag_threshold
     ]

@@ -76,6 +76,9 @@ def score_interview(
     interview; questions without a file count as not answered.
     """
     answers = []
+    question_numbers = {
+        question_in_language(question, None).question_id: number for number, question in enumerate(questions, start=1)
+    }
     for question in questions:
         question_id = question_in_language(question, None).question_id
         media_path = media_by_question.get(question_id)
@@ -87,4 +90,4 @@ def score_interview(
             answers.append(
                 AnswerEvidence(question_id, None, None, None, unusable_reason=f"unreadable recording: {error.reason}")
             )
-    return fuse_interview(answers, dimensions, config)
+    return fuse_interview(answers, dimensions, config, question_numbers)

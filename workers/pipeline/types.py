@@ -204,6 +204,9 @@ class DimensionScore:
     evidence: tuple[EvidenceItem, ...]
     scored_question_ids: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    keyword_list: bool = False
+    """Some scored answer recited rubric keywords as a list: the score rests partly on gamed evidence, so
+    the dimension is named neither a strength nor a weakness and earns no strength tag."""
 
 
 @dataclass(frozen=True)
@@ -252,3 +255,5 @@ class FusionResult:
     radar: tuple[RadarAxis, ...]
     pipeline_version: str
     embedder_models: tuple[str, ...] = field(default=())
+    vision_used: bool = False
+    """Some usable answer carried a vision feature: only then are the vision models named on the report."""
