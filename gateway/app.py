@@ -145,6 +145,10 @@ class HrGraphQL(GraphQL):
             return ExecutionResult(data=None, errors=[GraphQLError(error.message, extensions={"code": error.code})])
         if query is not request_data.query:
             request_data = replace(request_data, query=query)
+        label = None
+        if self.settings.metrics_enabled or self.settings.log_format == "json":
+            label = operation_labels.label(query, request_data.operation_name)
+            log_format.operation.set(label)  # what the operation logs carries its label
         result = None
         if request_adapter.method == "POST":
             result = await answer_prepared(
@@ -154,9 +158,7 @@ class HrGraphQL(GraphQL):
             result = await super().execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data
             )
-        if self.settings.metrics_enabled or self.settings.log_format == "json":
-            label = operation_labels.label(query, request_data.operation_name)
-            log_format.operation.set(label)
+        if label is not None:
             note_operation(request.scope, label, has_errors=bool(getattr(result, "errors", None)))
         return result
 

@@ -4,7 +4,7 @@ With ``HRGATE_OTEL_ENDPOINT`` (or the standard ``OTEL_EXPORTER_OTLP_TRACES_ENDPO
 ``OTEL_EXPORTER_OTLP_ENDPOINT``) set and the ``otel`` extra installed, a process exports its spans over
 OTLP/HTTP in batches: the gateway one span per HTTP request and websocket (OpenTelemetry's ASGI
 middleware), one per GraphQL operation with its resolvers (strawberry's ``OpenTelemetryExtension``), one
-per SQL statement (SQLAlchemy's instrumentation, on each engine ``gateway.db`` builds); a worker one per
+per SQL statement (SQLAlchemy events on each engine ``gateway.db`` builds); a worker one per
 Dramatiq job (``workers.tracing``), a child of the gateway span that sent it: the W3C trace context travels
 in the message's options. Everything else (sampling, resource attributes) follows the standard ``OTEL_*``
 variables, read by the SDK itself.
@@ -16,6 +16,7 @@ protobuf 4, which MediaPipe needs.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from gateway.settings import Settings
@@ -91,8 +92,9 @@ def disable_tracing(schema: Any) -> None:
 def traced_asgi(app: ASGIApp) -> ASGIApp:
     """OpenTelemetry's ASGI middleware (a server span per request; probes and scrapes are left out)."""
     from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+    from opentelemetry.util.http import ExcludeList
 
-    return OpenTelemetryMiddleware(app, excluded_urls="healthz,readyz,metrics")
+    return OpenTelemetryMiddleware(app, excluded_urls=ExcludeList(["/healthz$", "/readyz$", "/metrics$"]))
 
 
 def trace_graphql(schema: Any) -> None:
@@ -104,11 +106,55 @@ def trace_graphql(schema: Any) -> None:
         schema.extensions = [*schema.extensions, OpenTelemetryExtension]
 
 
-def trace_engine(engine: AsyncEngine) -> None:
-    """A span per SQL statement of ``engine`` (its statement text, never its parameters)."""
-    from opentelemetry import metrics, trace
-    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+def trace_engine(engine: AsyncEngine) -> Callable[[], None]:
+    """A ``CLIENT`` span per SQL statement of ``engine``: its text (never its parameters), the database system
+    and name, an error recorded on it. SQLAlchemy's own events, so no monkey-patching: OpenTelemetry's
+    SQLAlchemy instrumentation of this release line imports ``pkg_resources``, which setuptools 81+ removed."""
+    from opentelemetry import trace
+    from sqlalchemy import event
 
-    meter = metrics.get_meter("hrgate.db")
-    usage = meter.create_up_down_counter("db.client.connections.usage", unit="connections")
-    EngineTracer(trace.get_tracer("hrgate.db"), engine.sync_engine, usage, enable_commenter=False)
+    tracer = trace.get_tracer("hrgate.db")
+    sync_engine = engine.sync_engine
+    attributes = {"db.system": sync_engine.dialect.name, "db.name": sync_engine.url.database or ""}
+
+    @event.listens_for(sync_engine, "before_cursor_execute")
+    def _start(connection, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        name = statement.split(None, 1)[0].upper() if statement.strip() else "SQL"
+        span = tracer.start_span(
+            name, kind=trace.SpanKind.CLIENT, attributes={**attributes, "db.statement": statement[:STATEMENT_MAX_CHARS]}
+        )
+        if context is not None:
+            context._hrgate_span = span
+        else:
+            span.end()
+
+    @event.listens_for(sync_engine, "after_cursor_execute")
+    def _end(connection, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        span = getattr(context, "_hrgate_span", None)
+        if span is not None:
+            span.end()
+            context._hrgate_span = None
+
+    @event.listens_for(sync_engine, "handle_error")
+    def _failed(exception_context) -> None:  # noqa: ANN001
+        context = exception_context.execution_context
+        span = getattr(context, "_hrgate_span", None)
+        if span is not None:
+            span.record_exception(exception_context.original_exception)
+            span.set_status(trace.Status(trace.StatusCode.ERROR, type(exception_context.original_exception).__name__))
+            span.end()
+            context._hrgate_span = None
+
+    def untrace() -> None:
+        """Removes these listeners (tests)."""
+        for name, listener in (
+            ("before_cursor_execute", _start),
+            ("after_cursor_execute", _end),
+            ("handle_error", _failed),
+        ):
+            event.remove(sync_engine, name, listener)
+
+    return untrace
+
+
+STATEMENT_MAX_CHARS = 2000
