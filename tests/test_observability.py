@@ -129,6 +129,118 @@ async def test_the_gateway_metrics_show_the_embedded_queues():
     assert samples[("hrgate_queue_depth_up", ())] == 1
 
 
+# --- worker metrics (a real ``hrgate worker``) ----------------------------------------------------------
+
+
+def _worker_samples(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    import httpx
+
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(httpx.get(url, timeout=5).text)
+        for sample in family.samples
+    }
+
+
+def _total(samples: dict, name: str, **labels: str) -> float:
+    wanted = set(labels.items())
+    return sum(
+        value for (sample, sample_labels), value in samples.items() if sample == name and wanted <= set(sample_labels)
+    )
+
+
+async def test_a_worker_process_exports_scoring_stages_outcomes_and_json_logs(gql, http, tmp_path):
+    import asyncio
+    import os
+    from pathlib import Path
+
+    import httpx
+
+    from dramatiq.brokers.redis import RedisBroker
+
+    from tests import processes
+    from tests.db_helpers import node_id
+
+    invited = await invited_candidate(gql)
+    await give_consent(gql, invited.token, biometric=False)
+    for question_id in invited.question_ids:
+        assert (await put_answer(http, invited.token, question_id, wav_bytes())).status_code == 201
+    assert (await gql(SUBMIT, input={"invitationToken": invited.token}))["interviewSubmit"]["errors"] == []
+    interview_id = node_id(invited.interview_id)  # queued; the test's in-process broker has no worker
+    answers = len(invited.question_ids)
+
+    broker_url = f"{REDIS_URL.rsplit('/', 1)[0]}/11"
+    port = processes.free_port()
+    env = dict(os.environ)
+    env.update(
+        HRGATE_BROKER_URL=broker_url,
+        HRGATE_WORKER_METRICS_PORT=str(port),
+        HRGATE_WORKER_METRICS_DIR=str(tmp_path / "worker-metrics"),
+        HRGATE_LOG_FORMAT="json",
+        PYTHONPATH=str(Path(__file__).resolve().parent.parent),  # this checkout's code in every process
+    )
+    sender = RedisBroker(url=broker_url)
+    sender.declare_queue("scoring")
+
+    def send() -> str:
+        message = dramatiq.Message(
+            queue_name="scoring", actor_name="score_interview", args=(interview_id,), kwargs={}, options={}
+        )
+        return sender.enqueue(message).message_id
+
+    log = tmp_path / "worker.log"
+    worker = processes.start([str(processes.BIN / "hrgate"), "worker", "--processes", "1", "--threads", "1"], env, log)
+    metrics_url = f"http://127.0.0.1:{port}/metrics"
+    try:
+        send()
+
+        async def until(predicate, timeout: float) -> dict:
+            deadline = time.monotonic() + timeout
+            while True:
+                assert worker.poll() is None, log.read_text(errors="replace")
+                try:
+                    samples = await asyncio.to_thread(_worker_samples, metrics_url)
+                    if predicate(samples):
+                        return samples
+                except httpx.TransportError:
+                    pass  # the exposition server starts after the worker processes
+                assert time.monotonic() < deadline, log.read_text(errors="replace")[-4000:]
+                await asyncio.sleep(0.5)
+
+        scored = await until(lambda samples: _total(samples, "hrgate_scoring_outcomes_total") >= 1, timeout=300)
+        repeat_id = send()  # already scored: the job finds nothing to do, and says so in a log line
+        done = await until(
+            lambda samples: _total(samples, "dramatiq_messages_total", actor_name="score_interview") >= 2, timeout=60
+        )
+    finally:
+        processes.stop(worker)
+        keys = list(sender.client.scan_iter("dramatiq:*"))
+        if keys:
+            sender.client.delete(*keys)
+        sender.close()
+
+    outcomes = {
+        outcome: _total(scored, "hrgate_scoring_outcomes_total", outcome=outcome)
+        for outcome in ("scored", "insufficient_evidence", "failed")
+    }
+    assert outcomes["failed"] == 0 and outcomes["scored"] + outcomes["insufficient_evidence"] == 1, outcomes
+    assert _total(scored, "hrgate_scoring_duration_seconds_count") == 1
+    assert _total(scored, "hrgate_scoring_duration_seconds_sum") > 0
+    stage = "hrgate_scoring_stage_duration_seconds_count"
+    assert _total(scored, stage, stage="media") == answers
+    assert _total(scored, stage, stage="speech") == answers
+    assert _total(scored, stage, stage="fusion") == 1
+    assert _total(scored, stage, stage="store") == answers + 1  # each answer's evidence, then the report
+    assert _total(scored, stage, stage="vision") == 0  # no biometric consent
+    assert _total(done, "dramatiq_message_errors_total", actor_name="score_interview") == 0
+    assert _total(done, "dramatiq_message_duration_milliseconds_count", actor_name="score_interview") == 2
+
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    (nothing_to_do,) = [line for line in lines if "is not queued for scoring" in line["message"]]
+    assert nothing_to_do["logger"] == "workers.scoring" and nothing_to_do["level"] == "INFO"
+    assert nothing_to_do["request_id"] == repeat_id and nothing_to_do["operation"] == "score_interview"
+
+
 # --- JSON logs ----------------------------------------------------------------------------------------
 
 
