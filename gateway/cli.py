@@ -216,7 +216,9 @@ def notifications_sweep() -> None:
 def _prepare_database(migrate: bool, demo: bool, log_level: int) -> None:
     """Migrations and demo data for ``serve``, run in a child process: the server then never imports alembic
     nor keeps the memory the demo load used (the idle gateway stays small)."""
-    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from gateway.log_format import configure_logging
+
+    configure_logging(log_level, get_settings().log_format)
     if migrate:
         from gateway.migrate import upgrade_to_head
 

@@ -71,6 +71,7 @@ def configure_logging(level: str | int, log_format: str) -> None:
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
     root.addHandler(handler)
     root.setLevel(level.upper() if isinstance(level, str) else level)
+    logging.captureWarnings(log_format == "json")  # a library's warning is a line like any other (``py.warnings``)
 
 
 class RequestLogContext:

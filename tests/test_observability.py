@@ -155,7 +155,6 @@ async def test_a_worker_process_exports_scoring_stages_outcomes_and_json_logs(gq
     from pathlib import Path
 
     import httpx
-
     from dramatiq.brokers.redis import RedisBroker
 
     from tests import processes
@@ -307,6 +306,31 @@ async def test_a_graphql_request_logs_its_request_id_and_operation(json_lines):
     assert logged["request_id"] == "obs-req-1" and logged["operation"] == "ObsBadCursor"
     assert logged["level"] == "INFO" and logged["message"].startswith("graphql BAD_USER_INPUT")
     assert "junk-cursor-0123456789abcdefXYZ" not in json_lines.getvalue()
+
+
+def test_hrgate_serve_writes_only_json_lines_with_request_ids_and_redacted_paths(tmp_path):
+    import os
+    from pathlib import Path
+
+    import httpx
+
+    from tests import processes
+
+    env = dict(os.environ)
+    env.update(HRGATE_LOG_FORMAT="json", PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    log = tmp_path / "serve.log"
+    token = "inv0123456789abcdefTOKEN"
+    with processes.gateway(env, log) as base_url:
+        answer = httpx.put(
+            f"{base_url}/interview/{token}/answers/1", content=b"x", headers={"X-Request-ID": "obs-put-1"}
+        )
+        assert answer.headers["x-request-id"] == "obs-put-1"
+        time.sleep(0.5)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]  # every line is one JSON object
+    assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
+    (put,) = [line for line in lines if line.get("request_id") == "obs-put-1"]
+    assert put["logger"] == "uvicorn.access" and "/interview/[redacted]/answers/1" in put["message"]
+    assert token not in log.read_text()
 
 
 async def test_an_unusable_request_id_is_replaced():
