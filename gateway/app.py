@@ -69,7 +69,7 @@ from schema.prepared_reads import answer_prepared
 from schema.root import schema
 from workers.broker import broker, start_embedded_worker
 from workers.notifications import schedule_sweep as schedule_notification_sweep
-from workers.observability import add_trace_propagation
+from workers.observability import add_job_log_context, add_trace_propagation
 from workers.retention import schedule_daily
 
 logger = logging.getLogger(__name__)
@@ -273,6 +273,8 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
     if tracing:
         trace_graphql(schema)
         add_trace_propagation(broker)  # jobs sent by this gateway carry its trace context
+    if settings.log_format == "json":
+        add_job_log_context(broker)  # the embedded worker's jobs log their message id and actor
     return Starlette(
         routes=routes,
         lifespan=lifespan,

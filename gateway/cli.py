@@ -112,15 +112,15 @@ def worker(processes: int, threads: int) -> None:
     os.execvp(
         sys.executable,
         [
-            *(sys.executable, "-m", "dramatiq", "workers.worker_main"),
+            *(sys.executable, "-m", "workers.dramatiq_cli", "workers.worker_main"),
             *("--processes", str(processes), "--threads", str(threads)),
         ],
     )
 
 
 def _worker_metrics_environment(settings: Settings) -> dict[str, str]:
-    """prometheus-client's multiprocess folder (emptied: samples of a previous run would be summed in) and
-    where Dramatiq's exposition server listens. Set before Dramatiq starts, so every worker process imports
+    """prometheus-client's multiprocess folder (emptied: samples of a previous run would be summed in), also
+    the folder of Dramatiq's Prometheus middleware. Set before Dramatiq starts, so every worker process imports
     prometheus-client in multiprocess mode."""
     import tempfile
     from pathlib import Path
@@ -135,8 +135,6 @@ def _worker_metrics_environment(settings: Settings) -> dict[str, str]:
     return {
         "PROMETHEUS_MULTIPROC_DIR": str(folder),
         "dramatiq_prom_db": str(folder),
-        "dramatiq_prom_host": settings.worker_metrics_host,
-        "dramatiq_prom_port": str(settings.worker_metrics_port),
     }
 
 

@@ -234,10 +234,31 @@ async def test_a_worker_process_exports_scoring_stages_outcomes_and_json_logs(gq
     assert _total(done, "dramatiq_message_errors_total", actor_name="score_interview") == 0
     assert _total(done, "dramatiq_message_duration_milliseconds_count", actor_name="score_interview") == 2
 
-    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    lines = [json.loads(line) for line in log.read_text().splitlines()]  # Dramatiq's own lines too
+    assert {"dramatiq.MainProcess", "dramatiq.WorkerProcess(0)", "dramatiq.ForkProcess(0)"} <= {
+        line["logger"] for line in lines
+    }
     (nothing_to_do,) = [line for line in lines if "is not queued for scoring" in line["message"]]
     assert nothing_to_do["logger"] == "workers.scoring" and nothing_to_do["level"] == "INFO"
     assert nothing_to_do["request_id"] == repeat_id and nothing_to_do["operation"] == "score_interview"
+
+
+def test_a_second_worker_on_a_taken_metrics_port_logs_one_warning_and_goes_on(monkeypatch, caplog, tmp_path):
+    import socket
+
+    from workers import metrics_server
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = get_settings().model_copy(update={"worker_metrics_host": "127.0.0.1", "worker_metrics_port": port})
+        monkeypatch.setattr(metrics_server, "get_settings", lambda: settings)
+        monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+        with caplog.at_level(logging.WARNING, logger="workers.metrics_server"):
+            assert metrics_server.serve_worker_metrics() == 0
+    (warning,) = caplog.records
+    assert warning.getMessage() == f"worker metrics not served: 127.0.0.1:{port}: Address already in use"
 
 
 # --- JSON logs ----------------------------------------------------------------------------------------
