@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -376,6 +377,33 @@ async def test_an_unusable_request_id_is_replaced():
 
 
 # --- OpenTelemetry ----------------------------------------------------------------------------------
+
+
+def test_tracing_off_imports_and_wraps_nothing():
+    """No endpoint: no tracing module imported by hrgate, no extension, no middleware (redis-py imports the
+    metrics part of the SDK by itself when the package is installed; the tracing API stays unloaded)."""
+    import subprocess
+    import sys
+
+    program = """
+import sys
+from gateway.app import create_app
+from gateway.settings import get_settings
+from schema.root import schema
+from workers.broker import broker
+app = create_app(get_settings(), embedded_worker=False)
+loaded = sorted(m for m in sys.modules if m.startswith(("opentelemetry.trace", "opentelemetry.instrumentation",
+    "opentelemetry.propagate", "opentelemetry.exporter", "opentelemetry.sdk.trace")))
+print(loaded, [type(e).__name__ if not isinstance(e, type) else e.__name__ for e in schema.extensions],
+    [type(m).__name__ for m in broker.middleware], [m.cls.__name__ for m in app.user_middleware])
+"""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("OTEL_")}
+    env.pop("HRGATE_OTEL_ENDPOINT", None)
+    result = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("[] "), last
+    assert "OpenTelemetry" not in last and "TracePropagation" not in last and "JobLogContext" not in last, last
 
 
 @pytest.fixture
