@@ -406,6 +406,34 @@ print(loaded, [type(e).__name__ if not isinstance(e, type) else e.__name__ for e
     assert "OpenTelemetry" not in last and "TracePropagation" not in last and "JobLogContext" not in last, last
 
 
+def test_an_otlp_endpoint_setting_turns_every_part_on():
+    """The real configuration path, in a fresh process: the OTLP/HTTP exporter at ``<endpoint>/v1/traces``, the
+    service name, the ASGI middleware, the GraphQL extension and the message propagation."""
+    import subprocess
+    import sys
+
+    program = """
+from opentelemetry import trace
+from gateway.app import create_app
+from gateway.settings import get_settings
+from schema.root import schema
+from workers.broker import broker
+app = create_app(get_settings(), embedded_worker=False)
+provider = trace.get_tracer_provider()
+(processor,) = provider._active_span_processor._span_processors
+print(provider.resource.attributes["service.name"], processor.span_exporter._endpoint,
+    [m.cls.__name__ for m in app.user_middleware][0], [e.__name__ for e in schema.extensions if isinstance(e, type)],
+    [type(m).__name__ for m in broker.middleware])
+"""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("OTEL_")}
+    env["HRGATE_OTEL_ENDPOINT"] = "http://127.0.0.1:4318/"
+    result = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("hrgate http://127.0.0.1:4318/v1/traces traced_asgi "), last
+    assert "OpenTelemetryExtension" in last and "TracePropagation" in last, last
+
+
 @pytest.fixture
 def spans():
     """The process's tracer provider with an in-memory exporter; everything switched off afterwards."""
