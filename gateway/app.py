@@ -31,6 +31,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 import workers.actors  # noqa: F401 - declares the actors on the configured broker, so jobs can be sent
+from gateway import log_format
 from gateway.auth import AuthenticationError, TokenVerifier, build_verifier, scope_principal
 from gateway.body_limit import BodySizeLimit, HeaderSizeLimit
 from gateway.chart_routes import chart_routes
@@ -40,6 +41,7 @@ from gateway.db import dispose_engine
 from gateway.disk_full import DiskFullAs507
 from gateway.health import healthz, readyz
 from gateway.idempotency import IdempotencyKeys
+from gateway.log_format import RequestLogContext
 from gateway.log_redaction import install_log_redaction
 from gateway.media_sweep import schedule_sweep as schedule_media_sweep
 from gateway.metrics_http import (
@@ -53,11 +55,13 @@ from gateway.metrics_http import (
 from gateway.no_store import NoStore
 from gateway.oauth import TOKEN_FORM_MAX_BYTES, TokenServer, load_or_create_signing_key, public_key
 from gateway.persisted_queries import PersistedQueries, PersistedQueryError
+from gateway.queue_depth import register_queue_depth
 from gateway.rate_limit import RateLimit, WebSocketConnectionCap
 from gateway.resumable_uploads import resumable_upload_routes
 from gateway.settings import Settings, get_settings
 from gateway.startup import DatabaseStartupCheck
 from gateway.storage import remove_in_flight_partials
+from gateway.tracing import trace_graphql, traced_asgi, tracing_configured_from
 from gateway.upload_routes import put_answer
 from gateway.web_pages import graphiql_page, web_routes
 from gateway.websocket import HrTransportWSHandler, TextFrameWebSocketAdapter
@@ -67,8 +71,9 @@ from resolvers.services.candidate_interview import candidate_actor, view_intervi
 from schema.context import Context
 from schema.prepared_reads import answer_prepared
 from schema.root import schema
-from workers.broker import start_embedded_worker
+from workers.broker import broker, start_embedded_worker
 from workers.notifications import schedule_sweep as schedule_notification_sweep
+from workers.observability import add_job_log_context, add_trace_propagation
 from workers.retention import schedule_daily
 from workers.webhooks import schedule_sweeps
 
@@ -149,6 +154,10 @@ class HrGraphQL(GraphQL):
             return ExecutionResult(data=None, errors=[GraphQLError(error.message, extensions={"code": error.code})])
         if query is not request_data.query:
             request_data = replace(request_data, query=query)
+        label = None
+        if self.settings.metrics_enabled or self.settings.log_format == "json":
+            label = operation_labels.label(query, request_data.operation_name)
+            log_format.operation.set(label)  # what the operation logs carries its label
         result = None
         if request_adapter.method == "POST":
             result = await answer_prepared(
@@ -158,8 +167,7 @@ class HrGraphQL(GraphQL):
             result = await super().execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data
             )
-        if self.settings.metrics_enabled:
-            label = operation_labels.label(query, request_data.operation_name)
+        if label is not None:
             note_operation(request.scope, label, has_errors=bool(getattr(result, "errors", None)))
         return result
 
@@ -272,11 +280,20 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
         *chart_routes(graphql_app.verifier),
     ]
     if settings.metrics_enabled:
+        register_queue_depth(broker, settings.broker_url, settings.queue_depth_timeout_seconds)
         routes.append(Route("/metrics", metrics_endpoint(settings.metrics_token), methods=["GET"]))
+    tracing = tracing_configured_from(settings)
+    if tracing:
+        trace_graphql(schema)
+        add_trace_propagation(broker)  # jobs sent by this gateway carry its trace context
+    if settings.log_format == "json":
+        add_job_log_context(broker)  # the embedded worker's jobs log their message id and actor
     return Starlette(
         routes=routes,
         lifespan=lifespan,
         middleware=[
+            *([Middleware(traced_asgi)] if tracing else []),  # outermost: the span covers everything below
+            *([Middleware(RequestLogContext)] if settings.log_format == "json" else []),
             Middleware(DatabaseStartupCheck, settings=settings),  # first: nothing starts against a bad database
             *([Middleware(HttpStatusMetrics)] if settings.metrics_enabled else []),  # counts 429s and 431s too
             Middleware(HeaderSizeLimit, max_bytes=HEADERS_MAX_BYTES),

@@ -13,7 +13,7 @@ import sys
 import click
 from pydantic import ValidationError
 
-from gateway.settings import get_settings
+from gateway.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -21,11 +21,14 @@ logger = logging.getLogger(__name__)
 @click.group(help="hrgate: the GraphQL HR-integration gateway.")
 @click.option("--log-level", default="INFO", show_default=True)
 def main(log_level: str) -> None:
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from gateway.log_format import TEXT_FORMAT, configure_logging
+
+    logging.basicConfig(level=log_level.upper(), format=TEXT_FORMAT)
     try:
-        get_settings()
+        settings = get_settings()
     except ValidationError as error:
         _fail("hrgate: " + "; ".join(_setting_problem(problem) for problem in error.errors(include_input=False)))
+    configure_logging(log_level, settings.log_format)
 
 
 @main.command(help="Bring the database to the newest schema.")
@@ -93,6 +96,7 @@ def serve(host: str | None, port: int | None, demo: bool | None) -> None:
         proxy_headers=True,
         ws="websockets",
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        **({"log_config": None} if settings.log_format == "json" else {}),  # uvicorn's loggers reach the root's
     )
 
 
@@ -100,12 +104,38 @@ def serve(host: str | None, port: int | None, demo: bool | None) -> None:
 @click.option("--processes", default=2, show_default=True)
 @click.option("--threads", default=1, show_default=True)
 def worker(processes: int, threads: int) -> None:
-    if not get_settings().broker_url:
+    settings = get_settings()
+    if not settings.broker_url:
         raise click.UsageError("set HRGATE_BROKER_URL (redis:// or amqp://); the embedded gateway runs its own worker")
+    if settings.worker_metrics_port:
+        os.environ.update(_worker_metrics_environment(settings))
     os.execvp(
         sys.executable,
-        [sys.executable, "-m", "dramatiq", "workers.actors", "--processes", str(processes), "--threads", str(threads)],
+        [
+            *(sys.executable, "-m", "workers.dramatiq_cli", "workers.worker_main"),
+            *("--processes", str(processes), "--threads", str(threads)),
+        ],
     )
+
+
+def _worker_metrics_environment(settings: Settings) -> dict[str, str]:
+    """prometheus-client's multiprocess folder (emptied: samples of a previous run would be summed in), also
+    the folder of Dramatiq's Prometheus middleware. Set before Dramatiq starts, so every worker process imports
+    prometheus-client in multiprocess mode."""
+    import tempfile
+    from pathlib import Path
+
+    if settings.worker_metrics_dir is None:
+        folder = Path(tempfile.mkdtemp(prefix="hrgate-worker-metrics-"))
+    else:
+        folder = settings.worker_metrics_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+    return {
+        "PROMETHEUS_MULTIPROC_DIR": str(folder),
+        "dramatiq_prom_db": str(folder),
+    }
 
 
 @main.command("export-schema", help="Write the GraphQL SDL (committed as schema.graphql; a test compares it).")
@@ -184,7 +214,9 @@ def notifications_sweep() -> None:
 def _prepare_database(migrate: bool, demo: bool, log_level: int) -> None:
     """Migrations and demo data for ``serve``, run in a child process: the server then never imports alembic
     nor keeps the memory the demo load used (the idle gateway stays small)."""
-    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from gateway.log_format import configure_logging
+
+    configure_logging(log_level, get_settings().log_format)
     if migrate:
         from gateway.migrate import upgrade_to_head
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from gateway.settings import get_settings
+from gateway.tracing import trace_engine, tracing_enabled
 
 AfterCommit = Callable[[], Awaitable[None] | None]
 
@@ -78,6 +79,8 @@ def _current() -> tuple[AsyncEngine, async_sessionmaker[AsyncSession]]:
     loop = asyncio.get_running_loop()
     if loop not in _engines:
         engine = build_engine(get_settings().resolved_database_url)
+        if tracing_enabled():
+            trace_engine(engine)
         _engines[loop] = (engine, async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False))
     return _engines[loop]
 

@@ -25,7 +25,7 @@ _STRING_LITERAL = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"
 _TOKEN_LIKE = re.compile(r"[A-Za-z0-9_\-.~+/=]{20,}")
 
 ACCESS_LOGGERS = ("uvicorn.access", "uvicorn.error")
-GRAPHQL_ERROR_LOGGERS = ("strawberry.execution", "schema.error_logging")
+GRAPHQL_ERROR_LOGGERS = ("strawberry.execution", "hrgate.graphql")
 
 
 def redact_path(text: str) -> str:

@@ -9,6 +9,9 @@ exposes it. Services record after commit, so a rolled-back change is never count
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from prometheus_client import Counter, Histogram
@@ -46,6 +49,16 @@ SCORING_SECONDS = Histogram(
     "One scoring attempt, from the worker's claim to the committed report.",
     buckets=SCORING_BUCKETS_SECONDS,
 )
+SCORING_STAGES = ("media", "speech", "text", "vision", "fusion", "store")
+"""``media``: the recording fetched and probed; ``speech``: decoded and transcribed; ``text``: the transcript
+compared with the question; ``vision``: face and posture (with consent); ``fusion``: the interview's scores;
+``store``: evidence and report committed."""
+SCORING_STAGE_SECONDS = Histogram(
+    "hrgate_scoring_stage_duration_seconds",
+    "One pipeline stage of one answer (fusion and store: of one interview), by stage.",
+    ["stage"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600),
+)
 SCORING_TURNAROUND_SECONDS = Histogram(
     "hrgate_scoring_turnaround_seconds",
     "From the candidate's submission to the scoring outcome (queue wait and retries included).",
@@ -69,3 +82,15 @@ def record_scoring_outcome(
         turnaround = (datetime.now(UTC) - submitted_at).total_seconds()
         if turnaround >= 0:
             SCORING_TURNAROUND_SECONDS.labels(outcome=outcome).observe(turnaround)
+
+
+@contextmanager
+def scoring_stage(stage: str) -> Iterator[None]:
+    """Times a pipeline stage (one of ``SCORING_STAGES``), failed attempts included."""
+    if stage not in SCORING_STAGES:
+        raise ValueError(f"unknown scoring stage {stage!r}")
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        SCORING_STAGE_SECONDS.labels(stage=stage).observe(time.perf_counter() - started)

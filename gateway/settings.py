@@ -140,6 +140,25 @@ class Settings(BaseSettings):
     metrics_token: str = ""
     """When set, ``/metrics`` answers only ``Authorization: Bearer <token>``; empty: anyone who reaches it
     (scrape it on an internal network)."""
+    queue_depth_timeout_seconds: float = Field(default=0.5, gt=0, le=10)
+    """``/metrics`` reads the Dramatiq queue lengths from the broker at scrape time, waiting at most this long
+    (a broker that does not answer gives ``hrgate_queue_depth_up 0``, never a slow scrape)."""
+    worker_metrics_port: int = Field(default=9191, ge=0, le=65535)
+    """``hrgate worker`` serves its Prometheus metrics (scoring stages and outcomes, Dramatiq messages) here;
+    0: no worker metrics."""
+    worker_metrics_host: str = "127.0.0.1"
+    """Where the worker's metrics server listens: ``0.0.0.0`` when Prometheus scrapes from another machine."""
+    worker_metrics_dir: Path | None = None
+    """prometheus-client's multiprocess folder for the worker processes (emptied when ``hrgate worker``
+    starts); empty: a fresh temporary folder."""
+    log_format: Literal["text", "json"] = "text"
+    """``json``: one JSON object per line (time, level, logger, message, request id, operation, exception)."""
+    otel_endpoint: str = ""
+    """OTLP/HTTP collector (``http://collector:4318``) for OpenTelemetry traces; empty: the standard
+    ``OTEL_EXPORTER_OTLP_ENDPOINT`` / ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``; none set: tracing off, nothing
+    imported. Needs the ``otel`` extra."""
+    otel_service_name: str = "hrgate"
+    """``service.name`` of the spans (``hrgate-worker`` is used for worker processes when this is the default)."""
     smtp_url: str = ""
     """Where invitation and reminder e-mails go: ``smtp://user:password@host:587?starttls=true``,
     ``smtps://user:password@host:465`` (TLS from the first byte) or ``smtp://host:25``. Empty: each message is

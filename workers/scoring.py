@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from gateway.metrics import scoring_stage
 from gateway.settings import get_settings
 from gateway.storage import MediaMissing, MediaStore, get_media_store
 from resolvers.services import scoring_records as records
@@ -194,23 +195,26 @@ async def _score(interview_id: int) -> None:
             features["quality"] = quality
             if not quality["intelligible"]:
                 quality_notes.append(quality)
-        await records.save_answer_evidence(
-            job,
-            answer.answer_id,
-            transcript=speech.transcript if speech else None,
-            language=speech.language if speech else None,
-            duration_seconds=speech.duration_seconds if speech else None,
-            features=features,
-            answers_scored=number,
-            quality_reason=None
-            if quality is None or quality["intelligible"]
-            else f"insufficient evidence — {quality['reason_en']}",
-        )
+        with scoring_stage("store"):
+            await records.save_answer_evidence(
+                job,
+                answer.answer_id,
+                transcript=speech.transcript if speech else None,
+                language=speech.language if speech else None,
+                duration_seconds=speech.duration_seconds if speech else None,
+                features=features,
+                answers_scored=number,
+                quality_reason=None
+                if quality is None or quality["intelligible"]
+                else f"insufficient evidence — {quality['reason_en']}",
+            )
         evidences.append(evidence)
-    fusion = fuse_interview(evidences, dimension_specs(job), config, question_numbers(job))
-    await records.save_report(
-        job, report_result(job, fusion, quality_notes, config=config), pipeline_version=config.pipeline_version
-    )
+    with scoring_stage("fusion"):
+        fusion = fuse_interview(evidences, dimension_specs(job), config, question_numbers(job))
+    with scoring_stage("store"):
+        await records.save_report(
+            job, report_result(job, fusion, quality_notes, config=config), pipeline_version=config.pipeline_version
+        )
 
 
 async def score_interview_job(interview_id: int) -> None:

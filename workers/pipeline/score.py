@@ -2,7 +2,8 @@
 
 Both are synchronous and CPU-bound; models load on first use in the calling
 process and stay loaded. Nothing here touches a broker, a database or storage:
-the actor reads the files, calls these, and stores what they return.
+the actor reads the files, calls these, and stores what they return. Each stage
+is timed (``hrgate_scoring_stage_duration_seconds``, in-process instruments only).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from gateway.metrics import scoring_stage
 from workers.pipeline.config import PipelineConfig
 from workers.pipeline.fusion import fuse_interview
 from workers.pipeline.media import MediaDecodeError, decode_speech_audio, probe_media
@@ -34,23 +36,29 @@ def score_answer(
     is then compared with the version in the language it was spoken in, so an
     English answer meets an English prompt and the stronger English embedder.
     """
-    media = probe_media(media_path)
+    with scoring_stage("media"):
+        media = probe_media(media_path)
     run_vision = media.has_video and biometric_consent and config.vision_enabled
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vision") as pool:
         # Vision runs beside speech: both spend their time in C++ (MediaPipe, CTranslate2) without the GIL.
-        vision_future = (
-            pool.submit(analyse_video, media_path, config, biometric_consent=biometric_consent) if run_vision else None
-        )
-        speech = transcribe_answer(decode_speech_audio(media_path), config) if media.has_audio else None
+        vision_future = pool.submit(_timed_vision, media_path, config, biometric_consent) if run_vision else None
+        speech = None
+        if media.has_audio:
+            with scoring_stage("speech"):
+                speech = transcribe_answer(decode_speech_audio(media_path), config)
         language = speech.language if speech is not None else None
         question_spec = question_in_language(question, language)
-        text = (
-            analyse_answer_text(speech.transcript, language, question_spec, config)
-            if speech is not None and speech.transcript.strip()
-            else None
-        )
+        text = None
+        if speech is not None and speech.transcript.strip():
+            with scoring_stage("text"):
+                text = analyse_answer_text(speech.transcript, language, question_spec, config)
         vision = vision_future.result() if vision_future is not None else None
     return AnswerEvidence(question_id=question_spec.question_id, speech=speech, vision=vision, text=text)
+
+
+def _timed_vision(media_path: Path, config: PipelineConfig, biometric_consent: bool):  # noqa: ANN202
+    with scoring_stage("vision"):
+        return analyse_video(media_path, config, biometric_consent=biometric_consent)
 
 
 def question_in_language(question: QuestionSpec | Mapping[str, QuestionSpec], language: str | None) -> QuestionSpec:
