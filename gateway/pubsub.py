@@ -14,8 +14,8 @@ import logging
 import math
 import threading
 import weakref
-from collections.abc import AsyncIterator
 from collections import deque
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from functools import lru_cache
 from typing import Any, Protocol
@@ -257,7 +257,12 @@ class RedisPubSub:
     """
 
     def __init__(
-        self, url: str, prefix: str = DEFAULT_PREFIX, *, connect_timeout: float = 5.0, client_name: str = "hrgate-pubsub"
+        self,
+        url: str,
+        prefix: str = DEFAULT_PREFIX,
+        *,
+        connect_timeout: float = 5.0,
+        client_name: str = "hrgate-pubsub",
     ) -> None:
         self.url = url
         self.client_name = client_name
