@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -24,7 +25,9 @@ def free_port() -> int:
 
 
 def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    """Start in its own process group, so a SIGKILL reaches every process it forked."""
+    """Start in its own process group, so a SIGKILL reaches every process it forked. The processes import this
+    checkout's code (``PYTHONPATH``), not whichever checkout the shared virtual environment was installed from."""
+    env = {**env, "PYTHONPATH": os.pathsep.join(part for part in (str(REPO), env.get("PYTHONPATH")) if part)}
     return subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
