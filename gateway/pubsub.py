@@ -334,3 +334,10 @@ def get_pubsub() -> PubSub:
     """The process's bus, chosen by ``HRGATE_PUBSUB_URL``, its channels named under ``HRGATE_PUBSUB_PREFIX``."""
     settings = get_settings()
     return build_pubsub(settings.pubsub_url, settings.pubsub_prefix)
+
+
+async def close_pubsub() -> None:
+    """Closes this event loop's shared subscriber connection, if the bus has one (gateway shutdown)."""
+    close = getattr(get_pubsub(), "close", None)
+    if close is not None:
+        await close()
