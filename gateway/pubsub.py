@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import math
+import os
 import threading
 import weakref
 from collections import deque
@@ -262,11 +263,11 @@ class RedisPubSub:
         prefix: str = DEFAULT_PREFIX,
         *,
         connect_timeout: float = 5.0,
-        client_name: str = "hrgate-pubsub",
+        client_name: str | None = None,
     ) -> None:
         self.url = url
-        self.client_name = client_name
-        """The shared connection's name in Redis ``CLIENT LIST``: one per gateway process."""
+        self.client_name = client_name or f"{prefix}pubsub-{os.getpid()}"
+        """The shared connection's name in Redis ``CLIENT LIST``: one per gateway process, under its prefix."""
         self.prefix = prefix
         self.connect_timeout = connect_timeout
         self._dispatchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _RedisDispatcher] = (
