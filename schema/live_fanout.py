@@ -124,8 +124,8 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
         event = self.root_value
         if not isinstance(event, SharedEvent):
             return super().execute_operation(serially)
-        self.root_value = event.build(event.message)
         if self.selection_key is None:  # a document without source text: nothing to key on
+            self.root_value = event.build(event.message)
             return super().execute_operation(serially)
         cache = fanout_cache
         key = (id(event.message), event.visibility, self.selection_key)
@@ -135,6 +135,7 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
             result = entry.result
             return _await_shared(result) if isinstance(result, asyncio.Future) else result
         cache.executions += 1
+        self.root_value = event.build(event.message)
         result = super().execute_operation(serially)
         if not self.is_awaitable(result):
             entry = _Entry(event.message, result)
