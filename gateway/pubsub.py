@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import os
+import socket
 import threading
 import weakref
 from collections import deque
@@ -83,6 +84,12 @@ class PubSubUnavailable(Exception):
     code = "PUBSUB_UNAVAILABLE"
 
 
+_KEEPALIVE_OPTIONS = {
+    option: value
+    for name, value in (("TCP_KEEPIDLE", 30), ("TCP_KEEPINTVL", 10), ("TCP_KEEPCNT", 3))
+    if (option := getattr(socket, name, None)) is not None
+}
+
 _OUTAGE = object()
 """Put into a subscriber's queue when the shared connection dropped: its iterator raises ``PubSubUnavailable``."""
 
@@ -121,8 +128,14 @@ class _RedisDispatcher:
             from redis.exceptions import RedisError
 
             # RESP2: pub/sub messages come back from read_response (RESP3 would route them to a push handler).
+            # TCP keepalive: a server that vanished without closing the connection is noticed within about a minute.
             pool = ConnectionPool.from_url(
-                self.url, socket_connect_timeout=self.connect_timeout, protocol=2, client_name=self.client_name
+                self.url,
+                socket_connect_timeout=self.connect_timeout,
+                protocol=2,
+                client_name=self.client_name,
+                socket_keepalive=True,
+                socket_keepalive_options=_KEEPALIVE_OPTIONS,
             )
             connection = pool.make_connection()
             try:
