@@ -26,6 +26,21 @@ CONNECTION_SLOT_HOLD_SECONDS = 6 * 3600.0
 CLOSE_TOO_MANY = 4429
 
 
+async def refuse_websocket(scope: Scope, receive: Receive, send: Send, reason: str) -> None:
+    """Accept the handshake, then close with 4429 and ``reason``: a close before accept reaches the client as a
+    bare HTTP 403 (ASGI servers answer a refused handshake that way), which a client cannot tell from a
+    forbidden origin. The subprotocol the client asked for is selected, so strict clients accept the socket."""
+    message = await receive()  # websocket.connect
+    if message["type"] != "websocket.connect":
+        return
+    offered = scope.get("subprotocols") or []
+    accept: dict = {"type": "websocket.accept"}
+    if offered:
+        accept["subprotocol"] = offered[0]
+    await send(accept)
+    await send({"type": "websocket.close", "code": CLOSE_TOO_MANY, "reason": reason})
+
+
 def client_address(scope: Scope) -> str:
     client = scope.get("client") or ("unknown", 0)
     return str(client[0])
@@ -67,7 +82,7 @@ class RateLimit:
             await self.app(scope, receive, send)
             return
         if scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": CLOSE_TOO_MANY, "reason": "too many requests"})
+            await refuse_websocket(scope, receive, send, f"too many requests: retry in {max(1, math.ceil(wait))} s")
             return
         response = JSONResponse(
             {"errors": [{"message": "too many requests", "extensions": {"code": "RATE_LIMITED"}}]},
@@ -78,7 +93,7 @@ class RateLimit:
 
 
 class WebSocketConnectionCap:
-    """At most ``per_address`` open websockets per client address; the next one is refused before accept."""
+    """At most ``per_address`` open websockets per client address; the next one is closed with 4429."""
 
     def __init__(self, app: ASGIApp, per_address: int, *, counters: LimitCounters | None = None) -> None:
         self.app = app
@@ -91,13 +106,8 @@ class WebSocketConnectionCap:
             return
         key = f"websockets:{client_address(scope)}"
         if not await self.counters.acquire(key, self.per_address, CONNECTION_SLOT_HOLD_SECONDS):
-            await receive()  # the websocket.connect message, answered by refusing the handshake
-            await send(
-                {
-                    "type": "websocket.close",
-                    "code": CLOSE_TOO_MANY,
-                    "reason": f"too many open websockets from this address (at most {self.per_address})",
-                }
+            await refuse_websocket(
+                scope, receive, send, f"too many open websockets from this address (at most {self.per_address})"
             )
             return
         try:

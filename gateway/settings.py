@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     """``redis://`` or ``amqp://``; empty means an in-process worker inside the gateway."""
     pubsub_url: str = ""
     """``redis://`` to share subscription events between gateway replicas; empty means in-process."""
+    pubsub_prefix: str = Field(default="hrgate:", min_length=1, max_length=100, pattern=r"^\S+$")
+    """Prefix of the Redis channel names: give each deployment sharing one Redis server its own (``acme-prod:``),
+    or each sees the other's events. Every gateway and worker of one deployment must use the same."""
     media_dir: Path | None = None
     """The local media folder (when ``media_url`` is empty); empty means ``<data_dir>/media``."""
     media_url: str = ""

@@ -25,6 +25,7 @@ from contextlib import suppress
 from contextvars import ContextVar
 from typing import Any
 
+import orjson
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -33,6 +34,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Connec
 
 from gateway.persisted_queries import PersistedQueryError
 from schema.context import Context
+from schema.live_fanout import shared_data_text
 
 CLOSE_UNAUTHENTICATED = 4401
 WINDOW_SECONDS = 60.0
@@ -48,8 +50,11 @@ class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
 
     async def send_json(self, message: Any) -> None:
         encoded = self.view.encode_json(message)
+        await self.send_text(encoded.decode("utf-8") if isinstance(encoded, bytes) else encoded)
+
+    async def send_text(self, text: str) -> None:
         try:
-            await self.ws.send_text(encoded.decode("utf-8") if isinstance(encoded, bytes) else encoded)
+            await self.ws.send_text(text)
         except WebSocketDisconnect as disconnected:
             raise WebSocketDisconnected from disconnected
 
@@ -131,6 +136,20 @@ class HrTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if document is not None:
             payload["query"] = document
         return True
+
+    async def send_message(self, message: Any) -> None:
+        """A ``next`` carrying a shared subscription result (``schema.live_fanout``) goes out as its JSON text,
+        encoded once for every subscriber of the event; only the operation id is spliced in per socket."""
+        if message.get("type") == "next":
+            payload = message["payload"]
+            if len(payload) == 1 and "data" in payload:
+                data_text = shared_data_text(payload["data"])
+                if data_text is not None:
+                    operation_id = orjson.dumps(message["id"]).decode()
+                    frame = f'{{"id":{operation_id},"type":"next","payload":{{"data":{data_text}}}}}'
+                    await self.websocket.send_text(frame)
+                    return
+        await super().send_message(message)
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         _operation_context.set(self._connection_context.for_operation())

@@ -10,6 +10,7 @@ from schema.document_cache import DOCUMENT_CACHES
 from schema.error_logging import HrSchema
 from schema.input_guard import NulCharacterGuard
 from schema.limits import LIMITS
+from schema.live_fanout import SharedEventExecutor
 from schema.mutations.analytics import AnalyticsMutations
 from schema.mutations.competency import CompetencyMutations
 from schema.mutations.decisions import DecisionMutations
@@ -94,6 +95,7 @@ def build_schema() -> strawberry.Schema:
             CompiledReads,
         ],
         config=StrawberryConfig(batching_config={"max_operations": 5}),
+        execution_context_class=SharedEventExecutor,
     )
 
 

@@ -13,7 +13,7 @@ import strawberry
 from graphql import GraphQLError
 
 from gateway.db import read_session
-from gateway.pubsub import get_pubsub
+from gateway.pubsub import PubSubUnavailable, get_pubsub
 from resolvers.errors import DomainError
 from resolvers.services import outbox
 from resolvers.services.interview_status import interview_channel, status_event
@@ -21,6 +21,7 @@ from resolvers.services.policy import may_watch_interview
 from resolvers.services.scoring_records import load_interview
 from schema.context import Info
 from schema.ids import decode_id
+from schema.live_fanout import SharedEvent
 from schema.permissions import Resource, forbidden, hiring_manager_scope, refusal, unauthenticated
 from schema.types.invitation import InterviewStatusEvent
 from schema.types.webhooks import ChangeEvent, DomainEventType, reader
@@ -48,16 +49,22 @@ class Subscription:
             except DomainError as error:
                 raise GraphQLError(error.errors[0].message, extensions={"code": "BAD_USER_INPUT"}) from None
             await _check_may_watch(info, interview_id)
-            async with get_pubsub().subscribe(interview_channel(interview_id)) as events:
-                interview = await load_interview(interview_id)
-                if interview is None:
-                    raise GraphQLError("interview not found", extensions={"code": "NOT_FOUND"})
-                last = status_event(interview)
-                yield InterviewStatusEvent.from_event(last)
-                async for event in events:
-                    if event != last:
-                        last = event
-                        yield InterviewStatusEvent.from_event(event)
+            # What a subscriber sees of an event depends only on the event: every watcher allowed to subscribe
+            # shares one execution per event (schema.live_fanout), kept apart by kind of principal all the same.
+            visibility = context.actor.kind
+            try:
+                async with get_pubsub().subscribe(interview_channel(interview_id)) as events:
+                    interview = await load_interview(interview_id)
+                    if interview is None:
+                        raise GraphQLError("interview not found", extensions={"code": "NOT_FOUND"})
+                    last = status_event(interview)
+                    yield InterviewStatusEvent.from_event(last)
+                    async for event in events:
+                        if event != last:
+                            last = event
+                            yield SharedEvent(event, visibility, InterviewStatusEvent.from_event)  # type: ignore[misc]
+            except PubSubUnavailable:
+                raise live_status_unavailable() from None
         finally:
             context.active_subscriptions -= 1
 
@@ -85,6 +92,14 @@ class Subscription:
                     visible = row is not None and await outbox.may_see_event(row, subject, session=session)
                 if visible:
                     yield ChangeEvent.from_row(row, readable)
+
+
+def live_status_unavailable() -> GraphQLError:
+    """The pub/sub server is unreachable or its connection dropped: events may have been missed."""
+    return GraphQLError(
+        "live status is interrupted: the event bus is unavailable; subscribe again to get the current status",
+        extensions={"code": PubSubUnavailable.code},
+    )
 
 
 async def _check_may_watch(info: Info, interview_id: int) -> None:
