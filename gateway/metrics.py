@@ -67,6 +67,27 @@ SCORING_TURNAROUND_SECONDS = Histogram(
 )
 
 
+WEBHOOK_ATTEMPTS = Counter(
+    "hrgate_webhook_attempts",
+    "Webhook delivery attempts, by what became of the delivery (delivered, retrying, failed for good) and the "
+    "receiver's HTTP status class (2xx, 3xx, 4xx, 5xx; none: timeout, refused address or no attempt made).",
+    ["result", "status_class"],
+)
+WEBHOOK_ATTEMPT_SECONDS = Histogram(
+    "hrgate_webhook_attempt_duration_seconds",
+    "One webhook HTTP attempt, from connect to the receiver's answer or the timeout.",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+
+
+def record_webhook_attempt(result: str, status_code: int | None, seconds: float | None) -> None:
+    """One attempt (or a delivery ended without one: ``seconds`` None)."""
+    status_class = f"{status_code // 100}xx" if status_code is not None else "none"
+    WEBHOOK_ATTEMPTS.labels(result=result, status_class=status_class).inc()
+    if seconds is not None:
+        WEBHOOK_ATTEMPT_SECONDS.observe(seconds)
+
+
 def record_interview_transition(status: str) -> None:
     INTERVIEW_TRANSITIONS.labels(status=status).inc()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from prometheus_client import REGISTRY
 from sqlalchemy import update
 from sqlmodel import col, select
 
@@ -183,8 +184,20 @@ async def test_private_and_loopback_addresses_refused_when_the_deployment_forbid
     )
 
 
+def _attempts(result: str, status_class: str) -> float:
+    return (
+        REGISTRY.get_sample_value("hrgate_webhook_attempts_total", {"result": result, "status_class": status_class})
+        or 0.0
+    )
+
+
 async def test_failures_retry_with_backoff_and_are_logged(gql, monkeypatch):
     monkeypatch.setattr(get_settings(), "webhook_timeout_seconds", 0.5)
+    before = {
+        key: _attempts(*key)
+        for key in [("retrying", "5xx"), ("retrying", "3xx"), ("retrying", "none"), ("delivered", "2xx")]
+    }
+    timed_before = REGISTRY.get_sample_value("hrgate_webhook_attempt_duration_seconds_count") or 0.0
     answers = {1: "fail", 2: "redirect", 3: ("hold", 2.0)}
     with receiver(behaviour=lambda webhook_id, nth: answers.get(nth, "ok")) as hooks:
         _, secret = await create_endpoint(gql, hooks.url, ["candidates:read"], ["APPLICATION_STAGE_CHANGED"])
@@ -210,6 +223,8 @@ async def test_failures_retry_with_backoff_and_are_logged(gql, monkeypatch):
     (delivery,) = await deliveries()
     assert delivery.status is WebhookDeliveryStatus.DELIVERED and delivery.attempts == 4
     assert len(hooks.unique()) == 1  # four requests on the wire, one event after dedupe by webhook-id
+    assert {key: _attempts(*key) - count for key, count in before.items()} == dict.fromkeys(before, 1.0)
+    assert (REGISTRY.get_sample_value("hrgate_webhook_attempt_duration_seconds_count") or 0.0) - timed_before == 4
 
 
 def test_backoff_grows_exponentially_to_a_cap_within_three_days():

@@ -39,6 +39,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from standardwebhooks import Webhook
 
 from gateway.db import unit_of_work
+from gateway.metrics import record_webhook_attempt
 from gateway.models import DomainEvent, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from gateway.models.base import utcnow
 from gateway.models.events import DomainEventType, WebhookDeliveryStatus
@@ -540,6 +541,7 @@ async def _finish(delivery_id: int, result: AttemptResult | None, final_error: s
         if result is None:
             delivery.status, delivery.last_error = WebhookDeliveryStatus.FAILED, final_error
             session.add(delivery)
+            record_webhook_attempt("failed", None, None)
             return
         session.add(
             WebhookAttempt(
@@ -563,6 +565,7 @@ async def _finish(delivery_id: int, result: AttemptResult | None, final_error: s
                 .values(failure_streak=0, last_success_at=now, updated_at=now)
             )
             session.add(delivery)
+            record_webhook_attempt("delivered", result.status_code, result.duration_ms / 1000)
             return
         delay = retry_delay(delivery.attempts, settings)
         permanent = result.error is not None and result.error.startswith("address refused")
@@ -574,6 +577,11 @@ async def _finish(delivery_id: int, result: AttemptResult | None, final_error: s
             delivery.status, delivery.next_attempt_at = WebhookDeliveryStatus.PENDING, now + timedelta(seconds=delay)
             send_after_commit(session, DELIVER_ACTOR, delivery_id, delay_ms=round(delay * 1000))
         session.add(delivery)
+        record_webhook_attempt(
+            "retrying" if delivery.status is WebhookDeliveryStatus.PENDING else "failed",
+            result.status_code,
+            result.duration_ms / 1000,
+        )
         await _count_failure(delivery.endpoint_id, result.error or "", settings, session=session)
 
 
