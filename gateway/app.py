@@ -66,6 +66,7 @@ from schema.root import schema
 from workers.broker import start_embedded_worker
 from workers.notifications import schedule_sweep as schedule_notification_sweep
 from workers.retention import schedule_daily
+from workers.scoring_sweep import schedule_sweep as schedule_scoring_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -207,11 +208,12 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        worker = retention = mail_sweep = None
+        worker = retention = mail_sweep = scoring_sweep = None
         if run_worker:
             worker = start_embedded_worker()
             retention = schedule_daily()  # production runs `hrgate retention-run` from cron instead
             mail_sweep = schedule_notification_sweep()  # production: `hrgate notifications-sweep` from cron
+            scoring_sweep = schedule_scoring_sweep()  # production: `hrgate scoring-sweep` from cron
             logger.info("embedded Dramatiq worker started")
         sweep = schedule_media_sweep(interval_seconds=settings.upload_sweep_interval_seconds)
         calm_garbage_collector()
@@ -224,6 +226,8 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
                 retention.cancel()
             if mail_sweep is not None:
                 mail_sweep.cancel()
+            if scoring_sweep is not None:
+                scoring_sweep.cancel()
             if worker is not None:
                 worker.stop()
             await dispose_engine()

@@ -197,6 +197,8 @@ REGISTRY: tuple[Table, ...] = (
             "created_at": NONE,
             "submitted_at": NONE,
             "scoring_attempts": NONE,
+            "status_changed_at": NONE,
+            "scoring_requeues": NONE,
         },
         owner=("application_id", Application),
         notes="the token hash is refused once the candidate is erased",
