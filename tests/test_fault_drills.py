@@ -15,6 +15,7 @@ Each drill uses its own Dramatiq namespace on the shared Redis server and remove
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import time
 import uuid
@@ -25,11 +26,19 @@ import pytest
 import redis
 from sqlmodel import select
 
+import workers.actors
 from gateway.db import read_session
 from gateway.models import Interview, InterviewReport
 from tests import processes
 from tests.db_helpers import fetch, node_id
-from tests.interview_helpers import give_consent, invited_candidate, put_answer, submit_over_http, teller_model
+from tests.interview_helpers import (
+    SUBMIT,
+    give_consent,
+    invited_candidate,
+    put_answer,
+    submit_over_http,
+    teller_model,
+)
 
 REDIS = "redis://127.0.0.1:6379"
 BROKER_URL = f"{REDIS}/10"
@@ -42,7 +51,7 @@ SWEEP = [str(processes.BIN / "hrgate"), "scoring-sweep"]
 def drill_env():
     """Production settings on a namespace of this test's own; the processes run this checkout's code."""
     namespace = f"hrgate-drill-{uuid.uuid4().hex[:8]}"
-    env = dict(__import__("os").environ)
+    env = dict(os.environ)
     env.update(
         PYTHONPATH=WORKTREE,
         HRGATE_BROKER_URL=BROKER_URL,
@@ -79,6 +88,21 @@ async def answered_interview(gql, http, test_media, questions: int = 1):
     return invited
 
 
+async def queued_on_redis(gql, http, test_media, env: dict[str, str], questions: int = 1):
+    """An interview submitted, whose job is on the Redis broker. The submit runs in this process (its broker is
+    the in-process one, emptied here: no gateway start-up to wait for); ``hrgate scoring-sweep`` then sends the
+    job to Redis, as it does for any interview whose job is lost."""
+    invited = await answered_interview(gql, http, test_media, questions)
+    submitted = (await gql(SUBMIT, input={"invitationToken": invited.token}))["interviewSubmit"]
+    assert submitted["errors"] == []
+    workers.actors.broker.flush_all()
+    await asyncio.sleep(1.1)  # past the (drill's) QUEUED deadline
+    swept = await asyncio.to_thread(run_sweep, env)
+    assert swept.returncode == 0 and "queued again 1 interview(s)" in swept.stdout, swept.stdout + swept.stderr
+    assert queued_messages(env) == 1
+    return invited
+
+
 async def wait_until(predicate, timeout: float, what: str) -> float:
     """Poll ``predicate`` (async) until true; the seconds it took."""
     started = time.monotonic()
@@ -105,15 +129,11 @@ async def status_of(interview_id: str) -> str:
 async def test_redis_restarted_with_an_interview_queued_the_sweep_sends_it_again(
     gql, http, test_media, drill_env, tmp_path
 ):
-    invited = await answered_interview(gql, http, test_media)
-    with processes.gateway(drill_env, tmp_path / "gateway.log") as gateway:
-        submitted = await asyncio.to_thread(submit_over_http, gateway, invited.token)
-    assert submitted["errors"] == [] and submitted["invitation"]["status"] == "QUEUED"
-    assert queued_messages(drill_env) == 1
+    invited = await queued_on_redis(gql, http, test_media, drill_env)
 
     assert drop_broker_keys(drill_env["HRGATE_BROKER_NAMESPACE"]) > 0  # Redis restarted: the message is gone
     assert queued_messages(drill_env) == 0
-    await asyncio.sleep(1.1)  # past the (drill's) QUEUED deadline
+    await asyncio.sleep(1.1)
     swept = await asyncio.to_thread(run_sweep, drill_env)
     assert swept.returncode == 0, swept.stderr
     assert "queued again 1 interview(s)" in swept.stdout
@@ -125,7 +145,7 @@ async def test_redis_restarted_with_an_interview_queued_the_sweep_sends_it_again
     finally:
         processes.stop(worker)
     await scored_once(invited.interview_id)
-    assert (await fetch(Interview, invited.interview_id)).scoring_requeues == 1
+    assert (await fetch(Interview, invited.interview_id)).scoring_requeues == 2
 
 
 async def test_a_submit_while_the_broker_is_unreachable_succeeds_and_is_scored_later(
@@ -166,9 +186,7 @@ async def test_a_worker_killed_mid_scoring_is_redelivered_within_a_minute_with_p
 ):
     """Production broker settings (the defaults: 30 s heartbeat, maintenance every 5 s per queue). Before them a
     SIGKILLed worker's job came back after 4 to 8 minutes, sometimes half an hour."""
-    invited = await answered_interview(gql, http, test_media, questions=3)
-    with processes.gateway(drill_env, tmp_path / "gateway.log") as gateway:
-        assert (await asyncio.to_thread(submit_over_http, gateway, invited.token))["errors"] == []
+    invited = await queued_on_redis(gql, http, test_media, drill_env, questions=3)
 
     first = processes.start(WORKER, drill_env, tmp_path / "worker-1.log")
     try:
@@ -183,7 +201,7 @@ async def test_a_worker_killed_mid_scoring_is_redelivered_within_a_minute_with_p
         await wait_until(_claimed_twice(invited.interview_id), 60, "redelivery of the killed worker's job")
         delay = time.monotonic() - killed_at
     finally:
-        processes.stop(second)
+        processes.kill_hard(second)  # mid-job too: a graceful stop would wait for the scoring to finish
     print(f"killed worker's job claimed again {delay:.1f} s after SIGKILL")  # noqa: T201 - the drill's measurement
     assert delay < 60
 
