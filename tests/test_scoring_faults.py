@@ -9,6 +9,7 @@ being flushed; a worker dying mid-job is a claim that no worker finishes. The sa
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import dramatiq
@@ -35,6 +36,7 @@ from tests.interview_helpers import (
     wait_for_status,
 )
 from tests.test_media_store_s3 import s3_endpoint, s3_media, use_store_settings  # noqa: F401 - fixtures
+from workers.scoring_sweep import sweep_periodically
 
 LATER = timedelta(hours=2)
 """Past both deadlines (15 and 30 minutes by default)."""
@@ -192,3 +194,26 @@ async def test_a_job_that_exhausts_its_retries_fails_the_interview_with_a_reason
     finally:
         worker.stop()
     assert len(await reports_of(invited.interview_id)) == 1
+
+
+async def test_the_embedded_gateway_sweeps_on_a_timer(gql, http, test_media, broker):
+    """The embedded broker forgets its jobs when the gateway stops; the gateway's own timer sends them again."""
+    model = await teller_model(gql)
+    invited = await submitted_interview(gql, http, model, test_media.english_relevant_wav.read_bytes())
+    broker.flush_all()  # the gateway restarted
+    async with unit_of_work() as uow:
+        await uow.session.exec(
+            update(Interview)
+            .where(col(Interview.id) == node_id(invited.interview_id))
+            .values(status_changed_at=utcnow() - LATER)
+        )
+    timer = asyncio.create_task(sweep_periodically(interval_seconds=0.05, first_delay_seconds=0))
+    try:
+        for _ in range(200):
+            if broker.queues["scoring"].qsize():
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        timer.cancel()
+    assert broker.queues["scoring"].qsize() == 1  # one job: the requeue restarted the deadline
+    assert (await fetch(Interview, invited.interview_id)).scoring_requeues == 1
