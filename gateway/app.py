@@ -76,6 +76,7 @@ from workers.broker import broker, start_embedded_worker
 from workers.notifications import schedule_sweep as schedule_notification_sweep
 from workers.observability import add_job_log_context, add_trace_propagation
 from workers.retention import schedule_daily
+from workers.scoring_sweep import schedule_sweep as schedule_scoring_sweep
 from workers.webhooks import schedule_sweeps
 
 logger = logging.getLogger(__name__)
@@ -230,11 +231,12 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        worker = retention = mail_sweep = None
+        worker = retention = mail_sweep = scoring_sweep = None
         if run_worker:
             worker = start_embedded_worker()
             retention = schedule_daily()  # production runs `hrgate retention-run` from cron instead
             mail_sweep = schedule_notification_sweep()  # production: `hrgate notifications-sweep` from cron
+            scoring_sweep = schedule_scoring_sweep()  # production: `hrgate scoring-sweep` from cron
             logger.info("embedded Dramatiq worker started")
         sweep = schedule_media_sweep(interval_seconds=settings.upload_sweep_interval_seconds)
         sweeps = schedule_sweeps()  # re-sends what a crash between commit and dispatch left behind
@@ -249,6 +251,8 @@ def create_app(settings: Settings | None = None, *, embedded_worker: bool | None
                 retention.cancel()
             if mail_sweep is not None:
                 mail_sweep.cancel()
+            if scoring_sweep is not None:
+                scoring_sweep.cancel()
             if worker is not None:
                 worker.stop()
             await close_pubsub()

@@ -211,6 +211,27 @@ def notifications_sweep() -> None:
     click.echo(f"queued {len(result.enqueued_ids)} e-mail(s); ended {len(result.interrupted_ids)} interrupted send(s)")
 
 
+@main.command(
+    "scoring-sweep",
+    help="Queue again the interviews whose scoring job was lost (broker or worker outage); run every minute.",
+)
+def scoring_sweep() -> None:
+    if not get_settings().broker_url:
+        raise click.UsageError(
+            "HRGATE_BROKER_URL is not set: the embedded gateway sweeps by itself (HRGATE_SCORING_SWEEP_SECONDS)"
+        )
+    import workers.actors  # noqa: F401 - declares the scoring actor on the configured broker
+    from resolvers.services.scoring_sweep import sweep_lost_scoring_jobs
+
+    result = asyncio.run(_run_and_dispose(sweep_lost_scoring_jobs()))
+    click.echo(
+        f"queued again {len(result.requeued_ids)} interview(s); {len(result.unsent_ids)} left for the next run "
+        f"(broker unavailable); failed {len(result.failed_ids)} after too many lost jobs"
+    )
+    if result.unsent_ids:
+        raise SystemExit(1)
+
+
 def _prepare_database(migrate: bool, demo: bool, log_level: int) -> None:
     """Migrations and demo data for ``serve``, run in a child process: the server then never imports alembic
     nor keeps the memory the demo load used (the idle gateway stays small)."""

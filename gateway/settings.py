@@ -96,11 +96,31 @@ class Settings(BaseSettings):
     Off: such tokens are refused; connectors get their tokens from hrgate's own ``/oauth/token``."""
     vision_enabled: bool = True
     """Face and posture analysis (still only for candidates who gave biometric consent)."""
-    broker_heartbeat_timeout_ms: int = 60_000
-    """Redis broker: a worker silent this long is presumed dead and its jobs are redelivered."""
-    broker_maintenance_chance: int = 1_000
+    broker_heartbeat_timeout_ms: int = Field(default=30_000, ge=1_000)
+    """Redis broker: a worker silent this long is presumed dead and its jobs are redelivered. Every worker
+    process beats on each broker command (each idle consumer fetches about once a second), so 30 s leaves
+    room for a busy machine; Dramatiq's own default is 60 s."""
+    broker_maintenance_chance: int = Field(default=1_000, ge=0, le=1_000_000)
     """Redis broker: how many broker commands in a million also run the maintenance that redelivers
-    dead workers' jobs (Dramatiq's default, 1,000, means minutes before a killed worker's job resumes)."""
+    dead workers' jobs (Dramatiq's default, 1,000). On its own it means minutes before a killed worker's job
+    resumes; ``broker_maintenance_interval_seconds`` is what bounds the delay."""
+    broker_maintenance_interval_seconds: float = Field(default=5.0, ge=0)
+    """Redis broker: each process also runs that maintenance on every queue at least this often (0: only by
+    chance). With the 30 s heartbeat a SIGKILLed worker's job is back in its queue within about 35 s."""
+    broker_namespace: str = Field(default="dramatiq", min_length=1, max_length=64)
+    """Redis broker: the prefix of every key Dramatiq writes (two deployments sharing a Redis server need two)."""
+    scoring_sweep_seconds: float = Field(default=60.0, gt=0)
+    """How often the embedded gateway looks for interviews whose scoring job was lost (production: cron runs
+    ``hrgate scoring-sweep``)."""
+    scoring_queued_deadline_seconds: int = Field(default=900, ge=1)
+    """An interview QUEUED this long without a worker claiming it has lost its job (a broker restarted, a submit
+    during a broker outage): the sweep sends its job again. Above the longest backlog you expect, or the
+    queue holds a second message per interview (harmless: the claim lets only one report through)."""
+    scoring_scoring_deadline_seconds: int = Field(default=1_800, ge=1)
+    """An interview SCORING this long has lost its worker for good (the job's time limit is 20 minutes): the
+    sweep queues it again, which also stops a worker still on it at its next step."""
+    scoring_sweep_max_requeues: int = Field(default=3, ge=0)
+    """How often the sweep queues one interview again before it marks it FAILED (re-scorable by HR)."""
     page_size_max: int = 100
     compiled_reads: bool = True
     """Answer read queries with one SQL statement (the read compiler); off: the DataLoader path only."""

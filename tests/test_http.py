@@ -63,13 +63,19 @@ async def test_health_and_readiness(client):
     assert ready.json() == {"status": "ready", "checks": {"database": "ok"}}
 
 
-async def test_readiness_fails_when_redis_is_unreachable(monkeypatch, client):
+async def test_readiness_stays_ready_but_degraded_when_redis_is_unreachable(monkeypatch, client):
+    """Reads and submissions need only the database: a Redis outage must not take every replica out of rotation."""
     monkeypatch.setenv("HRGATE_PUBSUB_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setenv("HRGATE_BROKER_URL", "redis://127.0.0.1:1/1")
     get_settings.cache_clear()
     try:
         ready = await client.get("/readyz")
     finally:
         monkeypatch.delenv("HRGATE_PUBSUB_URL")
+        monkeypatch.delenv("HRGATE_BROKER_URL")
         get_settings.cache_clear()
-    assert ready.status_code == 503
-    assert ready.json()["checks"]["pubsub"] == "unavailable"
+    assert ready.status_code == 200
+    body = ready.json()
+    assert body["status"] == "degraded"
+    assert body["checks"] == {"database": "ok", "broker": "unavailable", "pubsub": "unavailable"}
+    assert "submissions are kept" in body["degraded"] and "live status updates are paused" in body["degraded"]

@@ -246,7 +246,10 @@ async def test_transient_failures_retry_then_fail_with_a_readable_reason(gql, ht
         worker.stop()
     assert message is not None
     assert len(attempts) == workers.actors.SCORING_MAX_RETRIES + 1
-    assert failed.status_reason == "scoring failed after 4 attempts: media volume unavailable"
+    assert failed.status_reason == (  # from ``on_retry_exhausted``, after the last retry
+        "scoring failed after 4 attempts (ConnectionError: media volume unavailable); "
+        "a recruiter can re-score it once the cause is fixed"
+    )
     # the interview stays re-scorable and the upload is intact
     rescore = (await gql(RESCORE, input={"interviewId": invited.interview_id}))["interviewRescore"]
     assert rescore["errors"] == []

@@ -28,6 +28,10 @@ class Interview(SQLModel, table=True):
     scoring_attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     """How many times a worker claimed this interview for scoring (redeliveries and rescoring count)."""
     updated_at: datetime = updated_at_field()
+    status_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True, index=True)
+    """When the status last changed (or a worker claimed it): how the scoring sweep tells a lost job."""
+    scoring_requeues: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """How often the scoring sweep queued the interview again since it was submitted or re-scored."""
 
 
 class InterviewQuestion(SQLModel, table=True):

@@ -37,6 +37,7 @@ from resolvers.services.interview_status import interview_event_payload, move_in
 from resolvers.services.invitations import hash_token
 from resolvers.services.outbox import record_event
 from resolvers.services.policy import OPEN_FOR_ANSWERS, invitation_decision
+from resolvers.services.scoring_deadlines import SCORING_SWEEP, job_lost
 
 logger = logging.getLogger(__name__)
 
@@ -336,6 +337,7 @@ async def submit(token: str, *, uow: UnitOfWork) -> Interview:
         move_interview(interview, InterviewStatus.IN_PROGRESS, uow=uow)
     move_interview(interview, InterviewStatus.SUBMITTED, uow=uow)
     move_interview(interview, InterviewStatus.QUEUED, uow=uow, answers_scored=0, answers_total=len(questions))
+    interview.scoring_requeues = 0
     record_audit(
         session=uow.session,
         actor=candidate_actor(interview),
@@ -352,31 +354,50 @@ async def submit(token: str, *, uow: UnitOfWork) -> Interview:
         requisition_id=application.requisition_id,
     )
     interview_id = interview.id
-    uow.after_commit(lambda: jobs.send(SCORING_ACTOR, interview_id))
+    uow.after_commit(lambda: send_scoring_job(interview_id))
     return interview
 
 
+def send_scoring_job(interview_id: int) -> None:
+    """After commit: a broker that cannot take the job leaves the interview QUEUED for the scoring sweep, and the
+    candidate's (or recruiter's) committed request still succeeds."""
+    jobs.send_or_defer(SCORING_ACTOR, interview_id, deferred_to=SCORING_SWEEP)
+
+
 async def rescore(interview_id: int, *, uow: UnitOfWork, actor: Actor) -> Interview:
-    """Queue a scored or failed interview again; the worker scores it with its current pipeline version."""
+    """Queue a scored or failed interview again; the worker scores it with its current pipeline version.
+
+    An interview stuck in QUEUED or SCORING past its deadline (``scoring_deadlines.job_lost``: its job was lost)
+    may be re-scored too, without waiting for the sweep. One still within its deadline is refused: its job is
+    presumably on its way, and a second would only race it."""
     interview = await uow.session.get(Interview, interview_id, with_for_update=True)
     if interview is None:
         raise DomainError.single("interviewId", "interview not found", ErrorCode.NOT_FOUND)
-    if interview.status not in (InterviewStatus.SCORED, InterviewStatus.FAILED) or interview.submitted_at is None:
+    finished = interview.status in (InterviewStatus.SCORED, InterviewStatus.FAILED)
+    if interview.submitted_at is None or not (finished or job_lost(interview)):
+        waiting = interview.status in (InterviewStatus.QUEUED, InterviewStatus.SCORING)
         raise DomainError.single(
             "interviewId",
-            f"only submitted interviews that are scored or failed can be re-scored (it is {interview.status.value})",
+            f"this interview is {interview.status.value} and within its scoring deadline; re-score it once that "
+            "has passed"
+            if waiting and interview.submitted_at is not None
+            else "only submitted interviews that are scored or failed (or stuck past their scoring deadline) can be "
+            f"re-scored (it is {interview.status.value})",
             ErrorCode.NOT_RESCORABLE,
         )
+    was = interview.status
     answers = await interview_answers(interview.id, session=uow.session)
     total = len(await interview_questions(interview.id, session=uow.session))
     move_interview(interview, InterviewStatus.QUEUED, uow=uow, answers_scored=0, answers_total=total)
+    interview.status_changed_at = utcnow()  # also when it was QUEUED already: the deadline starts again
+    interview.scoring_requeues = 0
     record_audit(
         session=uow.session,
         actor=actor,
         action="interview.rescore",
         entity_type="Interview",
         entity_id=interview.id,
-        details={"answers": len(answers)},
+        details={"answers": len(answers), "from": was.value},
     )
-    uow.after_commit(lambda: jobs.send(SCORING_ACTOR, interview_id))
+    uow.after_commit(lambda: send_scoring_job(interview_id))
     return interview

@@ -11,6 +11,7 @@ from typing import Any
 from gateway.db import UnitOfWork
 from gateway.metrics import record_interview_transition
 from gateway.models import Interview
+from gateway.models.base import utcnow
 from gateway.models.enums import InterviewStatus, can_move_interview
 from gateway.pubsub import get_pubsub
 from resolvers.services.outbox import global_id
@@ -68,6 +69,7 @@ def move_interview(
         raise IllegalInterviewTransition(f"interview {interview.id}: {interview.status.value} → {target.value}")
     if interview.status is not target:
         uow.after_commit(lambda: record_interview_transition(target.value))
+        interview.status_changed_at = utcnow()
     interview.status = target
     interview.status_reason = reason
     uow.session.add(interview)

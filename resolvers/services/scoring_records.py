@@ -112,7 +112,12 @@ async def claim(interview_id: int) -> ScoringJob | None:
         claimed = await uow.session.exec(
             update(Interview)
             .where(col(Interview.id) == interview_id, col(Interview.status).in_(CLAIMABLE))
-            .values(status=InterviewStatus.SCORING, status_reason=None, scoring_attempts=Interview.scoring_attempts + 1)
+            .values(
+                status=InterviewStatus.SCORING,
+                status_reason=None,
+                scoring_attempts=Interview.scoring_attempts + 1,
+                status_changed_at=utcnow(),
+            )
         )
         if claimed.rowcount != 1:
             return None
