@@ -179,10 +179,11 @@ class LinkCorrelation:
 
 
 def _average_rank(value: sa.ColumnElement, partition: list[sa.ColumnElement]) -> sa.ColumnElement:
-    """Spearman's rank: ties share the mean of the ranks they span."""
-    rank = sa.func.rank().over(partition_by=partition, order_by=value)
-    ties = sa.func.count().over(partition_by=[*partition, value])
-    return rank + (ties - 1) / 2.0
+    """Spearman's rank: ties share the mean of the ranks they span — the first (``rank()``) and the last (the
+    rows up to and including the peers: ``count(*)`` with the default frame) over one window, so one sort."""
+    first = sa.func.rank().over(partition_by=partition, order_by=value)
+    last = sa.func.count().over(partition_by=partition, order_by=value)
+    return (first + last) / 2.0
 
 
 def _correlation_columns(x: sa.ColumnElement, y: sa.ColumnElement, postgresql: bool) -> list[sa.ColumnElement]:
@@ -215,15 +216,14 @@ async def _room_to_sort(session: AsyncSession) -> None:
 def _record_pairs(
     model_version_id: int, period: str, department: str | None, business_line: BusinessLine | None
 ) -> sa.Subquery:
-    """``(dimension_key, kpi_id, x, y)`` over some periods: outcomes averaged from the records of ``period``."""
+    """``(link_id, x, y)`` over some periods: outcomes averaged from the records of ``period``."""
     scores = counted_scores()
     outcomes = kpi_outcomes(
         model_version_id=model_version_id, period=period, department=department, business_line=business_line
     )
     return (
         select(
-            col(Dimension.key).label("dimension_key"),
-            col(DimensionKpiLink.kpi_id).label("kpi_id"),
+            col(DimensionKpiLink.id).label("link_id"),
             scores.c.score.label("x"),
             outcomes.c.outcome.label("y"),
         )
@@ -259,21 +259,21 @@ async def link_correlations(
     """
     postgresql = _postgresql(session)
     await _room_to_sort(session)
+    links = await hires.version_links(model_version_id, session=session)
+    if not links:
+        return []
     if period:
         source = _record_pairs(model_version_id, period, department, business_line)
     else:
         cohort = hires.HireCohort(model_version_id, department, business_line)
-        links = await hires.version_links(model_version_id, session=session)
-        if not links:
-            return []
         every_target = await hires.kpis_with_every_target(
             sorted({link.kpi_id for link in links}), cohort, session=session
         )
         source = hires.link_pairs(links, every_target, cohort)
-    link = [source.c.dimension_key, source.c.kpi_id]
+    by_id = {item.link_id: item for item in links}
+    link = [source.c.link_id]
     pairs = select(
-        source.c.dimension_key,
-        source.c.kpi_id,
+        source.c.link_id,
         source.c.x,
         source.c.y,
         _average_rank(source.c.x, link).label("rank_x"),
@@ -282,21 +282,21 @@ async def link_correlations(
     width = 1 if postgresql else 5
     rows = await session.exec(
         select(
-            pairs.c.dimension_key,
-            pairs.c.kpi_id,
+            pairs.c.link_id,
             sa.func.count(),
             (sa.func.min(pairs.c.x) < sa.func.max(pairs.c.x)) & (sa.func.min(pairs.c.y) < sa.func.max(pairs.c.y)),
             *_correlation_columns(pairs.c.x, pairs.c.y, postgresql),
             *_correlation_columns(pairs.c.rank_x, pairs.c.rank_y, postgresql),
         )
         .select_from(pairs)
-        .group_by(pairs.c.dimension_key, pairs.c.kpi_id)
+        .group_by(pairs.c.link_id)
     )
     found = {}
     for row in rows.all():
-        key, kpi_id, n, varies = row[0], int(row[1]), int(row[2]), bool(row[3])
-        pearson = _r(n, row[4 : 4 + width], postgresql) if varies else None
-        spearman = _r(n, row[4 + width : 4 + 2 * width], postgresql) if varies else None
+        linked, n, varies = by_id[int(row[0])], int(row[1]), bool(row[2])
+        key, kpi_id = linked.dimension_key, linked.kpi_id
+        pearson = _r(n, row[3 : 3 + width], postgresql) if varies else None
+        spearman = _r(n, row[3 + width : 3 + 2 * width], postgresql) if varies else None
         found[(key, kpi_id)] = LinkCorrelation(
             key,
             kpi_id,

@@ -23,6 +23,7 @@ from gateway.models.enums import BusinessLine, KpiDirection
 
 @dataclass(frozen=True)
 class Link:
+    link_id: int
     dimension_id: int
     dimension_key: str
     kpi_id: int
@@ -56,6 +57,7 @@ class HireCohort:
 async def version_links(model_version_id: int, *, session: AsyncSession) -> list[Link]:
     rows = await session.exec(
         select(
+            col(DimensionKpiLink.id),
             col(DimensionKpiLink.dimension_id),
             col(Dimension.key),
             col(DimensionKpiLink.kpi_id),
@@ -67,8 +69,8 @@ async def version_links(model_version_id: int, *, session: AsyncSession) -> list
         .order_by(col(DimensionKpiLink.id))
     )
     return [
-        Link(int(dimension_id), key, int(kpi_id), direction == KpiDirection.LOWER_IS_BETTER)
-        for dimension_id, key, kpi_id, direction in rows.all()
+        Link(int(link_id), int(dimension_id), key, int(kpi_id), direction == KpiDirection.LOWER_IS_BETTER)
+        for link_id, dimension_id, key, kpi_id, direction in rows.all()
     ]
 
 
@@ -88,14 +90,19 @@ async def kpis_with_every_target(kpi_ids: Sequence[int], cohort: HireCohort, *, 
 def oriented_outcome(every_target: bool, lower_is_better: bool) -> sa.ColumnElement:
     """The hire's outcome on the assignment's KPI, oriented so that more is better."""
     if every_target:
-        return col(KpiAssignment.outcome_attainment_sum) / col(KpiAssignment.outcome_attainment_count)
-    mean = col(KpiAssignment.outcome_actual_sum) / col(KpiAssignment.outcome_periods)
+        return col(KpiAssignment.outcome_attainment_sum) / _real(col(KpiAssignment.outcome_attainment_count))
+    mean = mean_actual()
     return -mean if lower_is_better else mean
+
+
+def _real(count: sa.ColumnElement) -> sa.ColumnElement:
+    """A count as a float: float ÷ integer would otherwise divide in NUMERIC on PostgreSQL (slow, and not a float)."""
+    return sa.cast(count, sa.Float)
 
 
 def mean_actual() -> sa.ColumnElement:
     """The hire's mean KPI actual in the KPI's own unit (what a prediction predicts)."""
-    return col(KpiAssignment.outcome_actual_sum) / col(KpiAssignment.outcome_periods)
+    return col(KpiAssignment.outcome_actual_sum) / _real(col(KpiAssignment.outcome_periods))
 
 
 def hire_score(dimension_id: int) -> sa.ColumnElement:
@@ -104,15 +111,15 @@ def hire_score(dimension_id: int) -> sa.ColumnElement:
 
 
 def link_pairs(links: Sequence[Link], every_target: set[int], cohort: HireCohort) -> sa.Subquery:
-    """``(dimension_key, kpi_id, x, y)``: per link, each hire's score and oriented outcome, both present."""
+    """``(link_id, x, y)``: per link, each hire's score and oriented outcome, both present (an integer link id:
+    the rank sorts partition by it, cheaper than by a dimension key's text)."""
     selects = []
     for link in links:
         x = hire_score(link.dimension_id)
         y = oriented_outcome(link.kpi_id in every_target, link.lower_is_better)
         selects.append(
             select(
-                sa.literal(link.dimension_key).label("dimension_key"),
-                sa.literal(link.kpi_id).label("kpi_id"),
+                sa.literal(link.link_id).label("link_id"),
                 x.label("x"),
                 y.label("y"),
             ).where(col(KpiAssignment.kpi_id) == link.kpi_id, x.is_not(None), y.is_not(None), *cohort.clauses())
