@@ -91,8 +91,17 @@ async def test_relevant_answers_outscore_off_topic_ones_in_both_languages(
     reports = {name: await scored_report(gql, invited) for name, invited in interviews.items()}
     totals = {name: data["report"]["total"] for name, data in reports.items()}
     assert totals["english_relevant_wav"] > totals["english_off_topic_wav"] + 20, totals
-    assert totals["mandarin_relevant_wav"] > totals["mandarin_off_topic_wav"] + 10, totals
-    assert totals["english_off_topic_wav"] <= 15 and totals["mandarin_off_topic_wav"] <= 15, totals  # content first
+    assert totals["english_off_topic_wav"] <= 15, totals  # content first
+    mandarin_off_topic = reports["mandarin_off_topic_wav"]
+    if totals["mandarin_off_topic_wav"] is None:
+        # The synthetic Mandarin off-topic recording sits at the audio-quality gate's edge (Whisper's confidence
+        # about −1.0): one CI run in several refuses it. A refusal must then say why, never guess a score.
+        assert mandarin_off_topic["report"]["insufficientEvidence"] is True, mandarin_off_topic["statusReason"]
+        assert mandarin_off_topic["statusReason"], mandarin_off_topic
+    else:
+        assert totals["mandarin_relevant_wav"] > totals["mandarin_off_topic_wav"] + 10, totals
+        assert totals["mandarin_off_topic_wav"] <= 15, totals
+    assert totals["mandarin_relevant_wav"] is not None and totals["mandarin_relevant_wav"] > 15, totals
 
     english = reports["english_relevant_wav"]
     answer = english["answers"]["edges"][0]["node"]
