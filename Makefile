@@ -49,11 +49,14 @@ services:
 test-sqlite:
 	HRGATE_TEST_DATABASE=sqlite $(BIN)/python -m pytest
 
-# Once (on SQLite) is enough for: pure pipeline functions (no database); the browser tests (pages and HTTP); and
-# the process-kill drills (gateways, workers and brokers killed mid-flight), whose database-specific parts (the
-# sweep's row locks, the outbox's commit order) are tested in-process on both databases (test_scoring_faults,
-# test_outbox). Keeps `make test` under 30 minutes on a 2-core machine.
-PROCESS_DRILLS := --ignore=tests/test_fault_drills.py --ignore=tests/test_webhook_crash.py \
-	--ignore=tests/test_live_status_outage.py --ignore=tests/test_observability.py
+# Once (on SQLite) is enough for: pure pipeline functions (no database); the browser tests (pages and HTTP); the
+# process-kill drills (gateways, workers and brokers killed mid-flight), whose database-specific parts (the sweep's
+# row locks, the outbox's commit order) are tested in-process on both databases (test_scoring_faults, test_outbox);
+# and the real-model scoring end to end, whose database writes and reads are tested on both (test_scoring_records,
+# test_read_compiler, and test_media_store_s3 scores one interview through PostgreSQL too). Keeps `make test` under
+# 30 minutes on a 2-core machine.
+ONCE_ON_SQLITE := --ignore=tests/pipeline --ignore=tests/browser --ignore=tests/test_fault_drills.py \
+	--ignore=tests/test_webhook_crash.py --ignore=tests/test_live_status_outage.py --ignore=tests/test_observability.py \
+	--ignore=tests/test_scoring_end_to_end.py
 test-postgresql:
-	HRGATE_TEST_DATABASE=postgresql $(BIN)/python -m pytest --ignore=tests/pipeline --ignore=tests/browser $(PROCESS_DRILLS)
+	HRGATE_TEST_DATABASE=postgresql $(BIN)/python -m pytest $(ONCE_ON_SQLITE)
